@@ -156,13 +156,23 @@ internal static class CborItems
         writer.WriteEncodedValue(bytes);
     }
 
+    /// <summary>Writes <paramref name="value"/> as a 9-byte <c>0xfb</c> float64, as libcbor's <c>cbor_build_float8</c>
+    /// does. (<see cref="CborWriter.WriteDouble"/> would shorten values that fit a half or single.)</summary>
+    public static void WriteFloat64Fixed(this CborWriter writer, double value)
+    {
+        Span<byte> bytes = stackalloc byte[9];
+        bytes[0] = 0xfb;
+        BinaryPrimitives.WriteDoubleBigEndian(bytes[1..], value);
+        writer.WriteEncodedValue(bytes);
+    }
+
     /// <summary>Writes an array of float64.</summary>
     public static void WriteDoubleArray(this CborWriter writer, IReadOnlyCollection<double> values)
     {
         writer.WriteStartArray(values.Count);
         foreach (var v in values)
         {
-            writer.WriteDouble(v);
+            writer.WriteFloat64Fixed(v);
         }
 
         writer.WriteEndArray();
@@ -193,7 +203,7 @@ internal static class CborItems
                     writer.WriteBoolean(value.AsBoolean());
                     break;
                 case MetadataValueKind.Number:
-                    writer.WriteDouble(value.AsNumber());
+                    writer.WriteFloat64Fixed(value.AsNumber());
                     break;
                 case MetadataValueKind.String:
                     writer.WriteTextString(value.AsString());
