@@ -101,9 +101,9 @@ internal sealed class CborStreamReader
             throw Error($"{what} must be {Article(expected)}, but it is {head.Describe()}", head.Offset);
         }
 
-        if (head.Argument > (ulong)(length ?? long.MaxValue))
+        if (head.Argument > (ulong)(length is { } l ? l - Position : long.MaxValue))
         {
-            throw Error($"{what} declares {head.Argument} entries, more than the file has bytes", head.Offset);
+            throw Error($"truncated: {what} declares {head.Argument} entries, more than the bytes that remain", head.Offset);
         }
 
         return (long)head.Argument;
