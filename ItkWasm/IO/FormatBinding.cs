@@ -65,7 +65,7 @@ internal sealed record FormatBinding<T>(
         return parsed.Kind == Kind
             ? parsed.Form
             : throw new NotSupportedException(
-                $"{path}: the extension names a {parsed.Kind}, not a {Kind} "
+                $"{path}: the extension names {ItkWasmPath.Describe(parsed.Kind)}, not {ItkWasmPath.Describe(Kind)} "
                 + $"({ItkWasmPath.Extension(Kind, ItkWasmFileForm.Cbor)} and its other forms)");
     }
 }

@@ -40,6 +40,14 @@ public sealed record ItkWasmPath(ItkWasmDataKind Kind, ItkWasmFileForm Form)
         $"{path}: not an ITK-Wasm file name (.iwi, .iwm, .iwt, optionally followed by .cbor or .cbor.zst); "
         + "other formats are not supported yet");
 
+    /// <summary>Names <paramref name="kind"/> with its article, for messages: "an image", "a mesh", "a transform list".</summary>
+    public static string Describe(ItkWasmDataKind kind) => kind switch
+    {
+        ItkWasmDataKind.Image => "an image",
+        ItkWasmDataKind.Mesh => "a mesh",
+        _ => "a transform list",
+    };
+
     /// <summary>Returns the extension for <paramref name="kind"/> in <paramref name="form"/>, for example
     /// <c>.iwi.cbor</c>.</summary>
     public static string Extension(ItkWasmDataKind kind, ItkWasmFileForm form) =>

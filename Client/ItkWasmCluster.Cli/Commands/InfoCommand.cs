@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Text.Json;
+using ItkWasm;
+
+namespace ItkWasmCluster.Cli.Commands;
+
+/// <summary><c>itkwasm-cluster info FILE</c>: prints a JSON summary of an ITK-Wasm file.</summary>
+internal static class InfoCommand
+{
+    /// <summary>Creates the command, writing its JSON to <paramref name="stdout"/>.</summary>
+    public static Command Create(TextWriter stdout)
+    {
+        var file = new Argument<string>("file") { Description = "File or directory to describe (.iwi, .iwm, .iwt, optionally .cbor or .cbor.zst)." };
+        var command = new Command("info", "Prints a JSON summary of an ITK-Wasm image, mesh or transform list.") { file };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            var form = ItkWasmFiles.Classify(path).Form;
+            using var value = ItkWasmFiles.Read(path);
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("path", path);
+                w.WriteString("form", form.ToString());
+                switch (value)
+                {
+                    case Image image:
+                        WriteImage(w, image);
+                        break;
+                    case Mesh mesh:
+                        WriteMesh(w, mesh);
+                        break;
+                    default:
+                        WriteTransforms(w, (TransformList)value);
+                        break;
+                }
+
+                w.WriteEndObject();
+            }
+
+            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    private static void WriteImage(Utf8JsonWriter w, Image image)
+    {
+        var t = image.ImageType;
+        var d = t.Dimension;
+        w.WriteString("kind", "Image");
+        w.WriteStartObject("imageType");
+        w.WriteNumber("dimension", d);
+        w.WriteString("componentType", t.ComponentType.ToItkWasmString());
+        w.WriteString("pixelType", t.PixelType.ToItkWasmString());
+        w.WriteNumber("components", t.Components);
+        w.WriteEndObject();
+        WriteNumbers(w, "size", image.Size.Select(s => (double)s));
+        WriteNumbers(w, "spacing", image.Spacing);
+        WriteNumbers(w, "origin", image.Origin);
+        w.WriteStartArray("direction");
+        for (var r = 0; r < d; r++)
+        {
+            w.WriteStartArray();
+            for (var c = 0; c < d; c++)
+            {
+                w.WriteNumberValue(image.Direction[(r * d) + c]);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("metadata");
+        foreach (var key in image.Metadata.Keys)
+        {
+            w.WriteStringValue(key);
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("dataBytes", image.Data.Length);
+        w.WriteString("sha256", image.Data.ComputeSha256());
+    }
+
+    private static void WriteMesh(Utf8JsonWriter w, Mesh mesh)
+    {
+        var t = mesh.MeshType;
+        w.WriteString("kind", mesh.NumberOfCells == 0 ? "PointSet" : "Mesh");
+        w.WriteStartObject("meshType");
+        w.WriteNumber("dimension", t.Dimension);
+        w.WriteString("pointComponentType", t.PointComponentType.ToItkWasmString());
+        w.WriteString("pointPixelComponentType", t.PointPixelComponentType.ToItkWasmString());
+        w.WriteString("pointPixelType", t.PointPixelType.ToItkWasmString());
+        w.WriteNumber("pointPixelComponents", t.PointPixelComponents);
+        w.WriteString("cellComponentType", t.CellComponentType.ToItkWasmString());
+        w.WriteString("cellPixelComponentType", t.CellPixelComponentType.ToItkWasmString());
+        w.WriteString("cellPixelType", t.CellPixelType.ToItkWasmString());
+        w.WriteNumber("cellPixelComponents", t.CellPixelComponents);
+        w.WriteEndObject();
+        w.WriteNumber("numberOfPoints", mesh.NumberOfPoints);
+        w.WriteNumber("numberOfPointPixels", mesh.NumberOfPointPixels);
+        w.WriteNumber("numberOfCells", mesh.NumberOfCells);
+        w.WriteNumber("numberOfCellPixels", mesh.NumberOfCellPixels);
+        w.WriteNumber("cellBufferSize", mesh.CellBufferSize);
+    }
+
+    private static void WriteTransforms(Utf8JsonWriter w, TransformList list)
+    {
+        w.WriteString("kind", "TransformList");
+        w.WriteStartArray("transforms");
+        foreach (var t in list)
+        {
+            var tt = t.TransformType;
+            w.WriteStartObject();
+            w.WriteString("transformParameterization", tt.TransformParameterization.ToItkWasmString());
+            w.WriteString("parametersValueType", tt.ParametersValueType.ToItkWasmString());
+            w.WriteNumber("inputDimension", tt.InputDimension);
+            w.WriteNumber("outputDimension", tt.OutputDimension);
+            w.WriteNumber("numberOfFixedParameters", t.NumberOfFixedParameters);
+            w.WriteNumber("numberOfParameters", t.NumberOfParameters);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WriteNumbers(Utf8JsonWriter w, string name, IEnumerable<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteNumberValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+}

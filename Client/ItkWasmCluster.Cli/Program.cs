@@ -1,0 +1,3 @@
+using ItkWasmCluster.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,55 @@
+using ItkWasm.Tests;
+
+namespace ItkWasmCluster.Cli.Tests;
+
+/// <summary>0 success, 2 usage error, 1 any other failure; errors are single lines, never stack traces.</summary>
+public class ExitCodeTests
+{
+    [Theory]
+    [InlineData]
+    [InlineData("bogus")]
+    [InlineData("info")]
+    [InlineData("convert", "only-one.iwi")]
+    [InlineData("info", "a.iwi", "extra")]
+    public void UsageMistakes_ExitWith2AndAHint(params string[] args)
+    {
+        var run = CliRun.InProcess(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--help", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, run.Stdout);
+    }
+
+    [Fact]
+    public void Help_ExitsWith0()
+    {
+        var run = CliRun.InProcess("--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("info", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("convert", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingFile_ExitsWith1AndOneLine()
+    {
+        var run = CliRun.InProcess("info", "/nonexistent/x.iwi.cbor");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("itkwasm-cluster: /nonexistent/x.iwi.cbor: no such file", run.Stderr.TrimEnd());
+    }
+
+    [Fact]
+    public void RealExecutable_CorruptInput_PrintsOneLineAndNoStackTrace()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Combine("bad.iwi.cbor");
+        File.WriteAllBytes(path, [0xa1, 0x69, 0x69, 0x6d, 0x61, 0x67, 0x65, 0x54, 0x79, 0x70, 0x65, 0x80]);
+
+        var run = CliRun.Process("info", path);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal($"itkwasm-cluster: {path}: imageType: expected a map, found an array (at byte 11)", run.Stderr.TrimEnd());
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+    }
+}
