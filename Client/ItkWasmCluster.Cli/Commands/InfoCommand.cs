@@ -50,12 +50,7 @@ internal static class InfoCommand
         var t = image.ImageType;
         var d = t.Dimension;
         w.WriteString("kind", "Image");
-        w.WriteStartObject("imageType");
-        w.WriteNumber("dimension", d);
-        w.WriteString("componentType", t.ComponentType.ToItkWasmString());
-        w.WriteString("pixelType", t.PixelType.ToItkWasmString());
-        w.WriteNumber("components", t.Components);
-        w.WriteEndObject();
+        InterfaceTypeJson.Write(w, "imageType", t);
         WriteNumbers(w, "size", image.Size.Select(s => (double)s));
         WriteNumbers(w, "spacing", image.Spacing);
         WriteNumbers(w, "origin", image.Origin);
@@ -85,19 +80,8 @@ internal static class InfoCommand
 
     private static void WriteMesh(Utf8JsonWriter w, Mesh mesh)
     {
-        var t = mesh.MeshType;
         w.WriteString("kind", mesh.NumberOfCells == 0 ? "PointSet" : "Mesh");
-        w.WriteStartObject("meshType");
-        w.WriteNumber("dimension", t.Dimension);
-        w.WriteString("pointComponentType", t.PointComponentType.ToItkWasmString());
-        w.WriteString("pointPixelComponentType", t.PointPixelComponentType.ToItkWasmString());
-        w.WriteString("pointPixelType", t.PointPixelType.ToItkWasmString());
-        w.WriteNumber("pointPixelComponents", t.PointPixelComponents);
-        w.WriteString("cellComponentType", t.CellComponentType.ToItkWasmString());
-        w.WriteString("cellPixelComponentType", t.CellPixelComponentType.ToItkWasmString());
-        w.WriteString("cellPixelType", t.CellPixelType.ToItkWasmString());
-        w.WriteNumber("cellPixelComponents", t.CellPixelComponents);
-        w.WriteEndObject();
+        InterfaceTypeJson.Write(w, "meshType", mesh.MeshType);
         w.WriteNumber("numberOfPoints", mesh.NumberOfPoints);
         w.WriteNumber("numberOfPointPixels", mesh.NumberOfPointPixels);
         w.WriteNumber("numberOfCells", mesh.NumberOfCells);
@@ -111,12 +95,8 @@ internal static class InfoCommand
         w.WriteStartArray("transforms");
         foreach (var t in list)
         {
-            var tt = t.TransformType;
             w.WriteStartObject();
-            w.WriteString("transformParameterization", tt.TransformParameterization.ToItkWasmString());
-            w.WriteString("parametersValueType", tt.ParametersValueType.ToItkWasmString());
-            w.WriteNumber("inputDimension", tt.InputDimension);
-            w.WriteNumber("outputDimension", tt.OutputDimension);
+            InterfaceTypeJson.WriteFields(w, t.TransformType);
             w.WriteNumber("numberOfFixedParameters", t.NumberOfFixedParameters);
             w.WriteNumber("numberOfParameters", t.NumberOfParameters);
             w.WriteEndObject();

@@ -44,16 +44,10 @@ internal static class ImageDirectory
         AtomicWrite.Directory(directory, temp =>
         {
             var t = image.ImageType;
-            using (var stream = File.Create(Path.Combine(temp, "index.json")))
-            using (var w = new Utf8JsonWriter(stream, JsonItems.WriterOptions))
+            JsonItems.WriteIndex(temp, w =>
             {
                 w.WriteStartObject();
-                w.WriteStartObject("imageType");
-                w.WriteNumber("dimension", t.Dimension);
-                w.WriteString("componentType", t.ComponentType.ToItkWasmString());
-                w.WriteString("pixelType", t.PixelType.ToItkWasmString());
-                w.WriteNumber("components", t.Components);
-                w.WriteEndObject();
+                InterfaceTypeJson.Write(w, "imageType", t);
                 w.WriteString("name", image.Name);
                 w.WriteNumbers(image.Origin, "origin");
                 w.WriteNumbers(image.Spacing, "spacing");
@@ -66,7 +60,7 @@ internal static class ImageDirectory
                 w.WritePathUrl("data", DataFile);
                 w.WriteMetadata(image.Metadata);
                 w.WriteEndObject();
-            }
+            });
 
             RawFiles.Write(temp, DirectionFile, ImageFileOrder.Transpose(image.Direction, t.Dimension));
             if (image.Data.Length > 0)

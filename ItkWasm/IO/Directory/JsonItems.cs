@@ -57,6 +57,15 @@ internal static class JsonItems
         }
     }
 
+    /// <summary>Writes <c>index.json</c> in <paramref name="directory"/> through <paramref name="write"/>, with the
+    /// glaze-like layout.</summary>
+    public static void WriteIndex(string directory, Action<Utf8JsonWriter> write)
+    {
+        using var stream = File.Create(Path.Combine(directory, "index.json"));
+        using var writer = new Utf8JsonWriter(stream, WriterOptions);
+        write(writer);
+    }
+
     /// <summary>Returns the required property <paramref name="name"/>.</summary>
     public static JsonElement Required(this JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)

@@ -50,22 +50,10 @@ internal static class MeshDirectory
         mesh.Validate();
         AtomicWrite.Directory(directory, temp =>
         {
-            var t = mesh.MeshType;
-            using (var stream = File.Create(Path.Combine(temp, "index.json")))
-            using (var w = new Utf8JsonWriter(stream, JsonItems.WriterOptions))
+            JsonItems.WriteIndex(temp, w =>
             {
                 w.WriteStartObject();
-                w.WriteStartObject("meshType");
-                w.WriteNumber("dimension", t.Dimension);
-                w.WriteString("pointComponentType", t.PointComponentType.ToItkWasmString());
-                w.WriteString("pointPixelComponentType", t.PointPixelComponentType.ToItkWasmString());
-                w.WriteString("pointPixelType", t.PointPixelType.ToItkWasmString());
-                w.WriteNumber("pointPixelComponents", t.PointPixelComponents);
-                w.WriteString("cellComponentType", t.CellComponentType.ToItkWasmString());
-                w.WriteString("cellPixelComponentType", t.CellPixelComponentType.ToItkWasmString());
-                w.WriteString("cellPixelType", t.CellPixelType.ToItkWasmString());
-                w.WriteNumber("cellPixelComponents", t.CellPixelComponents);
-                w.WriteEndObject();
+                InterfaceTypeJson.Write(w, "meshType", mesh.MeshType);
                 w.WriteString("name", mesh.Name);
                 w.WriteNumber("numberOfPoints", mesh.NumberOfPoints);
                 w.WritePathUrl("points", Arrays[0].File);
@@ -77,7 +65,7 @@ internal static class MeshDirectory
                 w.WriteNumber("numberOfCellPixels", mesh.NumberOfCellPixels);
                 w.WritePathUrl("cellData", Arrays[3].File);
                 w.WriteEndObject();
-            }
+            });
 
             foreach (var (data, file) in new[] { mesh.Points, mesh.Cells, mesh.PointData, mesh.CellData }
                          .Zip(Arrays.Select(a => a.File)))

@@ -61,22 +61,15 @@ internal static class TransformDirectory
         transforms.Validate();
         AtomicWrite.Directory(directory, temp =>
         {
-            using (var stream = File.Create(Path.Combine(temp, "index.json")))
-            using (var w = new Utf8JsonWriter(stream, JsonItems.WriterOptions))
+            JsonItems.WriteIndex(temp, w =>
             {
                 w.WriteStartArray();
                 for (var i = 0; i < transforms.Count; i++)
                 {
                     var t = transforms[i];
-                    var tt = t.TransformType;
                     var folder = $"data/{JsonItems.Invariant(i)}";
                     w.WriteStartObject();
-                    w.WriteStartObject("transformType");
-                    w.WriteString("transformParameterization", tt.TransformParameterization.ToItkWasmString());
-                    w.WriteString("parametersValueType", tt.ParametersValueType.ToItkWasmString());
-                    w.WriteNumber("inputDimension", tt.InputDimension);
-                    w.WriteNumber("outputDimension", tt.OutputDimension);
-                    w.WriteEndObject();
+                    InterfaceTypeJson.Write(w, "transformType", t.TransformType);
                     w.WriteNumber("numberOfFixedParameters", t.NumberOfFixedParameters);
                     w.WriteNumber("numberOfParameters", t.NumberOfParameters);
                     w.WriteString("name", t.Name);
@@ -94,7 +87,7 @@ internal static class TransformDirectory
                 }
 
                 w.WriteEndArray();
-            }
+            });
         });
     }
 
