@@ -25,18 +25,21 @@ internal sealed class CborStreamReader
     private const int MaxKeyBytes = 1024;
     private const long InitialGrowthBytes = 16 << 20;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly Stream stream;
     private readonly long? length;
     private readonly byte[] scratch = new byte[9];
 
     /// <summary>Creates a reader over <paramref name="stream"/>, which the caller keeps owning.</summary>
-    /// <param name="stream">The document, positioned at its first byte. Wrapped in a buffer for small reads.</param>
+    /// <param name="stream">The document, positioned at its first byte. Wrapped in a buffer for small reads unless it
+    /// buffers already.</param>
     /// <param name="sourceName">The file path or stream name used in error messages.</param>
     public CborStreamReader(Stream stream, string sourceName)
     {
         SourceName = sourceName;
         length = stream.CanSeek ? stream.Length - stream.Position : null;
-        this.stream = stream is BufferedStream or MemoryStream or UnmanagedMemoryStream
+        this.stream = stream is BufferedStream or FileStream or MemoryStream or UnmanagedMemoryStream
             ? stream
             : new BufferedStream(stream, 1 << 16);
     }
@@ -142,7 +145,7 @@ internal sealed class CborStreamReader
         ReadExactly(bytes, "a map key");
         try
         {
-            return new UTF8Encoding(false, true).GetString(bytes);
+            return StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException e)
         {
