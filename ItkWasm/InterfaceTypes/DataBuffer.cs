@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
@@ -129,6 +130,38 @@ public sealed class DataBuffer : IDisposable
         }
     }
 
+    /// <summary>Fills the buffer from <paramref name="source"/> asynchronously, reading exactly <see cref="Length"/>
+    /// bytes straight into native memory.</summary>
+    /// <param name="source">The stream to read.</param>
+    /// <param name="cancellationToken">Controls the request lifetime.</param>
+    /// <exception cref="EndOfStreamException">The stream ended first.</exception>
+    public async Task ReadFromAsync(Stream source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        for (long done = 0; done < Length;)
+        {
+            var n = (int)Math.Min(ChunkBytes, Length - done);
+            var window = new Window(this, done, n);
+            await source.ReadExactlyAsync(window.Memory, cancellationToken).ConfigureAwait(false);
+            done += n;
+        }
+    }
+
+    /// <summary>Writes the whole buffer to <paramref name="destination"/> asynchronously, straight from native memory.</summary>
+    /// <param name="destination">The stream to write.</param>
+    /// <param name="cancellationToken">Controls the request lifetime.</param>
+    public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        for (long done = 0; done < Length;)
+        {
+            var n = (int)Math.Min(ChunkBytes, Length - done);
+            var window = new Window(this, done, n);
+            await destination.WriteAsync(window.Memory, cancellationToken).ConfigureAwait(false);
+            done += n;
+        }
+    }
+
     /// <summary>Returns whether <paramref name="other"/> holds the same bytes.</summary>
     public bool ContentEquals(DataBuffer other)
     {
@@ -188,6 +221,24 @@ public sealed class DataBuffer : IDisposable
 
     /// <summary>Releases the native memory. Spans taken earlier must not be used afterwards.</summary>
     public void Dispose() => handle.Dispose();
+
+    /// <summary>A <see cref="Memory{T}"/> over a window of the buffer, for asynchronous stream calls. It must not
+    /// outlive the buffer; it holds no resources of its own, so it needs no disposal.</summary>
+    private sealed unsafe class Window(DataBuffer owner, long start, int length) : MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => owner.AsSpan(start, length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) =>
+            new(owner.handle.Pointer + start + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 
     /// <summary>Owns the native allocation; <see cref="SafeBuffer"/> keeps streams over it safe against disposal.</summary>
     private sealed unsafe class NativeMemoryHandle : SafeBuffer

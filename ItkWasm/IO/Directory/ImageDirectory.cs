@@ -72,12 +72,7 @@ internal static class ImageDirectory
 
     private static Image ReadIndex(JsonElement root)
     {
-        var it = root.Required("imageType");
-        var type = ImageFileOrder.CheckPlausible(new ImageType(
-            it.Required("dimension").GetSmallCount("dimension"),
-            it.Required("componentType").GetComponentType("componentType"),
-            it.Required("pixelType").GetPixelType("pixelType"),
-            it.Required("components").GetSmallCount("components")));
+        var type = ImageFileOrder.CheckPlausible(InterfaceTypeJson.ReadImageType(root.Required("imageType")));
         var d = type.Dimension;
         var image = new Image(type)
         {

@@ -80,17 +80,7 @@ internal static class MeshDirectory
 
     private static Mesh ReadIndex(JsonElement root)
     {
-        var mt = root.Required("meshType");
-        var type = new MeshType(
-            mt.Required("dimension").GetSmallCount("dimension"),
-            mt.Required("pointComponentType").GetComponentType("pointComponentType"),
-            mt.Required("pointPixelComponentType").GetComponentType("pointPixelComponentType"),
-            mt.Required("pointPixelType").GetPixelType("pointPixelType"),
-            mt.Required("pointPixelComponents").GetSmallCount("pointPixelComponents"),
-            mt.Required("cellComponentType").GetComponentType("cellComponentType"),
-            mt.Required("cellPixelComponentType").GetComponentType("cellPixelComponentType"),
-            mt.Required("cellPixelType").GetPixelType("cellPixelType"),
-            mt.Required("cellPixelComponents").GetSmallCount("cellPixelComponents"));
+        var type = InterfaceTypeJson.ReadMeshType(root.Required("meshType"));
         long Count(string name) => root.Optional(name)?.GetCount(name) ?? 0;
         return new Mesh(type)
         {

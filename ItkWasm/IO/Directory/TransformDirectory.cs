@@ -25,7 +25,7 @@ internal static class TransformDirectory
             for (var i = 0; i < entries.Length; i++)
             {
                 var position = i;
-                var t = JsonItems.Interpret(indexPath, () => ReadTransform(entries[position], position));
+                var t = JsonItems.Interpret(indexPath, () => ReadTransform(entries[position]));
                 list.Add(t);
                 if (t.IsCompositeHeader)
                 {
@@ -91,25 +91,9 @@ internal static class TransformDirectory
         });
     }
 
-    private static Transform ReadTransform(JsonElement e, int position)
+    private static Transform ReadTransform(JsonElement e)
     {
-        var tt = e.Required("transformType");
-        var name = tt.Required("transformParameterization").GetText("transformParameterization");
-        if (!ItkWasmEnums.TryParseTransformParameterization(name, out var parameterization))
-        {
-            throw new FormatException($"transform {position}: unknown transform parameterization \"{name}\"");
-        }
-
-        var type = new TransformType(
-            parameterization,
-            tt.Required("parametersValueType").GetComponentType("parametersValueType"),
-            tt.Required("inputDimension").GetSmallCount("inputDimension"),
-            tt.Required("outputDimension").GetSmallCount("outputDimension"));
-        if (type.ParametersValueType is not (ComponentType.Float32 or ComponentType.Float64))
-        {
-            throw new FormatException($"transform {position}: parametersValueType must be float32 or float64");
-        }
-
+        var type = InterfaceTypeJson.ReadTransformType(e.Required("transformType"));
         var t = new Transform(type)
         {
             NumberOfFixedParameters = e.Required("numberOfFixedParameters").GetCount("numberOfFixedParameters"),

@@ -1,0 +1,18 @@
+using ItkWasm.Pipelines;
+
+namespace ItkWasm.Runtime;
+
+/// <summary>
+/// Runs ITK-Wasm pipeline modules: compiles each module once, caches it, and runs each call on a fresh instance
+/// (ITKWASM-SPEC §1.3). The seam a Wasmtime implementation fills where Wasmtime for .NET is available;
+/// <c>Node.NodeWasmRuntime</c> implements it on V8.
+/// </summary>
+public interface IWasmRuntime
+{
+    /// <summary>Runs one pipeline call.</summary>
+    /// <param name="request">The module, arguments, inputs, outputs and limits.</param>
+    /// <param name="cancellationToken">Controls the request lifetime; cancelling stops the running module.</param>
+    /// <returns>The outputs; the caller disposes the result.</returns>
+    /// <exception cref="PipelineRunException">The run failed; the runtime stays usable.</exception>
+    Task<PipelineResult> RunAsync(PipelineRunRequest request, CancellationToken cancellationToken = default);
+}
