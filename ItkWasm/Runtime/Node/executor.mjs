@@ -443,11 +443,17 @@ async function run(request) {
     if (!exited && !instance.copiesOutputs) instance.finish(returnCode);
   } catch (error) {
     blobs.drain();
-    const kind = error instanceof ItkWasmError ? error.kind : error instanceof WebAssembly.RuntimeError ? 'trap' : 'error';
+    const kind = error instanceof ItkWasmError ? error.kind
+      : typeof error === 'number' ? 'trap'
+      : error instanceof WebAssembly.RuntimeError ? 'trap'
+        : error instanceof WebAssembly.LinkError || error instanceof WebAssembly.CompileError ? 'invalid-module' : 'error';
     const stderr = instance?.stderr() ?? '';
-    const outOfMemory = kind === 'trap' && /bad_alloc|Cannot enlarge memory|out of memory|OOM/i.test(stderr + error.message);
+    // Emscripten builds throw C++ exceptions as numbers (pointers) or objects without a message.
+    const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message)
+      : typeof error === 'number' ? `uncaught C++ exception (${error})` : String(error);
+    const outOfMemory = kind === 'trap' && /bad_alloc|Cannot enlarge memory|out of memory|OOM/i.test(stderr + message);
     writeFrame({
-      ok: false, kind: outOfMemory ? 'out-of-memory' : kind, message: error.message,
+      ok: false, kind: outOfMemory ? 'out-of-memory' : kind, message,
       stdout: instance?.stdout() ?? '', stderr, timings,
     }, []);
   }
