@@ -95,7 +95,7 @@ class BlobReader {
   take(target) {
     if (target.length !== this.lengths[this.next]) throw new Error(`blob ${this.next}: expected ${this.lengths[this.next]} bytes, target has ${target.length}`);
     this.next += 1;
-    readExactly(target);
+    if (target.length > 0) readExactly(target);
   }
   drain() {
     const chunk = Buffer.alloc(1 << 20);
@@ -318,7 +318,7 @@ const address = (pointer) => `${addressPrefix}${pointer}`;
 function writeInputArray(instance, blobs, index, sub, length) {
   if (length === null || length === undefined) return 0;
   const pointer = instance.inputArray(index, sub, length);
-  if (length > 0) blobs.take(instance.heap().subarray(pointer, pointer + length));
+  blobs.take(instance.heap().subarray(pointer, pointer + length)); // zero-length blobs still take their turn
   return pointer;
 }
 

@@ -1,0 +1,44 @@
+/* behave MODE [TEXT]: the failure and capture behaviours a pipeline host must contain.
+ *   print   writes TEXT to stdout and "warning: TEXT" to stderr, returns 0
+ *   exit    writes "bad input: TEXT" to stderr, returns 3
+ *   trap    traps (unreachable), as a C++ throw does in ITK-Wasm's WASI builds
+ *   loop    never returns
+ *   grow    allocates 16 MiB blocks until malloc fails, then reports "out of memory" and aborts */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "itk_wasm_shim.h"
+
+int main(int argc, char **argv) {
+  const char *mode = argc > 1 ? argv[1] : "";
+  const char *text = argc > 2 ? argv[2] : "";
+  if (strcmp(mode, "print") == 0) {
+    printf("%s\n", text);
+    fprintf(stderr, "warning: %s\n", text);
+    return 0;
+  }
+  if (strcmp(mode, "exit") == 0) {
+    fprintf(stderr, "bad input: %s\n", text);
+    return 3;
+  }
+  if (strcmp(mode, "trap") == 0) __builtin_trap();
+  if (strcmp(mode, "loop") == 0) {
+    volatile unsigned long spins = 0;
+    for (;;) spins++;
+  }
+  if (strcmp(mode, "grow") == 0) {
+    unsigned long total = 0;
+    for (;;) {
+      /* volatile: otherwise the compiler may elide an allocation nobody reads */
+      char *volatile block = malloc(16 << 20);
+      if (block == NULL) {
+        fprintf(stderr, "out of memory after %lu MiB\n", total >> 20);
+        abort();
+      }
+      memset(block, 1, 16 << 20);
+      total += 16 << 20;
+    }
+  }
+  fprintf(stderr, "unknown mode '%s'\n", mode);
+  return 2;
+}

@@ -1,0 +1,41 @@
+/* negate IN OUT: a uint8 image in, 255 - x out. Checks the memory layout the host wrote (ITKWASM-SPEC §1.6): the
+ * pixel buffer in array 0 with one byte per pixel and component, the D×D float64 direction in array 1. */
+#include "itk_wasm_shim.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long number_after(const char *json, const char *key) {
+  const char *at = strstr(json, key);
+  return at == NULL ? -1 : strtol(at + strlen(key), NULL, 10);
+}
+
+int main(int argc, char **argv) {
+  size_t json_size, data_size, direction_size;
+  const char *json = shim_input_json(0, &json_size);
+  if (json == NULL) { fputs("negate: no input image\n", stderr); return 2; }
+  if (strstr(json, "\"componentType\":\"uint8\"") == NULL) { fputs("negate: the input must be uint8\n", stderr); return 2; }
+  long dimension = number_after(json, "\"dimension\":");
+  long components = number_after(json, "\"components\":");
+  const char *size = strstr(json, "\"size\":[");
+  long pixels = 1;
+  for (const char *p = size + 8; dimension > 0 && *p != ']'; p++) {
+    pixels *= strtol(p, (char **)&p, 10);
+    if (*p == ']') break;
+  }
+  const unsigned char *data = shim_input_array(0, 0, &data_size);
+  shim_input_array(0, 1, &direction_size);
+  if ((long)data_size != pixels * components || (long)direction_size != dimension * dimension * 8) {
+    fprintf(stderr, "negate: %zu data bytes for %ld pixels x %ld components, %zu direction bytes for dimension %ld\n",
+            data_size, pixels, components, direction_size, dimension);
+    return 2;
+  }
+  unsigned char *out = malloc(data_size);
+  for (size_t i = 0; i < data_size; i++) out[i] = (unsigned char)(255 - data[i]);
+  while (json_size > 0 && json[json_size - 1] == '\0') json_size--;
+  shim_set_output_json(0, json, json_size);
+  shim_set_output_array(0, 0, out, data_size);
+  shim_set_output_array(0, 1, shim_input_array(0, 1, &direction_size), direction_size);
+  fprintf(stdout, "negated %ld pixels\n", pixels);
+  return 0;
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ItkWasm.Runtime.Node;
+
+namespace ItkWasm.Tests.Pipelines;
+
+/// <summary>One <see cref="NodeWasmRuntime"/> shared by the tests of the "NodeRuntime" collection, which run one at
+/// a time so that tests killing executors do not disturb each other.</summary>
+public sealed class NodeRuntimeFixture : IDisposable
+{
+    public NodeWasmRuntime Runtime { get; } = new(new NodeWasmRuntimeOptions { MaxConcurrency = 2 });
+
+    /// <summary>The folder of the project's own WASI test modules (built by Modules/build.sh).</summary>
+    public static string Module(string name)
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "modules");
+        var missing = Path.Combine(directory, "MISSING-TOOLCHAIN");
+        if (File.Exists(missing))
+        {
+            throw new InvalidOperationException(File.ReadAllText(missing));
+        }
+
+        return Path.Combine(directory, name + ".wasi.wasm");
+    }
+
+    /// <summary>Runs the npm packages directly in Node (Oracle/oracle.mjs) on <paramref name="jobs"/>.</summary>
+    public static void RunOracle(IEnumerable<object> jobs)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"oracle-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(jobs));
+        try
+        {
+            var start = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Oracle", "oracle.mjs"));
+            start.ArgumentList.Add(file);
+            using var node = Process.Start(start)!;
+            var stderr = node.StandardError.ReadToEndAsync();
+            node.StandardOutput.ReadToEnd();
+            node.WaitForExit();
+            Assert.True(node.ExitCode == 0, $"the oracle failed: {stderr.Result}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>The process ids of this test host's executor processes.</summary>
+    public static int[] ExecutorProcesses() => Directory.GetDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : -1)
+        .Where(pid => pid > 0 && ParentOf(pid) == Environment.ProcessId && CommandLine(pid).Contains("itkwasm-executor.mjs", StringComparison.Ordinal))
+        .ToArray();
+
+    public void Dispose() => Runtime.Dispose();
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+}
+
+[CollectionDefinition("NodeRuntime")]
+public sealed class NodeRuntimeCollection : ICollectionFixture<NodeRuntimeFixture>;
