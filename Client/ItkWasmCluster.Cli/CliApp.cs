@@ -1,12 +1,14 @@
 using System.CommandLine;
 using ItkWasm.IO;
+using ItkWasm.Pipelines;
 using ItkWasmCluster.Cli.Commands;
 
 namespace ItkWasmCluster.Cli;
 
 /// <summary>
-/// The <c>itkwasm-cluster</c> command line. Exit codes: 0 success, 2 usage error, 1 any other failure. Errors are one
-/// line on standard error; a stack trace is printed only when <c>ITKWASM_CLUSTER_DEBUG=1</c>.
+/// The <c>itkwasm-cluster</c> command line. Exit codes: 0 success, 2 usage error, 1 any other failure (130 when
+/// interrupted). Errors are one line on standard error, after a failed pipeline's own standard error; a stack trace is
+/// printed only when <c>ITKWASM_CLUSTER_DEBUG=1</c>.
 /// </summary>
 public static class CliApp
 {
@@ -19,55 +21,82 @@ public static class CliApp
     /// <summary>Exit code for a usage error (unknown command, missing or invalid argument).</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code when the run was interrupted (Ctrl-C).</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Parses <paramref name="args"/>, runs the command, and returns the exit code.</summary>
     /// <param name="args">The command-line arguments, without the program name.</param>
     /// <param name="stdout">Where results go.</param>
     /// <param name="stderr">Where errors go.</param>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stderr);
+        using var runtime = new RuntimeHolder();
         var root = new RootCommand("ItkWasmCluster: run ITK-Wasm pipelines over datasets, and read and write ITK-Wasm files.")
         {
-            InfoCommand.Create(stdout),
-            ConvertCommand.Create(),
+            InfoCommand.Create(stdout, runtime),
+            ConvertCommand.Create(runtime),
+            ExecCommand.Create(args, stdout, stderr, runtime),
         };
-        var parsed = root.Parse(args);
+        // No response files: npm pipeline references start with '@'.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
-            {
-                stderr.WriteLine($"itkwasm-cluster: {error.Message}");
-            }
-
-            stderr.WriteLine("Run 'itkwasm-cluster --help' for usage.");
-            return UsageError;
+            return Usage(stderr, parsed.Errors.Select(e => e.Message));
         }
 
         try
         {
-            return parsed.Invoke(new InvocationConfiguration
+            return await parsed.InvokeAsync(new InvocationConfiguration
             {
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
-            });
+            }).ConfigureAwait(false);
+        }
+        catch (CliUsageException e)
+        {
+            return Usage(stderr, [e.Message]);
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("itkwasm-cluster: interrupted").ConfigureAwait(false);
+            return Interrupted;
         }
         catch (Exception e)
         {
-            stderr.WriteLine($"itkwasm-cluster: {Describe(e)}");
+            if (e is PipelineRunException { Stderr.Length: > 0 } failed)
+            {
+                await stderr.WriteAsync(failed.Stderr.EndsWith('\n') ? failed.Stderr : failed.Stderr + "\n").ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync($"itkwasm-cluster: {Describe(e)}").ConfigureAwait(false);
             if (Environment.GetEnvironmentVariable("ITKWASM_CLUSTER_DEBUG") == "1")
             {
-                stderr.WriteLine(e);
+                await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
             }
 
             return Failure;
         }
     }
 
+    private static int Usage(TextWriter stderr, IEnumerable<string> messages)
+    {
+        foreach (var message in messages)
+        {
+            stderr.WriteLine($"itkwasm-cluster: {message}");
+        }
+
+        stderr.WriteLine("Run 'itkwasm-cluster --help' for usage.");
+        return UsageError;
+    }
+
     private static string Describe(Exception e) => e switch
     {
+        PipelineRunException failed => failed.Summary,
         ItkWasmFormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
-            or UnsupportedFormatException => e.Message,
+            or UnsupportedFormatException or FormatException => e.Message,
         UnauthorizedAccessException or IOException => $"I/O error: {e.Message}",
         InvalidOperationException => $"invalid data: {e.Message}",
         OutOfMemoryException => "out of memory",

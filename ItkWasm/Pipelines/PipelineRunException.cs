@@ -12,6 +12,7 @@ public sealed class PipelineRunException : Exception
         PipelineReference pipeline, PipelineFailureKind kind, string detail, string stdout, string stderr, int? returnCode = null)
         : base(Compose(pipeline, kind, detail, stderr, returnCode))
     {
+        Summary = Compose(pipeline, kind, detail, string.Empty, returnCode);
         Pipeline = pipeline;
         Kind = kind;
         Detail = detail;
@@ -19,6 +20,9 @@ public sealed class PipelineRunException : Exception
         Stderr = stderr;
         ReturnCode = returnCode;
     }
+
+    /// <summary>Gets the message without the pipeline's stderr, for callers that show the stderr separately.</summary>
+    public string Summary { get; }
 
     /// <summary>Gets the pipeline that failed.</summary>
     public PipelineReference Pipeline { get; }

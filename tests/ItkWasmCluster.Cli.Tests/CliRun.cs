@@ -9,7 +9,7 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
+        var code = CliApp.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -49,14 +49,65 @@ public class ConvertCommandTests
         Assert.Equal([temp.Combine("cut.iwi.cbor")], Directory.EnumerateFileSystemEntries(temp.FullName));
     }
 
-    [Theory]
-    [InlineData("in.nii.gz", "out.iwi.cbor")]
-    [InlineData("in.iwi.cbor", "out.nrrd")]
-    public void Convert_OtherFormats_SayNotSupportedYet(string input, string output)
+    [Fact]
+    public void Convert_ToAnUnknownFormat_SaysNotSupported()
     {
-        var run = CliRun.InProcess("convert", input, output);
+        var run = CliRun.InProcess("convert", SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), "/tmp/out.xyz");
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("not supported yet", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("/tmp/out.xyz: this format is not supported", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Convert_FromAnUnknownExtension_TriesEveryReaderThenSaysNone()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.Combine("notes.xyz"), "not an image");
+
+        var run = CliRun.InProcess("convert", temp.Combine("notes.xyz"), temp.Combine("out.iwi.cbor"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("@itk-wasm/image-io could not read this file", run.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.Combine("out.iwi.cbor")));
+    }
+
+    [Fact]
+    public void Convert_PngToIwiCbor_ReadsThroughImageIo()
+    {
+        using var temp = new TempDirectory();
+
+        var run = CliRun.InProcess("convert", SharedData.Path("itk-wasm/cthead1.png"), temp.Combine("cthead1.iwi.cbor"));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var image = ItkWasm.IO.ImageFile.Read(temp.Combine("cthead1.iwi.cbor"));
+        Assert.Equal([256L, 256L], image.Size);
+        Assert.Equal(ItkWasm.ComponentType.UInt8, image.ImageType.ComponentType);
+    }
+
+    [Fact]
+    public void Convert_NrrdToNiftiAndBack_KeepsEveryVoxel()
+    {
+        using var temp = new TempDirectory();
+
+        Assert.Equal(0, CliRun.InProcess("convert", SharedData.Path("itk-wasm/tooth.nrrd"), temp.Combine("tooth.nii.gz")).ExitCode);
+        Assert.Equal(0, CliRun.InProcess("convert", temp.Combine("tooth.nii.gz"), temp.Combine("tooth.iwi.cbor")).ExitCode);
+        Assert.Equal(0, CliRun.InProcess("convert", SharedData.Path("itk-wasm/tooth.nrrd"), temp.Combine("direct.iwi.cbor")).ExitCode);
+
+        using var viaNifti = ItkWasm.IO.ImageFile.Read(temp.Combine("tooth.iwi.cbor"));
+        using var direct = ItkWasm.IO.ImageFile.Read(temp.Combine("direct.iwi.cbor"));
+        Assert.Equal([103L, 94L, 161L], direct.Size);
+        Assert.True(direct.Data.ContentEquals(viaNifti.Data));
+    }
+
+    [Fact]
+    public void Convert_VtkMeshToIwm_ReadsThroughMeshIo()
+    {
+        using var temp = new TempDirectory();
+
+        var run = CliRun.InProcess("convert", SharedData.Path("itk-wasm/cow.vtk"), temp.Combine("cow.iwm.cbor"));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var mesh = ItkWasm.IO.MeshFile.Read(temp.Combine("cow.iwm.cbor"));
+        Assert.Equal((2903, 3263), (mesh.NumberOfPoints, mesh.NumberOfCells));
     }
 }

@@ -3,31 +3,34 @@ using ItkWasm.IO;
 
 namespace ItkWasmCluster.Cli.Commands;
 
-/// <summary><c>itkwasm-cluster convert IN OUT</c>: converts between the forms of one kind, chosen by extension.</summary>
+/// <summary><c>itkwasm-cluster convert IN OUT</c>: converts an image, mesh or transform list between formats, chosen
+/// by extension.</summary>
 internal static class ConvertCommand
 {
     /// <summary>Creates the command.</summary>
-    public static Command Create()
+    public static Command Create(RuntimeHolder runtime)
     {
-        var input = new Argument<string>("input") { Description = "File or directory to read (.iwi, .iwm, .iwt, optionally .cbor or .cbor.zst)." };
-        var output = new Argument<string>("output") { Description = "File or directory to write; its extension picks the form. Written atomically." };
-        var command = new Command("convert", "Converts an ITK-Wasm image, mesh or transform list between the directory, .cbor and .cbor.zst forms.")
+        var input = new Argument<string>("input") { Description = "File or directory to read." };
+        var output = new Argument<string>("output") { Description = "File or directory to write; its extension picks the format. Written atomically." };
+        var command = new Command("convert", "Converts an image, mesh or transform list between formats: ITK-Wasm's (.iwi, .iwm, .iwt as directories, .cbor or .cbor.zst) and those of @itk-wasm/image-io and @itk-wasm/mesh-io (.nii.gz, .nrrd, .png, .vtk, .obj, ...).")
         {
             input,
             output,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var (from, to) = (parse.GetValue(input)!, parse.GetValue(output)!);
-            var (source, destination) = (ItkWasmFiles.Classify(from), ItkWasmFiles.Classify(to));
-            if (source.Kind != destination.Kind)
+            var target = DataFiles.KindOf(to) ?? throw new UnsupportedFormatException(to);
+            var source = DataFiles.KindOf(from, target) ?? target;
+            if (source != target)
             {
                 throw new NotSupportedException(
-                    $"cannot convert {ItkWasmPath.Describe(source.Kind)} ({from}) into {ItkWasmPath.Describe(destination.Kind)} ({to}); the output extension must name the same kind");
+                    $"cannot convert {ItkWasmPath.Describe(source)} ({from}) into {ItkWasmPath.Describe(target)} ({to}); the output extension must name the same kind");
             }
 
-            using var value = ItkWasmFiles.Read(from);
-            ItkWasmFiles.Write(value, to);
+            var files = new DataFiles(runtime);
+            using var value = await files.ReadAsync(from, source, cancellationToken).ConfigureAwait(false);
+            await files.WriteAsync(value, to, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
         });
         return command;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using ItkWasm;
+using ItkWasm.IO;
+using ItkWasm.Pipelines;
 
 namespace ItkWasmCluster.Cli.Commands;
 
@@ -8,21 +10,22 @@ namespace ItkWasmCluster.Cli.Commands;
 internal static class InfoCommand
 {
     /// <summary>Creates the command, writing its JSON to <paramref name="stdout"/>.</summary>
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, RuntimeHolder runtime)
     {
-        var file = new Argument<string>("file") { Description = "File or directory to describe (.iwi, .iwm, .iwt, optionally .cbor or .cbor.zst)." };
-        var command = new Command("info", "Prints a JSON summary of an ITK-Wasm image, mesh or transform list.") { file };
-        command.SetAction(parse =>
+        var file = new Argument<string>("file") { Description = "File or directory to describe: ITK-Wasm's formats, or any that @itk-wasm/image-io or @itk-wasm/mesh-io reads." };
+        var command = new Command("info", "Prints a JSON summary of an image, mesh or transform list.") { file };
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!;
-            var form = ItkWasmFiles.Classify(path).Form;
-            using var value = ItkWasmFiles.Read(path);
+            var kind = DataFiles.KindOf(path) ?? throw new UnsupportedFormatException(path);
+            var form = ItkWasmPath.TryParse(path)?.Form.ToString() ?? (kind == ItkWasmDataKind.Image ? ImageIo.Package : MeshIo.Package);
+            using var value = await new DataFiles(runtime).ReadAsync(path, kind, cancellationToken).ConfigureAwait(false);
             using var buffer = new MemoryStream();
             using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
             {
                 w.WriteStartObject();
                 w.WriteString("path", path);
-                w.WriteString("form", form.ToString());
+                w.WriteString("form", form);
                 switch (value)
                 {
                     case Image image:

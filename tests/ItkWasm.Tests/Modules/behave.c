@@ -9,7 +9,15 @@
 #include <string.h>
 #include "itk_wasm_shim.h"
 
+static const char *description =
+    "{\"description\":\"Misbehaves on request.\",\"name\":\"behave\",\"version\":\"1.0.0\","
+    "\"inputs\":[{\"description\":\"What to do\",\"name\":\"mode\",\"type\":\"TEXT\",\"required\":true,"
+    "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1},"
+    "{\"description\":\"Text to print\",\"name\":\"text\",\"type\":\"TEXT\",\"required\":false,"
+    "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],\"outputs\":[],\"parameters\":[]}";
+
 int main(int argc, char **argv) {
+  shim_interface_json(argc, argv, description);
   const char *mode = argc > 1 ? argv[1] : "";
   const char *text = argc > 2 ? argv[2] : "";
   if (strcmp(mode, "print") == 0) {

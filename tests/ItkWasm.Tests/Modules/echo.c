@@ -31,10 +31,10 @@ static int copy_file(const char *from, const char *to) {
 }
 
 int main(int argc, char **argv) {
+  shim_interface_json(argc, argv, description);
   const char *positional[32];
   int count = 0;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--interface-json") == 0) { puts(description); exit(0); }
     if (argv[i][0] == '-') continue;
     if (count < 32) positional[count++] = argv[i];
   }

@@ -2,6 +2,7 @@
  * inputs are allocated by the host before itk_wasm_delayed_start runs main; outputs are read after it returns and
  * before itk_wasm_delayed_exit, which ends with proc_exit for a non-zero code. The memory index is ignored. */
 #include "itk_wasm_shim.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wasi/api.h>
@@ -102,4 +103,13 @@ void shim_set_output_array(uint32_t index, uint32_t sub, const void *data, size_
   check(index, sub);
   output_array[index][sub] = data;
   output_array_size[index][sub] = size;
+}
+
+void shim_interface_json(int argc, char **argv, const char *description) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--interface-json") == 0) {
+      puts(description);
+      exit(0);
+    }
+  }
 }

@@ -14,4 +14,6 @@ const void *shim_input_array(uint32_t index, uint32_t sub, size_t *size);
 void shim_set_output_json(uint32_t index, const char *json, size_t size);
 /* Registers output array (`index`, `sub`). */
 void shim_set_output_array(uint32_t index, uint32_t sub, const void *data, size_t size);
+/* Prints `description` and exits 0 when argv holds --interface-json, as ITK_WASM_PARSE does (ITKWASM-SPEC §1.9). */
+void shim_interface_json(int argc, char **argv, const char *description);
 #endif

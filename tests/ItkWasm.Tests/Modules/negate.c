@@ -10,7 +10,15 @@ static long number_after(const char *json, const char *key) {
   return at == NULL ? -1 : strtol(at + strlen(key), NULL, 10);
 }
 
+static const char *description =
+    "{\"description\":\"Inverts a uint8 image.\",\"name\":\"negate\",\"version\":\"1.0.0\","
+    "\"inputs\":[{\"description\":\"Input image\",\"name\":\"input\",\"type\":\"INPUT_IMAGE\",\"required\":true,"
+    "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],"
+    "\"outputs\":[{\"description\":\"Negated image\",\"name\":\"negated\",\"type\":\"OUTPUT_IMAGE\",\"required\":true,"
+    "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],\"parameters\":[]}";
+
 int main(int argc, char **argv) {
+  shim_interface_json(argc, argv, description);
   size_t json_size, data_size, direction_size;
   const char *json = shim_input_json(0, &json_size);
   if (json == NULL) { fputs("negate: no input image\n", stderr); return 2; }
