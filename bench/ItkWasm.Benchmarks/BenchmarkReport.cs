@@ -8,8 +8,6 @@ namespace ItkWasm.Benchmarks;
 /// in the same run.</summary>
 public static class BenchmarkReport
 {
-    private const string Start = "<!-- file-throughput:start -->";
-    private const string End = "<!-- file-throughput:end -->";
 
     public static void WriteFileThroughput(Summary summary, string markdownPath)
     {
@@ -28,7 +26,6 @@ public static class BenchmarkReport
 
         var env = summary.HostEnvironmentInfo;
         var section = new StringBuilder()
-            .AppendLine(Start)
             .AppendLine("## File formats: 256³ float32 image (64 MiB of pixels)")
             .AppendLine()
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `bench/run` (BenchmarkDotNet, in-process, 12 iterations of 3 operations, medians) on {env.CpuInfo.Value.ProcessorName} ({Environment.ProcessorCount} logical cores), {env.OsVersion.Value}, {env.RuntimeVersion}. The files sit in the page cache, so the copies measure memory and kernel speed. The peers are a plain copy of the same bytes between the same file and native memory, and libzstd alone on the same bytes, all measured in the same run. Throughput counts pixel bytes. Target: `.iwi.cbor` read and write at ≥ 0.5× the copy."))
@@ -45,16 +42,22 @@ public static class BenchmarkReport
             .AppendLine(Row("CopyWrite", "peer: copy write", "CopyWrite"))
             .AppendLine(Row("DecompressOnly", "peer: libzstd decompress", "DecompressOnly"))
             .AppendLine(Row("CompressOnly", "peer: libzstd compress (level 3)", "CompressOnly"))
-            .AppendLine(End)
             .ToString();
+        WriteSection(markdownPath, "file-throughput", section);
+    }
 
+    /// <summary>Replaces (or appends) the section named <paramref name="name"/> of the markdown file.</summary>
+    public static void WriteSection(string markdownPath, string name, string section)
+    {
+        var (start, end) = ($"<!-- {name}:start -->", $"<!-- {name}:end -->");
+        section = $"{start}\n{section.TrimEnd()}\n{end}";
         var existing = File.Exists(markdownPath)
             ? File.ReadAllText(markdownPath)
             : "# Benchmarks\n\nEvery number here was written by the benchmark that measured it (`bench/run`); ratios compare against a peer measured in the same run.\n\n";
-        var from = existing.IndexOf(Start, StringComparison.Ordinal);
-        var to = existing.IndexOf(End, StringComparison.Ordinal);
+        var from = existing.IndexOf(start, StringComparison.Ordinal);
+        var to = existing.IndexOf(end, StringComparison.Ordinal);
         var updated = from >= 0 && to > from
-            ? existing[..from] + section.TrimEnd() + existing[(to + End.Length)..]
+            ? existing[..from] + section + existing[(to + end.Length)..]
             : existing.TrimEnd() + "\n\n" + section;
         File.WriteAllText(markdownPath, updated.TrimEnd() + "\n");
     }

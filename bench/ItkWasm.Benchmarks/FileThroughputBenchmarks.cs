@@ -109,8 +109,9 @@ public class FileThroughputBenchmarks
         return cborBytes.Length;
     }
 
-    /// <summary>A smooth CT-like volume (spheres of different densities plus mild noise), so zstd sees realistic data.</summary>
-    private static Image SyntheticVolume()
+    /// <summary>A 256³ float32 CT-like volume (spheres of different densities plus mild noise), so zstd and the
+    /// pipelines see realistic data.</summary>
+    public static Image SyntheticVolume()
     {
         var volume = new Image(new ImageType(3, ComponentType.Float32))
         {

@@ -4,15 +4,24 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ItkWasm.Benchmarks;
 
-// Runs the benchmarks and rewrites their section of BENCHMARKS.md (path given as the first argument).
-var markdown = args.Length > 0 ? args[0] : "BENCHMARKS.md";
-var job = Job.Default
-    .WithToolchain(InProcessEmitToolchain.Instance)
-    .WithLaunchCount(1)
-    .WithWarmupCount(3)
-    .WithIterationCount(12)
-    .WithInvocationCount(3)
-    .WithUnrollFactor(1);
-var config = ManualConfig.Create(DefaultConfig.Instance).AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
-var summary = BenchmarkRunner.Run<FileThroughputBenchmarks>(config);
-BenchmarkReport.WriteFileThroughput(summary, markdown);
+// bench/run [files|pipelines|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
+var which = args.Length > 0 ? args[0] : "all";
+var root = args.Length > 1 ? args[1] : Directory.GetCurrentDirectory();
+var markdown = Path.Combine(root, "BENCHMARKS.md");
+if (which is "files" or "all")
+{
+    var job = Job.Default
+        .WithToolchain(InProcessEmitToolchain.Instance)
+        .WithLaunchCount(1)
+        .WithWarmupCount(3)
+        .WithIterationCount(12)
+        .WithInvocationCount(3)
+        .WithUnrollFactor(1);
+    var config = ManualConfig.Create(DefaultConfig.Instance).AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
+    BenchmarkReport.WriteFileThroughput(BenchmarkRunner.Run<FileThroughputBenchmarks>(config), markdown);
+}
+
+if (which is "pipelines" or "all")
+{
+    await PipelineBenchmarks.RunAsync(root, markdown);
+}
