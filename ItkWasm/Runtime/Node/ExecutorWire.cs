@@ -78,26 +78,29 @@ internal static class ExecutorWire
         return (buffer.ToArray(), blobs);
     }
 
-    /// <summary>Writes one frame: the header's length, the header, then each blob.</summary>
-    public static async Task WriteFrameAsync(Stream stream, byte[] header, IEnumerable<object> blobs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one frame: the header's length, the header, then each blob. Synchronous on purpose: a pipe moves at most
+    /// 64 KiB per call, and blocking writes move bulk data several times faster than the asynchronous pipe path.
+    /// </summary>
+    public static void WriteFrame(Stream stream, byte[] header, IEnumerable<object> blobs)
     {
         var length = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)header.Length);
-        await stream.WriteAsync(length, cancellationToken).ConfigureAwait(false);
-        await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+        stream.Write(length);
+        stream.Write(header);
         foreach (var blob in blobs)
         {
             if (blob is DataBuffer data)
             {
-                await data.WriteToAsync(stream, cancellationToken).ConfigureAwait(false);
+                data.WriteTo(stream);
             }
             else
             {
-                await stream.WriteAsync((ReadOnlyMemory<byte>)blob, cancellationToken).ConfigureAwait(false);
+                stream.Write(((ReadOnlyMemory<byte>)blob).Span);
             }
         }
 
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        stream.Flush();
     }
 
     /// <summary>Reads a frame's header. Returns null if the stream ended before one began.</summary>
@@ -116,9 +119,8 @@ internal static class ExecutorWire
     }
 
     /// <summary>Reads the outputs a successful response announces, taking their blobs from <paramref name="stream"/>
-    /// in order. Disposes what it built if reading fails.</summary>
-    public static async Task<List<object>> ReadOutputsAsync(
-        JsonElement header, PipelineRunRequest request, Stream stream, CancellationToken cancellationToken)
+    /// in order with blocking reads (see <see cref="WriteFrame"/>). Disposes what it built if reading fails.</summary>
+    public static List<object> ReadOutputs(JsonElement header, PipelineRunRequest request, Stream stream)
     {
         var outputs = new List<object>();
         var blobs = new BlobSource(header.GetProperty("blobs"), stream);
@@ -127,7 +129,7 @@ internal static class ExecutorWire
             var described = header.GetProperty("outputs").EnumerateArray().ToArray();
             for (var i = 0; i < described.Length; i++)
             {
-                outputs.Add(await ReadOutputAsync(described[i], request.Outputs[i], blobs, cancellationToken).ConfigureAwait(false));
+                outputs.Add(ReadOutput(described[i], request.Outputs[i], blobs));
             }
 
             return outputs;
@@ -238,8 +240,7 @@ internal static class ExecutorWire
         w.WriteEndObject();
     }
 
-    private static async Task<object> ReadOutputAsync(
-        JsonElement described, PipelineOutput requested, BlobSource blobs, CancellationToken ct)
+    private static object ReadOutput(JsonElement described, PipelineOutput requested, BlobSource blobs)
     {
         var json = described.TryGetProperty("json", out var j) ? j : default;
         switch (requested.Type)
@@ -249,11 +250,11 @@ internal static class ExecutorWire
             case InterfaceType.BinaryFile:
                 return new BinaryFile(requested.Path!);
             case InterfaceType.TextStream:
-                return new TextStream(Encoding.UTF8.GetString(await blobs.NextBytesAsync(ct).ConfigureAwait(false)));
+                return new TextStream(Encoding.UTF8.GetString(blobs.NextBytes()));
             case InterfaceType.BinaryStream:
-                return new BinaryStream(await blobs.NextBytesAsync(ct).ConfigureAwait(false));
+                return new BinaryStream(blobs.NextBytes());
             case InterfaceType.JsonCompatible:
-                return JsonCompatible.Parse(Encoding.UTF8.GetString(await blobs.NextBytesAsync(ct).ConfigureAwait(false)));
+                return JsonCompatible.Parse(Encoding.UTF8.GetString(blobs.NextBytes()));
             case InterfaceType.Image:
                 var image = new Image(InterfaceTypeJson.ReadImageType(json.GetProperty("imageType")));
                 try
@@ -264,8 +265,8 @@ internal static class ExecutorWire
                     image.Size = json.GetProperty("size").GetArray("size", JsonItems.GetCount);
                     ((JsonElement?)(json.TryGetProperty("metadata", out var m) ? m : null)).ReadMetadata(image.Metadata);
                     image.Data.Dispose();
-                    image.Data = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                    image.Direction = MemoryMarshalDoubles(await blobs.NextBytesAsync(ct).ConfigureAwait(false));
+                    image.Data = blobs.NextBuffer();
+                    image.Direction = MemoryMarshalDoubles(blobs.NextBytes());
                     image.Validate();
                     return image;
                 }
@@ -285,10 +286,10 @@ internal static class ExecutorWire
                     CellBufferSize = Count(json, "cellBufferSize"),
                 };
                 mesh.Name = Optional(json, "name") ?? mesh.Name;
-                mesh.Points = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                mesh.Cells = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                mesh.PointData = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                mesh.CellData = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
+                mesh.Points = blobs.NextBuffer();
+                mesh.Cells = blobs.NextBuffer();
+                mesh.PointData = blobs.NextBuffer();
+                mesh.CellData = blobs.NextBuffer();
                 return mesh;
             case InterfaceType.PointSet:
                 var pointSet = new PointSet(InterfaceTypeJson.ReadPointSetType(json.GetProperty("pointSetType")))
@@ -297,8 +298,8 @@ internal static class ExecutorWire
                     NumberOfPointPixels = Count(json, "numberOfPointPixels"),
                 };
                 pointSet.Name = Optional(json, "name") ?? pointSet.Name;
-                pointSet.Points = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                pointSet.PointData = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
+                pointSet.Points = blobs.NextBuffer();
+                pointSet.PointData = blobs.NextBuffer();
                 return pointSet;
             case InterfaceType.PolyData:
                 var poly = new PolyData(InterfaceTypeJson.ReadPolyDataType(json.GetProperty("polyDataType")))
@@ -312,13 +313,13 @@ internal static class ExecutorWire
                     NumberOfCellPixels = Count(json, "numberOfCellPixels"),
                 };
                 poly.Name = Optional(json, "name") ?? poly.Name;
-                poly.Points = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                poly.Vertices = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                poly.Lines = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                poly.Polygons = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                poly.TriangleStrips = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                poly.PointData = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
-                poly.CellData = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
+                poly.Points = blobs.NextBuffer();
+                poly.Vertices = blobs.NextBuffer();
+                poly.Lines = blobs.NextBuffer();
+                poly.Polygons = blobs.NextBuffer();
+                poly.TriangleStrips = blobs.NextBuffer();
+                poly.PointData = blobs.NextBuffer();
+                poly.CellData = blobs.NextBuffer();
                 return poly;
             default:
                 var list = new TransformList();
@@ -335,9 +336,9 @@ internal static class ExecutorWire
                     list.Add(transform);
                     if (!transform.IsCompositeHeader)
                     {
-                        transform.FixedParameters = MemoryMarshalDoubles(await blobs.NextBytesAsync(ct).ConfigureAwait(false));
+                        transform.FixedParameters = MemoryMarshalDoubles(blobs.NextBytes());
                         transform.Parameters.Dispose();
-                        transform.Parameters = await blobs.NextBufferAsync(ct).ConfigureAwait(false);
+                        transform.Parameters = blobs.NextBuffer();
                     }
                 }
 
@@ -365,7 +366,8 @@ internal static class ExecutorWire
         }
     }
 
-    private static long BlobLength(object blob) => blob is DataBuffer d ? d.Length : ((ReadOnlyMemory<byte>)blob).Length;
+    /// <summary>Returns a blob's length in bytes.</summary>
+    public static long BlobLength(object blob) => blob is DataBuffer d ? d.Length : ((ReadOnlyMemory<byte>)blob).Length;
 
     private static ReadOnlyMemory<byte> Doubles(double[] values)
     {
@@ -401,12 +403,12 @@ internal static class ExecutorWire
         private readonly long[] lengths = lengths.EnumerateArray().Select(e => e.GetInt64()).ToArray();
         private int next;
 
-        public async Task<DataBuffer> NextBufferAsync(CancellationToken ct)
+        public DataBuffer NextBuffer()
         {
             var buffer = DataBuffer.Allocate(Take());
             try
             {
-                await buffer.ReadFromAsync(stream, ct).ConfigureAwait(false);
+                buffer.ReadFrom(stream);
                 return buffer;
             }
             catch
@@ -416,10 +418,10 @@ internal static class ExecutorWire
             }
         }
 
-        public async Task<byte[]> NextBytesAsync(CancellationToken ct)
+        public byte[] NextBytes()
         {
             var bytes = new byte[checked((int)Take())];
-            await stream.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
+            stream.ReadExactly(bytes);
             return bytes;
         }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace ItkWasm.Runtime.Node;
@@ -7,8 +9,12 @@ namespace ItkWasm.Runtime.Node;
 /// One Node.js executor process (<c>executor.mjs</c>): runs one pipeline at a time over its stdin/stdout. It is
 /// killed on deadline or cancellation and then discarded; it exits by itself when its host process disappears.
 /// </summary>
-internal sealed class NodeExecutor : IDisposable
+internal sealed partial class NodeExecutor : IDisposable
 {
+    /// <summary>Pipe capacity asked for: the Linux default of 64 KiB makes a 64 MiB transfer a thousand writer/reader
+    /// hand-offs, each of which can wait for a busy core; 1 MiB (the default <c>pipe-max-size</c>) makes it 64.</summary>
+    public const int PipeBytes = 1 << 20;
+
     private const int StderrLines = 20;
     private static readonly HashSet<NodeExecutor> Live = [];
     private readonly Process process;
@@ -28,6 +34,8 @@ internal sealed class NodeExecutor : IDisposable
     private NodeExecutor(Process process)
     {
         this.process = process;
+        Native.Enlarge(process.StandardInput.BaseStream);
+        Native.Enlarge(process.StandardOutput.BaseStream);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null)
@@ -130,4 +138,21 @@ internal sealed class NodeExecutor : IDisposable
     public async Task<JsonDocument> ReadHeaderAsync(CancellationToken cancellationToken) =>
         await ExecutorWire.ReadHeaderAsync(Responses, cancellationToken).ConfigureAwait(false)
         ?? throw new EndOfStreamException("The executor closed its output.");
+
+    /// <summary>Linux pipe sizing (fcntl(2) <c>F_SETPIPE_SZ</c>); a no-op elsewhere or when refused.</summary>
+    private static partial class Native
+    {
+        private const int F_SETPIPE_SZ = 1031;
+
+        public static void Enlarge(Stream stream)
+        {
+            if (OperatingSystem.IsLinux() && stream is PipeStream pipe)
+            {
+                _ = Fcntl((int)pipe.SafePipeHandle.DangerousGetHandle(), F_SETPIPE_SZ, PipeBytes);
+            }
+        }
+
+        [LibraryImport("libc", EntryPoint = "fcntl")]
+        private static partial int Fcntl(int fd, int command, int argument);
+    }
 }

@@ -65,9 +65,18 @@ public sealed class NodeWasmRuntime : IWasmRuntime, IDisposable
             using var stop = deadline.Token.Register(running.Kill);
             try
             {
-                await ExecutorWire.WriteFrameAsync(executor.Requests, header, blobs, CancellationToken.None).ConfigureAwait(false);
+                // Bulk bytes move with blocking calls; the wait for the response (the pipeline's compute) holds no thread.
+                // A request that fits in the pipe is written inline: that write cannot block.
+                if (header.Length + blobs.Sum(ExecutorWire.BlobLength) < NodeExecutor.PipeBytes)
+                {
+                    ExecutorWire.WriteFrame(executor.Requests, header, blobs);
+                }
+                else
+                {
+                    await Task.Run(() => ExecutorWire.WriteFrame(executor.Requests, header, blobs), CancellationToken.None).ConfigureAwait(false);
+                }
                 using var response = await executor.ReadHeaderAsync(CancellationToken.None).ConfigureAwait(false);
-                return await CompleteAsync(request, executor, response.RootElement, started).ConfigureAwait(false);
+                return Complete(request, executor, response.RootElement, started);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or JsonException or InvalidDataException
                                           or InvalidOperationException or KeyNotFoundException)
@@ -114,8 +123,7 @@ public sealed class NodeWasmRuntime : IWasmRuntime, IDisposable
         }
     }
 
-    private static async Task<PipelineResult> CompleteAsync(
-        PipelineRunRequest request, NodeExecutor executor, JsonElement root, long started)
+    private static PipelineResult Complete(PipelineRunRequest request, NodeExecutor executor, JsonElement root, long started)
     {
         var stdout = root.TryGetProperty("stdout", out var o) ? o.GetString() ?? string.Empty : string.Empty;
         var stderr = root.TryGetProperty("stderr", out var e) ? e.GetString() ?? string.Empty : string.Empty;
@@ -138,7 +146,7 @@ public sealed class NodeWasmRuntime : IWasmRuntime, IDisposable
         }
 
         var returnCode = root.GetProperty("returnCode").GetInt32();
-        var outputs = await ExecutorWire.ReadOutputsAsync(root, request, executor.Responses, CancellationToken.None).ConfigureAwait(false);
+        var outputs = ExecutorWire.ReadOutputs(root, request, executor.Responses);
         if (returnCode != 0)
         {
             throw new PipelineRunException(request.Pipeline, PipelineFailureKind.NonZeroExit,
