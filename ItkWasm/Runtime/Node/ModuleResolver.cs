@@ -5,8 +5,8 @@ using ItkWasm.Pipelines;
 namespace ItkWasm.Runtime.Node;
 
 /// <summary>
-/// Finds a pipeline's files and its compile-cache key. WASI modules are keyed by the SHA-256 of their bytes (hashed
-/// once per path, size and modification time); npm pipelines by their path and modification time.
+/// Finds a pipeline's files and its compile-cache key: the SHA-256 of the module's bytes (for npm pipelines, of the
+/// compressed <c>.wasm.zst</c>), hashed once per path, size and modification time.
 /// </summary>
 internal sealed class ModuleResolver(string? nodeModules)
 {
@@ -25,12 +25,7 @@ internal sealed class ModuleResolver(string? nodeModules)
             throw Missing(pipeline, $"no such module file: {pipeline.Location}");
         }
 
-        var key = hashes.GetOrAdd((file.FullName, file.Length, file.LastWriteTimeUtc), k =>
-        {
-            using var stream = File.OpenRead(k.Path);
-            return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
-        });
-        return new ModuleSpec("wasi", file.FullName, key);
+        return new ModuleSpec("wasi", file.FullName, ContentKey(file));
     }
 
     private ModuleSpec ResolveNpm(PipelineReference pipeline)
@@ -56,8 +51,14 @@ internal sealed class ModuleResolver(string? nodeModules)
             throw Missing(pipeline, $"{pipeline.Location} has no pipeline '{pipeline.Name}'; it has: {available}");
         }
 
-        return new ModuleSpec("emscripten", basePath, $"npm:{basePath}:{File.GetLastWriteTimeUtc(basePath + ".wasm.zst").Ticks}");
+        return new ModuleSpec("emscripten", basePath, ContentKey(new FileInfo(basePath + ".wasm.zst")));
     }
+
+    private string ContentKey(FileInfo file) => hashes.GetOrAdd((file.FullName, file.Length, file.LastWriteTimeUtc), k =>
+    {
+        using var stream = File.OpenRead(k.Path);
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
+    });
 
     private static PipelineRunException Missing(PipelineReference pipeline, string detail) =>
         new(pipeline, PipelineFailureKind.InvalidRequest, detail, string.Empty, string.Empty);

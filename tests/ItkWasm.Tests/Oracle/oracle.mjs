@@ -4,10 +4,20 @@
 //   {"op": "read-image", "input": PATH, "output": PATH.iwi.cbor}
 //   {"op": "read-mesh", "input": PATH, "output": PATH.iwm.cbor}
 //   {"op": "downsample", "input": PATH, "output": PATH.iwi.cbor, "shrinkFactors": [..]}
+//   {"op": "read-transform", "input": PATH.h5, "output": PATH.json}            (the TransformList as JSON)
+//   {"op": "read-point-set", "input": PATH.vtk, "output": PATH.json}           (the PointSet as JSON)
+//   {"op": "mesh-to-poly-data", "input": PATH, "output": PATH.json, "mesh": PATH.iwm.cbor}
+//        (the PolyData as JSON, and that PolyData turned back into a mesh)
 import fs from 'node:fs';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { readMeshNode, writeMeshNode } from '@itk-wasm/mesh-io';
 import { downsampleNode } from '@itk-wasm/downsample';
+import { hdf5ReadTransformNode } from '@itk-wasm/transform-io';
+import { vtkPolyDataReadPointSetNode } from '@itk-wasm/mesh-io';
+import { meshToPolyDataNode, polyDataToMeshNode } from '@itk-wasm/mesh-to-poly-data';
+
+// Typed arrays become plain arrays, so the C# side can compare values.
+const plain = (value) => JSON.stringify(value, (key, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
 
 const jobs = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 for (const job of jobs) {
@@ -18,6 +28,16 @@ for (const job of jobs) {
   } else if (job.op === 'downsample') {
     const { downsampled } = await downsampleNode(await readImageNode(job.input), { shrinkFactors: job.shrinkFactors });
     await writeImageNode(downsampled, job.output);
+  } else if (job.op === 'read-transform') {
+    const { couldRead, transform } = await hdf5ReadTransformNode(job.input);
+    if (!couldRead) throw new Error(`cannot read ${job.input}`);
+    fs.writeFileSync(job.output, plain(transform));
+  } else if (job.op === 'read-point-set') {
+    fs.writeFileSync(job.output, plain((await vtkPolyDataReadPointSetNode(job.input)).pointSet));
+  } else if (job.op === 'mesh-to-poly-data') {
+    const { polyData } = await meshToPolyDataNode(await readMeshNode(job.input));
+    fs.writeFileSync(job.output, plain(polyData));
+    await writeMeshNode((await polyDataToMeshNode(polyData)).mesh, job.mesh);
   } else {
     throw new Error(`unknown op ${job.op}`);
   }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ItkWasm.IO;
 using ItkWasm.Pipelines;
 
@@ -143,6 +144,82 @@ public class NpmPipelineTests(NodeRuntimeFixture fixture)
         using var result = await downsample.RunAsync(
             ["0", "0", "--shrink-factors", "2", "2"], [new PipelineOutput(InterfaceType.Image)], [PipelineInput.Image(image)]);
         Assert.Equal([128L, 128L], result.Output<Image>(0).Size);
+    }
+
+    [Fact]
+    public async Task TransformIo_ReadsHdf5IntoATransformList_AsTheNpmPackageDoes()
+    {
+        using var temp = new TempDirectory();
+        var h5 = SharedData.Path("itk-wasm/LinearTransform.h5");
+        NodeRuntimeFixture.RunOracle([new { op = "read-transform", input = h5, output = temp.Combine("oracle.json") }]);
+        var read = new Pipeline(PipelineReference.Parse("@itk-wasm/transform-io:hdf5-read-transform"), fixture.Runtime);
+
+        using var result = await read.RunAsync([h5, "0", "1"], [new PipelineOutput(InterfaceType.JsonCompatible), new PipelineOutput(InterfaceType.TransformList)], [PipelineInput.BinaryFile(h5)]);
+
+        var transform = Assert.Single(result.Output<TransformList>(1));
+        var oracle = JsonNode.Parse(await File.ReadAllTextAsync(temp.Combine("oracle.json")))!.AsArray().Single()!;
+        Assert.Equal(oracle["transformType"]!["transformParameterization"]!.GetValue<string>(), transform.TransformType.TransformParameterization.ToItkWasmString());
+        Assert.Equal(oracle["fixedParameters"]!.AsArray().Select(v => v!.GetValue<double>()), transform.FixedParameters);
+        Assert.Equal(oracle["parameters"]!.AsArray().Select(v => v!.GetValue<double>()), transform.Parameters.ToArray<double>());
+        using var native = TransformListFile.Read(SharedData.Path("itk-wasm/LinearTransform.iwt"));
+        Assert.True(native[0].Parameters.ContentEquals(transform.Parameters));
+    }
+
+    [Fact]
+    public async Task TransformIo_WritesATransformListInput()
+    {
+        using var temp = new TempDirectory();
+        using var transforms = TransformListFile.Read(SharedData.Path("itk-wasm/LinearTransform.iwt"));
+        var output = temp.Combine("written.iwt.cbor");
+        var write = new Pipeline(PipelineReference.Parse("@itk-wasm/transform-io:wasm-write-transform"), fixture.Runtime);
+
+        using var result = await write.RunAsync(["0", "0", output], [new PipelineOutput(InterfaceType.JsonCompatible), PipelineOutput.File(InterfaceType.BinaryFile, output)], [PipelineInput.TransformList(transforms)]);
+
+        Assert.True(result.Output<JsonCompatible>(0).Value!.GetValue<bool>());
+        using var back = TransformListFile.Read(output);
+        ImageAssert.Equal(transforms, back);
+    }
+
+    [Fact]
+    public async Task MeshToPolyDataAndBack_MatchTheNpmPackage()
+    {
+        using var temp = new TempDirectory();
+        NodeRuntimeFixture.RunOracle([new { op = "mesh-to-poly-data", input = SharedData.Path("itk-wasm/cow.iwm.cbor"), output = temp.Combine("poly.json"), mesh = temp.Combine("mesh.iwm.cbor") }]);
+        using var cow = MeshFile.Read(SharedData.Path("itk-wasm/cow.iwm.cbor"));
+        var toPoly = new Pipeline(PipelineReference.Parse("@itk-wasm/mesh-to-poly-data:mesh-to-poly-data"), fixture.Runtime);
+        var toMesh = new Pipeline(PipelineReference.Parse("@itk-wasm/mesh-to-poly-data:poly-data-to-mesh"), fixture.Runtime);
+
+        using var polyResult = await toPoly.RunAsync(["0", "0"], [new PipelineOutput(InterfaceType.PolyData)], [PipelineInput.Mesh(cow)]);
+        var poly = polyResult.Output<PolyData>(0);
+        using var meshResult = await toMesh.RunAsync(["0", "0"], [new PipelineOutput(InterfaceType.Mesh)], [PipelineInput.PolyData(poly)]);
+
+        var oracle = JsonNode.Parse(await File.ReadAllTextAsync(temp.Combine("poly.json")))!;
+        Assert.Equal(oracle["numberOfPoints"]!.GetValue<long>(), poly.NumberOfPoints);
+        Assert.Equal(oracle["points"]!.AsArray().Select(v => v!.GetValue<float>()), poly.Points.ToArray<float>());
+        Assert.Equal(oracle["polygons"]!.AsArray().Select(v => v!.GetValue<uint>()), poly.Polygons.ToArray<uint>());
+        using var expectedMesh = MeshFile.Read(temp.Combine("mesh.iwm.cbor"));
+        ImageAssert.Equal(expectedMesh, meshResult.Output<Mesh>(0));
+    }
+
+    [Fact]
+    public async Task PointSets_ReadAndWrite_MatchTheNpmPackage()
+    {
+        using var temp = new TempDirectory();
+        var vtk = SharedData.Path("itk-wasm/cow.vtk");
+        NodeRuntimeFixture.RunOracle([new { op = "read-point-set", input = vtk, output = temp.Combine("points.json") }]);
+        var read = new Pipeline(PipelineReference.Parse("@itk-wasm/mesh-io:vtk-poly-data-read-point-set"), fixture.Runtime);
+        var write = new Pipeline(PipelineReference.Parse("@itk-wasm/mesh-io:wasm-write-point-set"), fixture.Runtime);
+
+        using var readResult = await read.RunAsync([vtk, "0", "1"], [new PipelineOutput(InterfaceType.JsonCompatible), new PipelineOutput(InterfaceType.PointSet)], [PipelineInput.BinaryFile(vtk)]);
+        var pointSet = readResult.Output<PointSet>(1);
+        var output = temp.Combine("points.iwm.cbor");
+        using var writeResult = await write.RunAsync(["0", "0", output], [new PipelineOutput(InterfaceType.JsonCompatible), PipelineOutput.File(InterfaceType.BinaryFile, output)], [PipelineInput.PointSet(pointSet)]);
+
+        var oracle = JsonNode.Parse(await File.ReadAllTextAsync(temp.Combine("points.json")))!;
+        Assert.Equal(2903, pointSet.NumberOfPoints);
+        Assert.Equal(oracle["points"]!.AsArray().Select(v => v!.GetValue<float>()), pointSet.Points.ToArray<float>());
+        using var written = MeshFile.Read(output);
+        Assert.True(pointSet.Points.ContentEquals(written.Points));
     }
 
     private static void AssertSameImage(Image expected, Image actual)
