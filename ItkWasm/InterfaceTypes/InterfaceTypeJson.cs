@@ -31,11 +31,7 @@ public static class InterfaceTypeJson
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(type);
         writer.WriteStartObject(name);
-        writer.WriteNumber("dimension", type.Dimension);
-        writer.WriteString("pointComponentType", type.PointComponentType.ToItkWasmString());
-        writer.WriteString("pointPixelComponentType", type.PointPixelComponentType.ToItkWasmString());
-        writer.WriteString("pointPixelType", type.PointPixelType.ToItkWasmString());
-        writer.WriteNumber("pointPixelComponents", type.PointPixelComponents);
+        WritePointFields(writer, PointFields(type));
         writer.WriteString("cellComponentType", type.CellComponentType.ToItkWasmString());
         writer.WriteString("cellPixelComponentType", type.CellPixelComponentType.ToItkWasmString());
         writer.WriteString("cellPixelType", type.CellPixelType.ToItkWasmString());
@@ -49,11 +45,7 @@ public static class InterfaceTypeJson
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(type);
         writer.WriteStartObject(name);
-        writer.WriteNumber("dimension", type.Dimension);
-        writer.WriteString("pointComponentType", type.PointComponentType.ToItkWasmString());
-        writer.WriteString("pointPixelComponentType", type.PointPixelComponentType.ToItkWasmString());
-        writer.WriteString("pointPixelType", type.PointPixelType.ToItkWasmString());
-        writer.WriteNumber("pointPixelComponents", type.PointPixelComponents);
+        WritePointFields(writer, type);
         writer.WriteEndObject();
     }
 
@@ -94,16 +86,12 @@ public static class InterfaceTypeJson
     /// <summary>Reads a <c>meshType</c> object.</summary>
     public static MeshType ReadMeshType(JsonElement e)
     {
-        var t = new MeshType();
+        var points = ReadPointFields(e, "meshType");
+        var t = new MeshType(points.Dimension, points.PointComponentType, points.PointPixelComponentType, points.PointPixelType, points.PointPixelComponents);
         foreach (var p in Properties(e, "meshType"))
         {
             t = p.Name switch
             {
-                "dimension" => t with { Dimension = Count(p) },
-                "pointComponentType" => t with { PointComponentType = Component(p) },
-                "pointPixelComponentType" => t with { PointPixelComponentType = Component(p) },
-                "pointPixelType" => t with { PointPixelType = Pixel(p) },
-                "pointPixelComponents" => t with { PointPixelComponents = Count(p) },
                 "cellComponentType" => t with { CellComponentType = Component(p) },
                 "cellPixelComponentType" => t with { CellPixelComponentType = Component(p) },
                 "cellPixelType" => t with { CellPixelType = Pixel(p) },
@@ -116,24 +104,7 @@ public static class InterfaceTypeJson
     }
 
     /// <summary>Reads a <c>pointSetType</c> object.</summary>
-    public static PointSetType ReadPointSetType(JsonElement e)
-    {
-        var t = new PointSetType();
-        foreach (var p in Properties(e, "pointSetType"))
-        {
-            t = p.Name switch
-            {
-                "dimension" => t with { Dimension = Count(p) },
-                "pointComponentType" => t with { PointComponentType = Component(p) },
-                "pointPixelComponentType" => t with { PointPixelComponentType = Component(p) },
-                "pointPixelType" => t with { PointPixelType = Pixel(p) },
-                "pointPixelComponents" => t with { PointPixelComponents = Count(p) },
-                _ => t,
-            };
-        }
-
-        return t;
-    }
+    public static PointSetType ReadPointSetType(JsonElement e) => ReadPointFields(e, "pointSetType");
 
     /// <summary>Reads a <c>polyDataType</c> object.</summary>
     public static PolyDataType ReadPolyDataType(JsonElement e)
@@ -220,4 +191,35 @@ public static class InterfaceTypeJson
         ItkWasmEnums.TryParseTransformParameterization(Text(p), out var t)
             ? t
             : throw new FormatException($"unknown transform parameterization \"{Text(p)}\"");
+
+    private static PointSetType PointFields(MeshType t) =>
+        new(t.Dimension, t.PointComponentType, t.PointPixelComponentType, t.PointPixelType, t.PointPixelComponents);
+
+    private static void WritePointFields(Utf8JsonWriter writer, PointSetType type)
+    {
+        writer.WriteNumber("dimension", type.Dimension);
+        writer.WriteString("pointComponentType", type.PointComponentType.ToItkWasmString());
+        writer.WriteString("pointPixelComponentType", type.PointPixelComponentType.ToItkWasmString());
+        writer.WriteString("pointPixelType", type.PointPixelType.ToItkWasmString());
+        writer.WriteNumber("pointPixelComponents", type.PointPixelComponents);
+    }
+
+    private static PointSetType ReadPointFields(JsonElement e, string name)
+    {
+        var t = new PointSetType();
+        foreach (var p in Properties(e, name))
+        {
+            t = p.Name switch
+            {
+                "dimension" => t with { Dimension = Count(p) },
+                "pointComponentType" => t with { PointComponentType = Component(p) },
+                "pointPixelComponentType" => t with { PointPixelComponentType = Component(p) },
+                "pointPixelType" => t with { PointPixelType = Pixel(p) },
+                "pointPixelComponents" => t with { PointPixelComponents = Count(p) },
+                _ => t,
+            };
+        }
+
+        return t;
+    }
 }
