@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+
+namespace ItkWasmCluster.Storage.Blobs;
+
+/// <summary>
+/// An <see cref="IBlobStore"/> on a local folder (the embedded cluster's default). Blob names map to paths under
+/// <see cref="Root"/>; a write goes to a hidden temporary sibling first and is renamed into place, so a reader never
+/// sees a partial blob and a crash leaves none at its final name. Hidden files (names starting with '.') are not listed.
+/// </summary>
+public sealed class FileSystemBlobStore : IBlobStore
+{
+    /// <summary>Creates a store over <paramref name="root"/> (created if missing).</summary>
+    public FileSystemBlobStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+    }
+
+    /// <summary>Gets the folder the blobs live in.</summary>
+    public string Root { get; }
+
+    /// <inheritdoc/>
+    public string Description => Root;
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<BlobItem> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden, IgnoreInaccessible = true };
+        foreach (var file in Directory.EnumerateFiles(Root, "*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var name = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && !name.Split('/').Any(part => part.StartsWith('.')))
+            {
+                var info = new FileInfo(file);
+                yield return new BlobItem(name, info.Length, info.LastWriteTimeUtc);
+            }
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public Task<BlobItem?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var info = new FileInfo(PathOf(name));
+        return Task.FromResult(info.Exists ? new BlobItem(name, info.Length, info.LastWriteTimeUtc) : null);
+    }
+
+    /// <inheritdoc/>
+    public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(name);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{name}: no such blob in {Root}", path);
+        }
+
+        return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan));
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(name);
+        if (File.Exists(path))
+        {
+            return false;
+        }
+
+        var temp = await WriteTempAsync(path, write, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Without overwrite, .NET moves with link(2) + unlink(2) on Unix: the link fails if the name exists, so of
+            // two writers exactly one wins, and the winner's blob is whole.
+            File.Move(temp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task UploadAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(name);
+        var temp = await WriteTempAsync(path, write, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(name);
+        var existed = File.Exists(path);
+        File.Delete(path);
+        return Task.FromResult(existed);
+    }
+
+    /// <inheritdoc/>
+    public string? GetLocalPath(string name) => PathOf(name);
+
+    private static async Task<string> WriteTempAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                await write(stream, cancellationToken).ConfigureAwait(false);
+            }
+
+            return temp;
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    private string PathOf(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var path = Path.GetFullPath(Path.Combine(Root, name));
+        if (!path.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Blob name '{name}' points outside {Root}.", nameof(name));
+        }
+
+        return path;
+    }
+}

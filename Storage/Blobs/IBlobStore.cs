@@ -1,0 +1,37 @@
+namespace ItkWasmCluster.Storage.Blobs;
+
+/// <summary>
+/// Where datasets are read and results written: a flat namespace of '/'-separated blob names, as in Azure Blob
+/// Storage. <see cref="FileSystemBlobStore"/> implements it on a local folder; an Azure Blob implementation fills the
+/// same seam. Writes are atomic: a blob appears complete or not at all.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>Gets a description of the store for messages, such as its root folder or container address.</summary>
+    string Description { get; }
+
+    /// <summary>Lists the blobs whose names start with <paramref name="prefix"/> (all blobs for "").</summary>
+    IAsyncEnumerable<BlobItem> ListAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns a blob's properties, or null if it does not exist.</summary>
+    Task<BlobItem?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a blob for reading; the caller disposes the stream.</summary>
+    /// <exception cref="FileNotFoundException">The blob does not exist.</exception>
+    Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a blob atomically through <paramref name="write"/>, only if no blob of that name exists
+    /// (Azure's <c>If-None-Match: *</c>).</summary>
+    /// <returns>False, with nothing written, when the name was taken.</returns>
+    Task<bool> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a blob atomically through <paramref name="write"/>, replacing any blob of that name.</summary>
+    Task UploadAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a blob; returns false if it did not exist.</summary>
+    Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the blob's path on this machine when the store is a local folder (pipelines that read files by
+    /// path can then use it in place); null otherwise.</summary>
+    string? GetLocalPath(string name);
+}

@@ -1,0 +1,65 @@
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Storage.JobStores;
+
+/// <summary>
+/// The cluster's durable coordination state: jobs, their tasks, leases, and the cache of committed results. The
+/// embedded cluster keeps it in SQLite (<see cref="SqliteJobStore"/>); a distributed cluster in PostgreSQL. Claims are
+/// leases fenced by the attempt number, so a worker that lost its lease cannot complete a task someone else holds.
+/// </summary>
+public interface IJobStore
+{
+    /// <summary>Creates or migrates the schema.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the job <paramref name="id"/>, creating it from <paramref name="spec"/> if it is new.</summary>
+    Task<JobRecord> CreateOrGetJobAsync(string id, JobSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns a job, or null.</summary>
+    Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets a job's state (and its finish time for a finished state).</summary>
+    Task SetJobStateAsync(string id, JobState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes the job's tasks match <paramref name="items"/>: adds new items as pending, makes items whose
+    /// input version changed pending again, and drops items no longer in the dataset.</summary>
+    Task SyncTasksAsync(string jobId, IReadOnlyList<TaskItem> items, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes every running task of the job pending again, without counting the interrupted attempt (the
+    /// embedded cluster calls this at start, when it alone holds the job).</summary>
+    Task ReleaseRunningAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Claims the next claimable task of the job: pending and due, or running with a lapsed lease.</summary>
+    /// <returns>The lease, or null when no task is claimable now.</returns>
+    Task<TaskLease?> ClaimAsync(string jobId, string owner, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends a lease; returns false if it was lost.</summary>
+    Task<bool> RenewAsync(TaskLease lease, TimeSpan duration, CancellationToken cancellationToken = default);
+
+    /// <summary>Records how an attempt ended, only if <paramref name="lease"/> still holds (fencing).</summary>
+    /// <returns>False when the lease was lost: someone else holds the task now, and this outcome is discarded.</returns>
+    Task<bool> CompleteAsync(TaskLease lease, TaskOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives a claimed task back without counting the attempt (the run was cancelled).</summary>
+    Task ReleaseAsync(TaskLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns how many of the job's tasks stand where.</summary>
+    Task<JobCounts> GetCountsAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the job's tasks in index order.</summary>
+    Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the result blob committed for <paramref name="contentKey"/> (module, arguments and input), or
+    /// null.</summary>
+    Task<string?> FindResultAsync(string contentKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that <paramref name="output"/> holds the result for <paramref name="contentKey"/>. Called before
+    /// the result is committed, so a crash between the two is recognised on resume.</summary>
+    Task RecordResultAsync(string contentKey, string output, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the content hash recorded for an input at <paramref name="version"/>, or null.</summary>
+    Task<string?> GetInputHashAsync(string input, string version, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an input's content hash at <paramref name="version"/>.</summary>
+    Task SetInputHashAsync(string input, string version, string hash, CancellationToken cancellationToken = default);
+}

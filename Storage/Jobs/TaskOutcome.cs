@@ -1,0 +1,12 @@
+namespace ItkWasmCluster.Jobs;
+
+/// <summary>How an attempt ended.</summary>
+/// <param name="State"><see cref="TaskState.Succeeded"/>, <see cref="TaskState.Failed"/> (no retries left), or
+/// <see cref="TaskState.Pending"/> (to be retried at <see cref="RetryAt"/>).</param>
+/// <param name="Duration">How long the attempt took.</param>
+/// <param name="Error">The failure's message.</param>
+/// <param name="Stderr">The failing pipeline's standard error.</param>
+/// <param name="RetryAt">When a retry may start.</param>
+/// <param name="Reused">Whether the result was already committed and nothing ran.</param>
+public sealed record TaskOutcome(
+    TaskState State, TimeSpan Duration, string? Error = null, string? Stderr = null, DateTimeOffset? RetryAt = null, bool Reused = false);
