@@ -15,4 +15,9 @@ public interface IWasmRuntime
     /// <returns>The outputs; the caller disposes the result.</returns>
     /// <exception cref="PipelineRunException">The run failed; the runtime stays usable.</exception>
     Task<PipelineResult> RunAsync(PipelineRunRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the content hash of the module <paramref name="pipeline"/> resolves to, which is also its
+    /// compile-cache key. Callers use it to recognise a result computed by the same module before.</summary>
+    /// <exception cref="PipelineRunException">The module or package is missing.</exception>
+    string GetModuleKey(PipelineReference pipeline);
 }

@@ -113,6 +113,9 @@ public sealed class NodeWasmRuntime : IWasmRuntime, IDisposable
         }
     }
 
+    /// <inheritdoc/>
+    public string GetModuleKey(PipelineReference pipeline) => modules.Resolve(pipeline).Key;
+
     /// <summary>Stops every executor.</summary>
     public void Dispose()
     {

@@ -1,0 +1,62 @@
+using ItkWasmCluster.Jobs;
+using ItkWasmCluster.Storage.Blobs;
+using Microsoft.Extensions.FileSystemGlobbing;
+
+namespace ItkWasmCluster.Grains;
+
+/// <summary>Turns a job's dataset into its items: one task per input blob, each with its result name.</summary>
+internal static class DatasetExpander
+{
+    /// <summary>Lists the items of <paramref name="spec"/>'s dataset in name order.</summary>
+    /// <param name="spec">The job.</param>
+    /// <param name="input">The store holding the dataset.</param>
+    /// <param name="skipPrefix">A prefix of the input store to leave out (where results go, when that is inside the
+    /// dataset), or null.</param>
+    /// <param name="cancellationToken">Controls the request lifetime.</param>
+    /// <exception cref="JobSpecException">An explicit item is missing, or two items would write the same result.</exception>
+    public static async Task<IReadOnlyList<TaskItem>> ExpandAsync(
+        JobSpec spec, IBlobStore input, string? skipPrefix, CancellationToken cancellationToken)
+    {
+        var blobs = new List<BlobItem>();
+        if (spec.Input.Items is { } explicitItems)
+        {
+            for (var i = 0; i < explicitItems.Count; i++)
+            {
+                blobs.Add(await input.GetPropertiesAsync(explicitItems[i], cancellationToken).ConfigureAwait(false)
+                          ?? throw new JobSpecException($"input.items[{i}]", $"no such item '{explicitItems[i]}' in {input.Description}"));
+            }
+        }
+        else
+        {
+            var matcher = new Matcher(StringComparison.Ordinal);
+            matcher.AddIncludePatterns(spec.Input.Include);
+            matcher.AddExcludePatterns(spec.Input.Exclude);
+            var all = new Dictionary<string, BlobItem>(StringComparer.Ordinal);
+            await foreach (var blob in input.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
+            {
+                if (skipPrefix is null || !blob.Name.StartsWith(skipPrefix, StringComparison.Ordinal))
+                {
+                    all[blob.Name] = blob;
+                }
+            }
+
+            var matched = matcher.Match("/dataset", all.Keys.Select(name => "/dataset/" + name));
+            blobs.AddRange(matched.Files.Select(f => all[f.Path]));
+        }
+
+        var items = new List<TaskItem>();
+        var byOutput = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var blob in blobs.OrderBy(b => b.Name, StringComparer.Ordinal))
+        {
+            var output = spec.Output.ResultName(blob.Name);
+            if (!byOutput.TryAdd(output, blob.Name))
+            {
+                throw new JobSpecException("input", $"'{byOutput[output]}' and '{blob.Name}' would both write '{output}'; leave one out with input.exclude");
+            }
+
+            items.Add(new TaskItem(blob.Name, output, $"{blob.Length}:{blob.LastModified.ToUnixTimeMilliseconds()}"));
+        }
+
+        return items;
+    }
+}

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using ItkWasm;
+using ItkWasm.IO;
+using ItkWasm.Pipelines;
+using ItkWasm.Runtime;
+using ItkWasmCluster.Jobs;
+using ItkWasmCluster.Storage.Blobs;
+using ItkWasmCluster.Storage.JobStores;
+
+namespace ItkWasmCluster.Grains;
+
+/// <summary>
+/// Runs one item of a job: read the input, run the stages, commit the result. The result's content key (the hash of
+/// every stage's module and arguments, the input's bytes and the output format) decides whether anything runs at all:
+/// a result already committed under the same key is kept, not recomputed and not rewritten. A result is committed
+/// atomically at its deterministic name, and only then recorded, so a crash at any moment leaves either no result or a
+/// whole one. Thread-safe; shared by a job's workers.
+/// </summary>
+internal sealed class TaskExecutor
+{
+    private readonly JobSpec spec;
+    private readonly IBlobStore input;
+    private readonly IBlobStore output;
+    private readonly IJobStore store;
+    private readonly IReadOnlyList<StagePlan> stages;
+    private readonly ImageIo imageIo;
+    private readonly string stagesKey;
+
+    public TaskExecutor(JobSpec spec, IBlobStore input, IBlobStore output, IJobStore store, IWasmRuntime runtime)
+    {
+        this.spec = spec;
+        this.input = input;
+        this.output = output;
+        this.store = store;
+        imageIo = new ImageIo(runtime);
+        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, runtime)).ToArray();
+        var key = new StringBuilder("itkwasm-cluster/1\n");
+        foreach (var stage in spec.Stages)
+        {
+            key.Append(runtime.GetModuleKey(PipelineReference.Parse(stage.Pipeline))).Append('\n')
+               .Append(JobSpecParser.ToJson(spec with { Stages = [stage] })["stages"]!.ToJsonString()).Append('\n');
+        }
+
+        stagesKey = key.Append(spec.Output.Format).ToString();
+    }
+
+    /// <summary>Runs the item <paramref name="lease"/> names and returns a successful outcome.</summary>
+    /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
+    /// error. The caller turns it into a retry or a failure.</exception>
+    public async Task<TaskOutcome> ExecuteAsync(TaskLease lease, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var key = await ContentKeyAsync(lease.Input, cancellationToken).ConfigureAwait(false);
+        if (await store.FindResultAsync(key, cancellationToken).ConfigureAwait(false) == lease.Output
+            && await output.GetPropertiesAsync(lease.Output, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return new TaskOutcome(TaskState.Succeeded, Stopwatch.GetElapsedTime(started), Reused: true);
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(spec.TaskTimeout.TotalSeconds * Stopwatch.Frequency);
+        var image = await ReadInputAsync(lease.Input, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var stage in stages)
+            {
+                var remaining = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException($"the item's stages did not finish within {spec.TaskTimeout}");
+                }
+
+                var next = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, cancellationToken).ConfigureAwait(false);
+                image.Dispose();
+                image = next;
+            }
+
+            await CommitAsync(image, lease.Output, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            image.Dispose();
+        }
+
+        await store.RecordResultAsync(key, lease.Output, cancellationToken).ConfigureAwait(false);
+        return new TaskOutcome(TaskState.Succeeded, Stopwatch.GetElapsedTime(started));
+    }
+
+    private async Task<string> ContentKeyAsync(string name, CancellationToken cancellationToken)
+    {
+        var properties = await input.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false)
+                         ?? throw new FileNotFoundException($"{name}: the input disappeared from {input.Description}");
+        var identity = $"{input.Description}/{name}";
+        var version = $"{properties.Length}:{properties.LastModified.ToUnixTimeMilliseconds()}";
+        var inputHash = await store.GetInputHashAsync(identity, version, cancellationToken).ConfigureAwait(false);
+        if (inputHash is null)
+        {
+            await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+            inputHash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+            await store.SetInputHashAsync(identity, version, inputHash, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
+    }
+
+    private async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
+    {
+        if (ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: not ItkWasmFileForm.Directory } native)
+        {
+            await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+            return ImageFile.Read(stream, native.Form, name);
+        }
+
+        if (input.GetLocalPath(name) is { } path)
+        {
+            return await imageIo.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+
+        var temp = Path.Combine(Path.GetTempPath(), $"itkwasm-input-{Guid.NewGuid():N}-{Path.GetFileName(name)}");
+        try
+        {
+            await using (var source = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false))
+            await using (var file = File.Create(temp))
+            {
+                await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await imageIo.ReadAsync(temp, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private async Task CommitAsync(Image image, string name, CancellationToken cancellationToken)
+    {
+        Func<Stream, CancellationToken, Task> write;
+        string? temp = null;
+        if (ItkWasmPath.TryParse(name) is { Form: not ItkWasmFileForm.Directory } native)
+        {
+            write = (stream, _) =>
+            {
+                ImageFile.Write(image, stream, native.Form);
+                return Task.CompletedTask;
+            };
+        }
+        else
+        {
+            temp = Path.Combine(Path.GetTempPath(), $"itkwasm-output-{Guid.NewGuid():N}-{Path.GetFileName(name)}");
+            await imageIo.WriteAsync(image, temp, cancellationToken: cancellationToken).ConfigureAwait(false);
+            write = async (stream, ct) =>
+            {
+                await using var file = File.OpenRead(temp);
+                await file.CopyToAsync(stream, ct).ConfigureAwait(false);
+            };
+        }
+
+        try
+        {
+            // Create only if absent; a result already there without a record of this key is stale (an older spec, or
+            // a crash between commit and record) and is replaced, atomically.
+            if (!await output.TryCreateAsync(name, write, cancellationToken).ConfigureAwait(false))
+            {
+                await output.UploadAsync(name, write, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (temp is not null)
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+}
