@@ -33,12 +33,18 @@ public static class CliApp
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stderr);
         using var runtime = new RuntimeHolder();
+        // `run ... -- ARGS`: everything after -- belongs to the pipeline, not to this parser.
+        var separator = args.Length > 0 && args[0] == "run" ? Array.IndexOf(args, "--") : -1;
+        string[] pipelineArgs = separator >= 0 ? args[(separator + 1)..] : [];
+        var interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
         var root = new RootCommand("ItkWasmCluster: run ITK-Wasm pipelines over datasets, and read and write ITK-Wasm files.")
         {
+            RunCommand.Create(pipelineArgs, stdout, interactive),
             InfoCommand.Create(stdout, runtime),
             ConvertCommand.Create(runtime),
             ExecCommand.Create(args, stdout, stderr, runtime),
         };
+        args = separator >= 0 ? args[..separator] : args;
         // No response files: npm pipeline references start with '@'.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
@@ -53,6 +59,7 @@ public static class CliApp
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
             }).ConfigureAwait(false);
         }
         catch (CliUsageException e)
@@ -96,9 +103,9 @@ public static class CliApp
     {
         PipelineRunException failed => failed.Summary,
         ItkWasmFormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
-            or UnsupportedFormatException or FormatException => e.Message,
+            or UnsupportedFormatException or FormatException or Jobs.JobSpecException or Grains.StageException => e.Message,
         UnauthorizedAccessException or IOException => $"I/O error: {e.Message}",
-        InvalidOperationException => $"invalid data: {e.Message}",
+        InvalidOperationException => e.Message,
         OutOfMemoryException => "out of memory",
         _ => $"internal error ({e.GetType().Name}): {e.Message}",
     };

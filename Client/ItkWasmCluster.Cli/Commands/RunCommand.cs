@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Globalization;
+using ItkWasmCluster.Client;
+using ItkWasmCluster.Grains;
+using ItkWasmCluster.Jobs;
+using Spectre.Console;
+
+namespace ItkWasmCluster.Cli.Commands;
+
+/// <summary>
+/// <c>itkwasm-cluster run JOBSPEC</c>, or <c>run --input DIR --output DIR --pipeline P -- ARGS</c>: runs a job on the
+/// embedded cluster (this process), with live progress, a summary table, and <c>job.json</c> in the output location.
+/// Exit code 0 when every item succeeded, 1 when some failed, 130 when interrupted (the job resumes when run again).
+/// </summary>
+internal static class RunCommand
+{
+    /// <summary>Creates the command; <paramref name="pipelineArgs"/> are the tokens after <c>--</c>.</summary>
+    public static Command Create(IReadOnlyList<string> pipelineArgs, TextWriter stdout, bool interactive)
+    {
+        var jobFile = new Argument<string?>("jobspec") { Description = "A job spec, .yaml or .json (see samples/job.yaml).", Arity = ArgumentArity.ZeroOrOne };
+        var input = new Option<string?>("--input") { Description = "Short form: the dataset folder." };
+        var output = new Option<string?>("--output") { Description = "Short form: where results go." };
+        var pipeline = new Option<string?>("--pipeline") { Description = "Short form: the pipeline, e.g. @itk-wasm/downsample:downsample; its arguments follow --." };
+        var include = new Option<string[]>("--include") { Description = "Short form: glob patterns of items (default **/*).", AllowMultipleArgumentsPerToken = true };
+        var format = new Option<string>("--format") { Description = "Short form: the results' extension.", DefaultValueFactory = _ => ".iwi.cbor" };
+        var retries = new Option<int>("--retries") { Description = "Short form: retries per failed item.", DefaultValueFactory = _ => 2 };
+        var timeout = new Option<int>("--timeout") { Description = "Short form: seconds per item.", DefaultValueFactory = _ => 600 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Items at once (default: processor count).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("run", "Runs a job: pipeline stages over every item of a dataset, on this machine. Run it again to resume an interrupted job; a finished one does no work.")
+        {
+            jobFile, input, output, pipeline, include, format, retries, timeout, concurrency,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var spec = parse.GetValue(jobFile) is { } path
+                ? JobSpecParser.ReadFile(path)
+                : ShortForm(parse.GetValue(input), parse.GetValue(output), parse.GetValue(pipeline), parse.GetValue(include), parse.GetValue(format)!,
+                    parse.GetValue(retries), parse.GetValue(timeout), pipelineArgs);
+            using var client = new ItkWasmClusterClient(new ItkWasmClusterClientOptions
+            {
+                Embedded = new EmbeddedClusterOptions { Concurrency = Math.Max(1, parse.GetValue(concurrency)) },
+            });
+            var job = await client.SubmitJobAsync(spec, cancellationToken).ConfigureAwait(false);
+            using var stop = cancellationToken.Register(() => job.CancelAsync(CancellationToken.None));
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(stdout),
+                Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+                Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            });
+            var ran = interactive
+                ? await ShowBarAsync(console, job).ConfigureAwait(false)
+                : await ShowLinesAsync(stdout, job).ConfigureAwait(false);
+            var summary = await job.WaitForCompletionAsync(CancellationToken.None).ConfigureAwait(false);
+            WriteSummary(console, spec, summary, ran);
+            return summary.State switch
+            {
+                JobState.Succeeded => CliApp.Success,
+                JobState.Cancelled => CliApp.Interrupted,
+                _ => CliApp.Failure,
+            };
+        });
+        return command;
+    }
+
+    private static JobSpec ShortForm(
+        string? input, string? output, string? pipeline, string[]? include, string format, int retries, int timeout, IReadOnlyList<string> args)
+    {
+        var missing = new[] { ("--input", input), ("--output", output), ("--pipeline", pipeline) }.Where(o => o.Item2 is null).Select(o => o.Item1).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new CliUsageException($"give a job spec, or {string.Join(", ", missing)} (with --input, --output and --pipeline)");
+        }
+
+        return JobSpecParser.FromJson(new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = Path.GetFileName(Path.GetFullPath(input!).TrimEnd('/')),
+            ["input"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["location"] = input,
+                ["include"] = new System.Text.Json.Nodes.JsonArray((include is { Length: > 0 } ? include : ["**/*"]).Select(i => (System.Text.Json.Nodes.JsonNode?)i).ToArray()),
+            },
+            ["stages"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+            {
+                ["pipeline"] = pipeline,
+                ["args"] = new System.Text.Json.Nodes.JsonArray(args.Select(a => (System.Text.Json.Nodes.JsonNode?)a).ToArray()),
+            }),
+            ["output"] = new System.Text.Json.Nodes.JsonObject { ["location"] = output, ["format"] = format },
+            ["retries"] = retries,
+            ["taskTimeoutSeconds"] = timeout,
+        }, Directory.GetCurrentDirectory());
+    }
+
+    /// <summary>Shows a live bar; returns how many items this run computed.</summary>
+    private static async Task<int> ShowBarAsync(IAnsiConsole console, JobOperation job)
+    {
+        var ran = 0;
+        await console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var bar = context.AddTask("starting");
+                await foreach (var p in job.WatchAsync().ConfigureAwait(false))
+                {
+                    ran += Computed(p.Event);
+                    var done = p.Counts.Succeeded + p.Counts.Failed;
+                    bar.MaxValue = Math.Max(1, p.Counts.Total);
+                    bar.Value = done;
+                    var rate = p.Elapsed.TotalSeconds > 0 ? ran / p.Elapsed.TotalSeconds : 0;
+                    bar.Description = string.Create(CultureInfo.InvariantCulture,
+                        $"[green]{p.Counts.Succeeded} done[/] [red]{p.Counts.Failed} failed[/] {p.Counts.Running} running · {rate:F1} items/s");
+                }
+
+                bar.StopTask();
+            }).ConfigureAwait(false);
+        return ran;
+    }
+
+    /// <summary>Writes a line per finished item; returns how many items this run computed.</summary>
+    private static async Task<int> ShowLinesAsync(TextWriter stdout, JobOperation job)
+    {
+        var ran = 0;
+        await foreach (var p in job.WatchAsync().ConfigureAwait(false))
+        {
+            ran += Computed(p.Event);
+            if (p.Event is not { State: not TaskState.Running } e)
+            {
+                continue;
+            }
+
+            var done = p.Counts.Succeeded + p.Counts.Failed;
+            var what = e.State switch
+            {
+                TaskState.Succeeded when e.Reused => "unchanged",
+                TaskState.Succeeded => "succeeded",
+                TaskState.Failed => "FAILED",
+                _ => "retrying",
+            };
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"[{done}/{p.Counts.Total}] {what} {e.Input} -> {e.Output} (attempt {e.Attempt}, {e.Duration.TotalMilliseconds:F0} ms)");
+            await stdout.WriteLineAsync(e.Error is null ? line : $"{line}: {e.Error}").ConfigureAwait(false);
+        }
+
+        return ran;
+    }
+
+    private static int Computed(TaskEvent? e) => e is { State: TaskState.Succeeded or TaskState.Failed, Reused: false } ? 1 : 0;
+
+    private static void WriteSummary(IAnsiConsole console, JobSpec spec, JobSummary summary, int ran)
+    {
+        // Items finished before this run, or found already committed, count as unchanged.
+        var reused = summary.Counts.Succeeded + summary.Counts.Failed - ran;
+        var rate = summary.Elapsed.TotalSeconds > 0 ? ran / summary.Elapsed.TotalSeconds : 0;
+        var table = new Table().Title($"{Markup.Escape(spec.Name)}: {summary.State.ToString().ToLowerInvariant()}").AddColumns("items", "succeeded", "unchanged", "failed", "pending", "elapsed", "items/s");
+        table.AddRow(
+            summary.Counts.Total.ToString(CultureInfo.InvariantCulture), summary.Counts.Succeeded.ToString(CultureInfo.InvariantCulture),
+            reused.ToString(CultureInfo.InvariantCulture), summary.Counts.Failed.ToString(CultureInfo.InvariantCulture),
+            (summary.Counts.Pending + summary.Counts.Running).ToString(CultureInfo.InvariantCulture),
+            summary.Elapsed.ToString(@"hh\:mm\:ss\.f", CultureInfo.InvariantCulture), rate.ToString("F1", CultureInfo.InvariantCulture));
+        console.Write(table);
+        foreach (var failed in summary.Tasks.Where(t => t.State == TaskState.Failed))
+        {
+            console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Input)} after {failed.Attempts} attempts: {Markup.Escape(failed.Error ?? string.Empty)}");
+        }
+
+        console.WriteLine($"report: {summary.Report}");
+    }
+}
