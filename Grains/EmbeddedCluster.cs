@@ -49,6 +49,7 @@ public sealed class EmbeddedCluster : IDisposable
         var stateLock = StateLock.Acquire(Path.Combine(output.Root, StateFolder));
         try
         {
+            output.DeleteAbandonedTemporaries();
             var store = new SqliteJobStore(Path.Combine(output.Root, StateFolder, "state.db"), options.TimeProvider);
             await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
             var id = JobIds.For(spec);

@@ -7,7 +7,7 @@ namespace ItkWasmCluster.Storage.Blobs;
 /// <see cref="Root"/>; a write goes to a hidden temporary sibling first and is renamed into place, so a reader never
 /// sees a partial blob and a crash leaves none at its final name. Hidden files (names starting with '.') are not listed.
 /// </summary>
-public sealed class FileSystemBlobStore : IBlobStore
+public sealed partial class FileSystemBlobStore : IBlobStore
 {
     /// <summary>Creates a store over <paramref name="root"/> (created if missing).</summary>
     public FileSystemBlobStore(string root)
@@ -114,6 +114,23 @@ public sealed class FileSystemBlobStore : IBlobStore
     /// <inheritdoc/>
     public string? GetLocalPath(string name) => PathOf(name);
 
+    /// <summary>Deletes the temporary files that writes interrupted by a crash left behind. Only safe while no write is
+    /// in progress (the embedded cluster calls it under its exclusive lock).</summary>
+    /// <returns>How many files were deleted.</returns>
+    public int DeleteAbandonedTemporaries()
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        var abandoned = Directory.EnumerateFiles(Root, ".*.tmp", options)
+            .Where(f => TemporaryName().IsMatch(Path.GetFileName(f)))
+            .ToArray();
+        foreach (var file in abandoned)
+        {
+            File.Delete(file);
+        }
+
+        return abandoned.Length;
+    }
+
     private static async Task<string> WriteTempAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -145,4 +162,7 @@ public sealed class FileSystemBlobStore : IBlobStore
 
         return path;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\..+\.[0-9a-f]{32}\.tmp$")]
+    private static partial System.Text.RegularExpressions.Regex TemporaryName();
 }

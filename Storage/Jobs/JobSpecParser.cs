@@ -214,10 +214,14 @@ public static class JobSpecParser
                 ? d.ToString(CultureInfo.InvariantCulture)
                 : throw new JobSpecException(field, "must be a string");
 
-    private static int Integer(JsonNode? node, string field) =>
-        node is JsonValue v && (v.TryGetValue<int>(out var i) || (v.TryGetValue<string>(out var s) && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out i)))
+    private static int Integer(JsonNode? node, string field)
+    {
+        // A number written by this parser may be held as any CLR type; YAML scalars arrive as strings.
+        var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node?.ToJsonString();
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
             ? i
             : throw new JobSpecException(field, "must be a whole number");
+    }
 
     private static string[] List(JsonNode node, string field) => node is JsonArray a
         ? a.Select((n, i) => Text(n, $"{field}[{i}]")).ToArray()

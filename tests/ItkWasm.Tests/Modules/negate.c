@@ -15,10 +15,17 @@ static const char *description =
     "\"inputs\":[{\"description\":\"Input image\",\"name\":\"input\",\"type\":\"INPUT_IMAGE\",\"required\":true,"
     "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],"
     "\"outputs\":[{\"description\":\"Negated image\",\"name\":\"negated\",\"type\":\"OUTPUT_IMAGE\",\"required\":true,"
-    "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],\"parameters\":[]}";
+    "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],\"parameters\":[{\"description\":\"Never finish\","
+    "\"name\":\"spin\",\"type\":\"BOOL\",\"required\":false,\"itemsExpected\":0,\"itemsExpectedMin\":0,\"itemsExpectedMax\":0}]}";
 
 int main(int argc, char **argv) {
   shim_interface_json(argc, argv, description);
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--spin") == 0) {
+      volatile unsigned long spins = 0;
+      for (;;) spins++;
+    }
+  }
   size_t json_size, data_size, direction_size;
   const char *json = shim_input_json(0, &json_size);
   if (json == NULL) { fputs("negate: no input image\n", stderr); return 2; }

@@ -4,6 +4,8 @@
 //   {"op": "read-image", "input": PATH, "output": PATH.iwi.cbor}
 //   {"op": "read-mesh", "input": PATH, "output": PATH.iwm.cbor}
 //   {"op": "downsample", "input": PATH, "output": PATH.iwi.cbor, "shrinkFactors": [..]}
+//   {"op": "downsample-each", "inputs": [PATH..], "outputs": [PATH.iwi.cbor..], "factor": 2, "report": PATH.json}
+//        (each input downsampled by factor along every axis; report lists which failed and why)
 //   {"op": "read-transform", "input": PATH.h5, "output": PATH.json}            (the TransformList as JSON)
 //   {"op": "read-point-set", "input": PATH.vtk, "output": PATH.json}           (the PointSet as JSON)
 //   {"op": "mesh-to-poly-data", "input": PATH, "output": PATH.json, "mesh": PATH.iwm.cbor}
@@ -28,6 +30,19 @@ for (const job of jobs) {
   } else if (job.op === 'downsample') {
     const { downsampled } = await downsampleNode(await readImageNode(job.input), { shrinkFactors: job.shrinkFactors });
     await writeImageNode(downsampled, job.output);
+  } else if (job.op === 'downsample-each') {
+    const report = [];
+    for (let i = 0; i < job.inputs.length; i++) {
+      try {
+        const image = await readImageNode(job.inputs[i]);
+        const { downsampled } = await downsampleNode(image, { shrinkFactors: image.size.map(() => job.factor) });
+        await writeImageNode(downsampled, job.outputs[i]);
+        report.push({ input: job.inputs[i], ok: true });
+      } catch (e) {
+        report.push({ input: job.inputs[i], ok: false, error: String(e?.message ?? e) });
+      }
+    }
+    fs.writeFileSync(job.report, JSON.stringify(report));
   } else if (job.op === 'read-transform') {
     const { couldRead, transform } = await hdf5ReadTransformNode(job.input);
     if (!couldRead) throw new Error(`cannot read ${job.input}`);

@@ -1,0 +1,70 @@
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Grains.Tests;
+
+public class JobSpecParserTests
+{
+    private const string Yaml = """
+        name: demo
+        input: { location: images, include: ["*.png", "*.nii.gz"] }
+        stages:
+          - pipeline: "@itk-wasm/downsample:downsample"
+            args: [--shrink-factors, "2", "2"]
+            argsByDimension: { 3: [--shrink-factors, "2", "2", "2"] }
+        output: { location: out, format: .nii.gz }
+        retries: 4
+        taskTimeoutSeconds: 30
+        """;
+
+    [Fact]
+    public void Parse_Yaml_ReadsEveryFieldAndResolvesLocations()
+    {
+        var spec = JobSpecParser.Parse(Yaml, yaml: true, "/data/jobs");
+
+        Assert.Equal("demo", spec.Name);
+        Assert.Equal("/data/jobs/images", spec.Input.Location);
+        Assert.Equal(["*.png", "*.nii.gz"], spec.Input.Include);
+        Assert.Equal(DatasetSpec.DefaultExclude, spec.Input.Exclude);
+        var stage = Assert.Single(spec.Stages);
+        Assert.Equal(["--shrink-factors", "2", "2"], stage.ArgsFor(2));
+        Assert.Equal(["--shrink-factors", "2", "2", "2"], stage.ArgsFor(3));
+        Assert.Equal(("/data/jobs/out", ".nii.gz"), (spec.Output.Location, spec.Output.Format));
+        Assert.Equal((4, TimeSpan.FromSeconds(30)), (spec.Retries, spec.TaskTimeout));
+    }
+
+    [Fact]
+    public void ToJson_ThenFromJson_GivesTheSameSpec()
+    {
+        var spec = JobSpecParser.Parse(Yaml, yaml: true, "/data/jobs");
+
+        var back = JobSpecParser.FromJson(JobSpecParser.ToJson(spec));
+
+        Assert.Equal(JobSpecParser.ToJson(spec).ToJsonString(), JobSpecParser.ToJson(back).ToJsonString());
+        Assert.Equal(JobIds.For(spec), JobIds.For(back));
+    }
+
+    [Theory]
+    [InlineData("{}", "stages: is required")]
+    [InlineData("""{"name":"x","input":"a","output":"b","stages":[]}""", "stages: a job needs at least one stage")]
+    [InlineData("""{"name":"x","input":"a","output":"b","stages":[{"args":[]}]}""", "stages[0].pipeline: is required")]
+    [InlineData("""{"name":"x","input":"a","output":"b","stages":[{"pipeline":"p","args":"--x"}]}""", "stages[0].args: must be a list of strings")]
+    [InlineData("""{"name":"x","input":"a","output":"b","stages":[{"pipeline":"p"}],"retries":-1}""", "retries: must be 0 to 100, not -1")]
+    [InlineData("""{"name":"x","input":"a","output":{"location":"b","format":"png"},"stages":[{"pipeline":"p"}]}""", "output.format: must be an extension")]
+    [InlineData("""{"name":"x","input":"a","output":"b","stages":[{"pipeline":"p","argsByDimension":{"two":[]}}]}""", "stages[0].argsByDimension: 'two' is not a dimension")]
+    [InlineData("""{"name":"x","input":"a","output":"b","stages":[{"pipeline":"p"}],"colour":"red"}""", "colour: unknown field")]
+    [InlineData("[1, 2", "(document): not valid JSON")]
+    public void Parse_InvalidSpec_NamesTheField(string json, string expected)
+    {
+        var e = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse(json, yaml: false));
+
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a/b/name.png", "a/b/name.iwi.cbor")]
+    [InlineData("scan.v2.nii.gz", "scan.v2.iwi.cbor")]
+    [InlineData("x.iwi.cbor.zst", "x.iwi.cbor")]
+    [InlineData("noextension", "noextension.iwi.cbor")]
+    public void ResultName_ReplacesTheWholeExtension(string input, string expected) =>
+        Assert.Equal(expected, new OutputSpec { Location = "o" }.ResultName(input));
+}
