@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ItkWasmCluster.Client;
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Grains.Tests;
+
+/// <summary>Helpers for the tests that run whole jobs; those tests share the "Cluster" collection and run one at a time.</summary>
+public static class ClusterFixture
+{
+    public static string Module(string name) => Path.Combine(AppContext.BaseDirectory, "modules", name + ".wasi.wasm");
+
+    public static JobSpec Downsample(string input, string output, params string[] include) => new()
+    {
+        Name = "test",
+        Input = new DatasetSpec { Location = input, Include = include.Length > 0 ? include : ["**/*"] },
+        Stages =
+        [
+            new StageSpec
+            {
+                Pipeline = "@itk-wasm/downsample:downsample",
+                Args = ["--shrink-factors", "2", "2"],
+                ArgsByDimension = new Dictionary<int, IReadOnlyList<string>> { [3] = ["--shrink-factors", "2", "2", "2"] },
+            },
+        ],
+        Output = new OutputSpec { Location = output },
+        Retries = 1,
+    };
+
+    public static ItkWasmClusterClient NewClient(int concurrency = 2) => new(new ItkWasmClusterClientOptions
+    {
+        Embedded = new EmbeddedClusterOptions { Concurrency = concurrency, FirstRetryDelay = TimeSpan.FromMilliseconds(10) },
+    });
+
+    public static async Task<JobSummary> RunAsync(JobSpec spec, int concurrency = 2)
+    {
+        using var client = NewClient(concurrency);
+        var job = await client.SubmitJobAsync(spec);
+        return await job.WaitForCompletionAsync();
+    }
+
+    /// <summary>The output location's files other than the cluster's state and hidden files: what a user sees.</summary>
+    public static string[] VisibleFiles(string root) => Directory.GetFiles(root, "*", SearchOption.AllDirectories)
+        .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+        .Where(f => !f.Split('/').Any(p => p.StartsWith('.')))
+        .Order(StringComparer.Ordinal)
+        .ToArray();
+
+    /// <summary>Runs ItkWasm.Tests' Node oracle (the npm packages called directly).</summary>
+    public static void RunOracle(object job)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"oracle-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new[] { job }));
+        try
+        {
+            var start = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Oracle", "oracle.mjs"));
+            start.ArgumentList.Add(file);
+            using var node = Process.Start(start)!;
+            var stderr = node.StandardError.ReadToEndAsync();
+            node.StandardOutput.ReadToEnd();
+            node.WaitForExit();
+            Assert.True(node.ExitCode == 0, $"the oracle failed: {stderr.Result}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
+
+[CollectionDefinition("Cluster", DisableParallelization = true)]
+public sealed class ClusterCollection;
