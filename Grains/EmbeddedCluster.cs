@@ -60,7 +60,8 @@ public sealed class EmbeddedCluster : IDisposable
             await store.SyncTasksAsync(id, items, cancellationToken).ConfigureAwait(false);
             await store.ReleaseRunningAsync(id, cancellationToken).ConfigureAwait(false);
             await store.SetJobStateAsync(id, JobState.Running, cancellationToken).ConfigureAwait(false);
-            var executor = new TaskExecutor(spec, input, output, store, runtime);
+            var hashes = await InputHasher.HashAsync(items, input, store, cancellationToken).ConfigureAwait(false);
+            var executor = new TaskExecutor(spec, input, output, store, runtime, hashes);
             var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
             var counts = await store.GetCountsAsync(id, cancellationToken).ConfigureAwait(false);
             return new EmbeddedJob(job, counts, store, output, (report, ct) =>

@@ -15,8 +15,8 @@ namespace ItkWasmCluster.Grains;
 /// Runs one item of a job: read the input, run the stages, commit the result. The result's content key (the hash of
 /// every stage's module and arguments, the input's bytes and the output format) decides whether anything runs at all:
 /// a result already committed under the same key is kept, not recomputed and not rewritten. A result is committed
-/// atomically at its deterministic name, and only then recorded, so a crash at any moment leaves either no result or a
-/// whole one. Thread-safe; shared by a job's workers.
+/// atomically at its deterministic name, and only then recorded (with the task's fenced completion), so a crash at any
+/// moment leaves either no result or a whole one. Thread-safe; shared by a job's workers.
 /// </summary>
 internal sealed class TaskExecutor
 {
@@ -27,13 +27,16 @@ internal sealed class TaskExecutor
     private readonly IReadOnlyList<StagePlan> stages;
     private readonly ImageIo imageIo;
     private readonly string stagesKey;
+    private readonly IReadOnlyDictionary<string, InputHash> inputHashes;
 
-    public TaskExecutor(JobSpec spec, IBlobStore input, IBlobStore output, IJobStore store, IWasmRuntime runtime)
+    public TaskExecutor(
+        JobSpec spec, IBlobStore input, IBlobStore output, IJobStore store, IWasmRuntime runtime, IReadOnlyDictionary<string, InputHash> inputHashes)
     {
         this.spec = spec;
         this.input = input;
         this.output = output;
         this.store = store;
+        this.inputHashes = inputHashes;
         imageIo = new ImageIo(runtime);
         stages = spec.Stages.Select((s, i) => new StagePlan(s, i, runtime)).ToArray();
         var key = new StringBuilder("itkwasm-cluster/1\n");
@@ -83,24 +86,17 @@ internal sealed class TaskExecutor
             image.Dispose();
         }
 
-        await store.RecordResultAsync(key, lease.Output, cancellationToken).ConfigureAwait(false);
-        return new TaskOutcome(TaskState.Succeeded, Stopwatch.GetElapsedTime(started));
+        return new TaskOutcome(TaskState.Succeeded, Stopwatch.GetElapsedTime(started), ContentKey: key);
     }
 
     private async Task<string> ContentKeyAsync(string name, CancellationToken cancellationToken)
     {
         var properties = await input.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false)
                          ?? throw new FileNotFoundException($"{name}: the input disappeared from {input.Description}");
-        var identity = $"{input.Description}/{name}";
         var version = $"{properties.Length}:{properties.LastModified.ToUnixTimeMilliseconds()}";
-        var inputHash = await store.GetInputHashAsync(identity, version, cancellationToken).ConfigureAwait(false);
-        if (inputHash is null)
-        {
-            await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
-            inputHash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
-            await store.SetInputHashAsync(identity, version, inputHash, cancellationToken).ConfigureAwait(false);
-        }
-
+        var inputHash = inputHashes.TryGetValue(name, out var known) && known.Version == version
+            ? known.Hash
+            : await InputHasher.HashBlobAsync(input, name, cancellationToken).ConfigureAwait(false); // changed since the job started
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
     }
 

@@ -56,7 +56,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
             throw new FileNotFoundException($"{name}: no such blob in {Root}", path);
         }
 
-        return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan));
+        return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
     }
 
     /// <inheritdoc/>
@@ -137,7 +137,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 await write(stream, cancellationToken).ConfigureAwait(false);
             }

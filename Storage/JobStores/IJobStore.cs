@@ -36,7 +36,8 @@ public interface IJobStore
     /// <summary>Extends a lease; returns false if it was lost.</summary>
     Task<bool> RenewAsync(TaskLease lease, TimeSpan duration, CancellationToken cancellationToken = default);
 
-    /// <summary>Records how an attempt ended, only if <paramref name="lease"/> still holds (fencing).</summary>
+    /// <summary>Records how an attempt ended, only if <paramref name="lease"/> still holds (fencing), with the result's
+    /// content key when the outcome carries one, in one transaction.</summary>
     /// <returns>False when the lease was lost: someone else holds the task now, and this outcome is discarded.</returns>
     Task<bool> CompleteAsync(TaskLease lease, TaskOutcome outcome, CancellationToken cancellationToken = default);
 
@@ -53,13 +54,10 @@ public interface IJobStore
     /// null.</summary>
     Task<string?> FindResultAsync(string contentKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Records that <paramref name="output"/> holds the result for <paramref name="contentKey"/>. Called before
-    /// the result is committed, so a crash between the two is recognised on resume.</summary>
-    Task RecordResultAsync(string contentKey, string output, CancellationToken cancellationToken = default);
+    /// <summary>Returns the recorded content hashes of the inputs whose identity starts with <paramref name="prefix"/>,
+    /// by identity.</summary>
+    Task<IReadOnlyDictionary<string, InputHash>> GetInputHashesAsync(string prefix, CancellationToken cancellationToken = default);
 
-    /// <summary>Returns the content hash recorded for an input at <paramref name="version"/>, or null.</summary>
-    Task<string?> GetInputHashAsync(string input, string version, CancellationToken cancellationToken = default);
-
-    /// <summary>Records an input's content hash at <paramref name="version"/>.</summary>
-    Task SetInputHashAsync(string input, string version, string hash, CancellationToken cancellationToken = default);
+    /// <summary>Records input content hashes, in one transaction.</summary>
+    Task SetInputHashesAsync(IReadOnlyCollection<InputHash> hashes, CancellationToken cancellationToken = default);
 }

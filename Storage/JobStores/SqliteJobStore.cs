@@ -11,6 +11,9 @@ namespace ItkWasmCluster.Storage.JobStores;
 /// </summary>
 public sealed class SqliteJobStore : IJobStore
 {
+    /// <summary>The schema version this code writes, kept in <c>PRAGMA user_version</c>.</summary>
+    private const int SchemaVersion = 1;
+
     private const string Schema = """
         PRAGMA journal_mode = WAL;
         CREATE TABLE IF NOT EXISTS jobs (
@@ -23,8 +26,7 @@ public sealed class SqliteJobStore : IJobStore
         CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_input ON tasks (job_id, input);
         CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (job_id, state, not_before);
         CREATE TABLE IF NOT EXISTS results (content_key TEXT PRIMARY KEY, output TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS input_hashes (input TEXT NOT NULL, version TEXT NOT NULL, hash TEXT NOT NULL,
-            PRIMARY KEY (input, version));
+        CREATE TABLE IF NOT EXISTS input_hashes (input TEXT PRIMARY KEY, version TEXT NOT NULL, hash TEXT NOT NULL);
         """;
 
     private readonly string connectionString;
@@ -42,7 +44,20 @@ public sealed class SqliteJobStore : IJobStore
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, Schema, [], cancellationToken).ConfigureAwait(false);
+        await using var version = Command(connection, "PRAGMA user_version", []);
+        var current = Convert.ToInt32(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        if (current > SchemaVersion)
+        {
+            throw new InvalidOperationException($"The state database has schema version {current}; this version of ItkWasmCluster understands up to {SchemaVersion}.");
+        }
+
+        if (current < 1)
+        {
+            // Before version 1 the input-hash cache had another key; it is only a cache, so it starts again.
+            await ExecuteAsync(connection, "DROP TABLE IF EXISTS input_hashes", [], cancellationToken).ConfigureAwait(false);
+        }
+
+        await ExecuteAsync(connection, Schema + $"PRAGMA user_version = {SchemaVersion};", [], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -171,7 +186,8 @@ public sealed class SqliteJobStore : IJobStore
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(outcome);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await ExecuteAsync(connection, """
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var updated = await ExecuteAsync(connection, """
             UPDATE tasks SET state = $state, error = $error, stderr = $stderr, duration_ms = $duration, reused = $reused,
                              not_before = $notBefore, owner = NULL, lease_expires = NULL
             WHERE job_id = $job AND idx = $idx AND attempts = $attempt AND owner = $owner AND state = 'Running'
@@ -179,6 +195,15 @@ public sealed class SqliteJobStore : IJobStore
             [.. Fence(lease), ("$state", outcome.State.ToString()), ("$error", outcome.Error), ("$stderr", outcome.Stderr),
              ("$duration", outcome.Duration.TotalMilliseconds), ("$reused", outcome.Reused ? 1 : 0),
              ("$notBefore", outcome.RetryAt?.ToUnixTimeMilliseconds() ?? 0)], cancellationToken).ConfigureAwait(false) == 1;
+        if (updated && outcome.ContentKey is { } key)
+        {
+            await ExecuteAsync(connection,
+                "INSERT INTO results (content_key, output) VALUES ($key, $output) ON CONFLICT (content_key) DO UPDATE SET output = excluded.output",
+                [("$key", key), ("$output", lease.Output)], cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return updated;
     }
 
     /// <inheritdoc/>
@@ -235,29 +260,35 @@ public sealed class SqliteJobStore : IJobStore
     }
 
     /// <inheritdoc/>
-    public async Task RecordResultAsync(string contentKey, string output, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, InputHash>> GetInputHashesAsync(string prefix, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection,
-            "INSERT INTO results (content_key, output) VALUES ($key, $output) ON CONFLICT (content_key) DO UPDATE SET output = excluded.output",
-            [("$key", contentKey), ("$output", output)], cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection,
+            "SELECT input, version, hash FROM input_hashes WHERE substr(input, 1, length($prefix)) = $prefix", [("$prefix", prefix)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var hashes = new Dictionary<string, InputHash>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            hashes[reader.GetString(0)] = new InputHash(reader.GetString(0), reader.GetString(1), reader.GetString(2));
+        }
+
+        return hashes;
     }
 
     /// <inheritdoc/>
-    public async Task<string?> GetInputHashAsync(string input, string version, CancellationToken cancellationToken = default)
+    public async Task SetInputHashesAsync(IReadOnlyCollection<InputHash> hashes, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(hashes);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, "SELECT hash FROM input_hashes WHERE input = $input AND version = $version", [("$input", input), ("$version", version)]);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-    }
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var h in hashes)
+        {
+            await ExecuteAsync(connection,
+                "INSERT INTO input_hashes (input, version, hash) VALUES ($input, $version, $hash) ON CONFLICT (input) DO UPDATE SET version = excluded.version, hash = excluded.hash",
+                [("$input", h.Input), ("$version", h.Version), ("$hash", h.Hash)], cancellationToken).ConfigureAwait(false);
+        }
 
-    /// <inheritdoc/>
-    public async Task SetInputHashAsync(string input, string version, string hash, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection,
-            "INSERT INTO input_hashes (input, version, hash) VALUES ($input, $version, $hash) ON CONFLICT (input, version) DO UPDATE SET hash = excluded.hash",
-            [("$input", input), ("$version", version), ("$hash", hash)], cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static (string, object?)[] Fence(TaskLease lease) =>

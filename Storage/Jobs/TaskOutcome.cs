@@ -8,5 +8,8 @@ namespace ItkWasmCluster.Jobs;
 /// <param name="Stderr">The failing pipeline's standard error.</param>
 /// <param name="RetryAt">When a retry may start.</param>
 /// <param name="Reused">Whether the result was already committed and nothing ran.</param>
+/// <param name="ContentKey">For a success: the content key of the committed result, recorded in the same transaction as
+/// the completion, so later runs find it.</param>
 public sealed record TaskOutcome(
-    TaskState State, TimeSpan Duration, string? Error = null, string? Stderr = null, DateTimeOffset? RetryAt = null, bool Reused = false);
+    TaskState State, TimeSpan Duration, string? Error = null, string? Stderr = null, DateTimeOffset? RetryAt = null, bool Reused = false,
+    string? ContentKey = null);

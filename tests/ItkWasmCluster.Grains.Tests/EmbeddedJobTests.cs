@@ -142,7 +142,9 @@ public class EmbeddedJobTests
         File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(input, "b.iwi.cbor"));
         var spinning = new JobSpec
         {
-            Name = "spin", Input = new DatasetSpec { Location = input }, Output = new OutputSpec { Location = temp.Combine("out") },
+            Name = "spin",
+            Input = new DatasetSpec { Location = input },
+            Output = new OutputSpec { Location = temp.Combine("out") },
             Stages = [new StageSpec { Pipeline = ClusterFixture.Module("negate"), Args = ["--spin"] }],
         };
         using var client = ClusterFixture.NewClient();

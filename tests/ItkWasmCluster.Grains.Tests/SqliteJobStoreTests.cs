@@ -9,7 +9,9 @@ public class SqliteJobStoreTests
 {
     private static readonly JobSpec Spec = new()
     {
-        Name = "t", Input = new DatasetSpec { Location = "/in" }, Output = new OutputSpec { Location = "/out" },
+        Name = "t",
+        Input = new DatasetSpec { Location = "/in" },
+        Output = new OutputSpec { Location = "/out" },
         Stages = [new StageSpec { Pipeline = "p" }],
     };
 
