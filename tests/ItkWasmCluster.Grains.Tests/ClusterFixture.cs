@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using ItkWasmCluster.Client;
 using ItkWasmCluster.Jobs;
 
@@ -45,28 +43,6 @@ public static class ClusterFixture
         .Where(f => !f.Split('/').Any(p => p.StartsWith('.')))
         .Order(StringComparer.Ordinal)
         .ToArray();
-
-    /// <summary>Runs ItkWasm.Tests' Node oracle (the npm packages called directly).</summary>
-    public static void RunOracle(object job)
-    {
-        var file = Path.Combine(Path.GetTempPath(), $"oracle-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, JsonSerializer.Serialize(new[] { job }));
-        try
-        {
-            var start = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Oracle", "oracle.mjs"));
-            start.ArgumentList.Add(file);
-            using var node = Process.Start(start)!;
-            var stderr = node.StandardError.ReadToEndAsync();
-            node.StandardOutput.ReadToEnd();
-            node.WaitForExit();
-            Assert.True(node.ExitCode == 0, $"the oracle failed: {stderr.Result}");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
 }
 
 [CollectionDefinition("Cluster", DisableParallelization = true)]

@@ -29,7 +29,7 @@ public class EmbeddedJobTests
         Assert.Equal(16, inputs.Length); // 10 in itk-examples, 6 in itk-wasm
         Assert.Contains("itk-wasm/tooth.nrrd", inputs);
         Assert.DoesNotContain(inputs, i => i.EndsWith(".raw", StringComparison.Ordinal));
-        ClusterFixture.RunOracle(new
+        Oracle.Run(new
         {
             op = "downsample-each",
             inputs = inputs.Select(i => Path.Combine(data, i)).ToArray(),

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using ItkWasm.Runtime.Node;
 
 namespace ItkWasm.Tests.Pipelines;
@@ -21,28 +19,6 @@ public sealed class NodeRuntimeFixture : IDisposable
         }
 
         return Path.Combine(directory, name + ".wasi.wasm");
-    }
-
-    /// <summary>Runs the npm packages directly in Node (Oracle/oracle.mjs) on <paramref name="jobs"/>.</summary>
-    public static void RunOracle(IEnumerable<object> jobs)
-    {
-        var file = Path.Combine(Path.GetTempPath(), $"oracle-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, JsonSerializer.Serialize(jobs));
-        try
-        {
-            var start = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Oracle", "oracle.mjs"));
-            start.ArgumentList.Add(file);
-            using var node = Process.Start(start)!;
-            var stderr = node.StandardError.ReadToEndAsync();
-            node.StandardOutput.ReadToEnd();
-            node.WaitForExit();
-            Assert.True(node.ExitCode == 0, $"the oracle failed: {stderr.Result}");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
     }
 
     /// <summary>The process ids of this test host's executor processes.</summary>

@@ -27,7 +27,7 @@ public class NpmPipelineTests(NodeRuntimeFixture fixture)
     {
         using var temp = new TempDirectory();
         var oracle = temp.Combine("oracle.iwi.cbor");
-        NodeRuntimeFixture.RunOracle([new { op = "read-image", input = SharedData.Path(file), output = oracle }]);
+        Oracle.Run(new { op = "read-image", input = SharedData.Path(file), output = oracle });
 
         using var image = await new ImageIo(fixture.Runtime).ReadAsync(SharedData.Path(file));
 
@@ -44,7 +44,7 @@ public class NpmPipelineTests(NodeRuntimeFixture fixture)
     {
         using var temp = new TempDirectory();
         var oracle = temp.Combine("oracle.iwi.cbor");
-        NodeRuntimeFixture.RunOracle([new { op = "downsample", input = SharedData.Path(file), output = oracle, shrinkFactors }]);
+        Oracle.Run(new { op = "downsample", input = SharedData.Path(file), output = oracle, shrinkFactors });
         using var input = await new ImageIo(fixture.Runtime).ReadAsync(SharedData.Path(file));
         var downsample = new Pipeline(PipelineReference.Parse("@itk-wasm/downsample:downsample"), fixture.Runtime);
 
@@ -63,7 +63,7 @@ public class NpmPipelineTests(NodeRuntimeFixture fixture)
     {
         using var temp = new TempDirectory();
         var oracle = temp.Combine("oracle.iwm.cbor");
-        NodeRuntimeFixture.RunOracle([new { op = "read-mesh", input = SharedData.Path("itk-wasm/cow.vtk"), output = oracle }]);
+        Oracle.Run(new { op = "read-mesh", input = SharedData.Path("itk-wasm/cow.vtk"), output = oracle });
 
         using var mesh = await new MeshIo(fixture.Runtime).ReadAsync(SharedData.Path("itk-wasm/cow.vtk"));
 
@@ -151,7 +151,7 @@ public class NpmPipelineTests(NodeRuntimeFixture fixture)
     {
         using var temp = new TempDirectory();
         var h5 = SharedData.Path("itk-wasm/LinearTransform.h5");
-        NodeRuntimeFixture.RunOracle([new { op = "read-transform", input = h5, output = temp.Combine("oracle.json") }]);
+        Oracle.Run(new { op = "read-transform", input = h5, output = temp.Combine("oracle.json") });
         var read = new Pipeline(PipelineReference.Parse("@itk-wasm/transform-io:hdf5-read-transform"), fixture.Runtime);
 
         using var result = await read.RunAsync([h5, "0", "1"], [new PipelineOutput(InterfaceType.JsonCompatible), new PipelineOutput(InterfaceType.TransformList)], [PipelineInput.BinaryFile(h5)]);
@@ -184,7 +184,7 @@ public class NpmPipelineTests(NodeRuntimeFixture fixture)
     public async Task MeshToPolyDataAndBack_MatchTheNpmPackage()
     {
         using var temp = new TempDirectory();
-        NodeRuntimeFixture.RunOracle([new { op = "mesh-to-poly-data", input = SharedData.Path("itk-wasm/cow.iwm.cbor"), output = temp.Combine("poly.json"), mesh = temp.Combine("mesh.iwm.cbor") }]);
+        Oracle.Run(new { op = "mesh-to-poly-data", input = SharedData.Path("itk-wasm/cow.iwm.cbor"), output = temp.Combine("poly.json"), mesh = temp.Combine("mesh.iwm.cbor") });
         using var cow = MeshFile.Read(SharedData.Path("itk-wasm/cow.iwm.cbor"));
         var toPoly = new Pipeline(PipelineReference.Parse("@itk-wasm/mesh-to-poly-data:mesh-to-poly-data"), fixture.Runtime);
         var toMesh = new Pipeline(PipelineReference.Parse("@itk-wasm/mesh-to-poly-data:poly-data-to-mesh"), fixture.Runtime);
@@ -206,7 +206,7 @@ public class NpmPipelineTests(NodeRuntimeFixture fixture)
     {
         using var temp = new TempDirectory();
         var vtk = SharedData.Path("itk-wasm/cow.vtk");
-        NodeRuntimeFixture.RunOracle([new { op = "read-point-set", input = vtk, output = temp.Combine("points.json") }]);
+        Oracle.Run(new { op = "read-point-set", input = vtk, output = temp.Combine("points.json") });
         var read = new Pipeline(PipelineReference.Parse("@itk-wasm/mesh-io:vtk-poly-data-read-point-set"), fixture.Runtime);
         var write = new Pipeline(PipelineReference.Parse("@itk-wasm/mesh-io:wasm-write-point-set"), fixture.Runtime);
 
