@@ -65,7 +65,15 @@ public sealed class EmbeddedCluster : IDisposable
             var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
             var counts = await store.GetCountsAsync(id, cancellationToken).ConfigureAwait(false);
             return new EmbeddedJob(job, counts, store, output, (report, ct) =>
-                new WorkLoop(store, id, owner, executor, options.Concurrency, options.LeaseDuration, spec.Retries, report, options.TimeProvider)
+                new WorkLoop(
+                    store,
+                    options.Concurrency,
+                    options.LeaseDuration,
+                    c => store.ClaimAsync(id, owner, options.LeaseDuration, c),
+                    (_, _) => Task.FromResult(executor),
+                    async c => (await store.GetCountsAsync(id, c).ConfigureAwait(false)).IsFinished,
+                    report,
+                    options.TimeProvider)
                 {
                     FirstBackoff = options.FirstRetryDelay,
                 }.RunAsync(ct), stateLock);

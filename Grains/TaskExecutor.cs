@@ -49,6 +49,9 @@ internal sealed class TaskExecutor
         stagesKey = key.Append(spec.Output.Format).ToString();
     }
 
+    /// <summary>Gets the job's spec.</summary>
+    public JobSpec Spec => spec;
+
     /// <summary>Runs the item <paramref name="lease"/> names and returns a successful outcome.</summary>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>

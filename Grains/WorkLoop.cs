@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ItkWasm.Pipelines;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.JobStores;
@@ -5,16 +6,25 @@ using ItkWasmCluster.Storage.JobStores;
 namespace ItkWasmCluster.Grains;
 
 /// <summary>
-/// Workers that claim a job's tasks from the job store and run them: each claim is a lease, renewed every third of its
-/// length while the item runs and fenced on completion. A failed attempt is retried after an exponential backoff until
-/// the job's retry budget is spent, then recorded as failed with its error and stderr; the other items go on.
-/// Cancellation stops running pipelines and gives their tasks back uncounted.
+/// Workers that claim tasks from the job store and run them: each claim is a lease, renewed every third of its length
+/// while the item runs and fenced on completion. A failed attempt is retried after an exponential backoff until the
+/// job's retry budget is spent, then recorded as failed with its error and stderr; the other items go on. A store that
+/// is unreachable (a database restarting) is waited out with backoff, never fatal. Cancellation, or a lease lost
+/// (another worker took the task, or its job was cancelled), stops the running pipeline and gives the task back
+/// uncounted.
 /// </summary>
 internal sealed class WorkLoop(
-    IJobStore store, string jobId, string owner, TaskExecutor executor, int workers, TimeSpan lease, int retries,
-    Action<TaskEvent> report, TimeProvider time)
+    IJobStore store,
+    int workers,
+    TimeSpan lease,
+    Func<CancellationToken, Task<TaskLease?>> claim,
+    Func<TaskLease, CancellationToken, Task<TaskExecutor>> executorFor,
+    Func<CancellationToken, Task<bool>> finished,
+    Action<TaskEvent> report,
+    TimeProvider time)
 {
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxStoreBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets the first retry's delay; each later one doubles it, up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan FirstBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -22,63 +32,107 @@ internal sealed class WorkLoop(
     /// <summary>Gets the longest retry delay.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Runs until every task has finished, or cancellation.</summary>
+    /// <summary>Gets a callback run after each completion (a silo finishes the job there).</summary>
+    public Func<TaskLease, Task>? AfterCompletion { get; init; }
+
+    /// <summary>Runs until <c>finished</c> says so, or cancellation.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)));
 
+    /// <summary>Whether an exception is a store being briefly unreachable, as opposed to a bug.</summary>
+    public static bool IsTransient(Exception e) => e is DbException or TimeoutException or IOException or System.Net.Sockets.SocketException;
+
     private async Task WorkAsync(CancellationToken cancellationToken)
     {
+        var storeBackoff = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var claim = await store.ClaimAsync(jobId, owner, lease, cancellationToken).ConfigureAwait(false);
-            if (claim is null)
+            TaskLease? claimed;
+            try
             {
-                if ((await store.GetCountsAsync(jobId, cancellationToken).ConfigureAwait(false)).IsFinished)
+                claimed = await claim(cancellationToken).ConfigureAwait(false);
+                if (claimed is null && await finished(cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
+            }
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(storeBackoff, time, cancellationToken).ConfigureAwait(false);
+                storeBackoff = TimeSpan.FromTicks(Math.Min(storeBackoff.Ticks * 2, MaxStoreBackoff.Ticks));
+                continue;
+            }
 
+            storeBackoff = TimeSpan.FromMilliseconds(100);
+            if (claimed is null)
+            {
                 await Task.Delay(Idle, time, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            report(new TaskEvent(claim.Input, claim.Output, TaskState.Running, claim.Attempt, TimeSpan.Zero, null, false));
-            var outcome = await AttemptAsync(claim, cancellationToken).ConfigureAwait(false);
-            if (await store.CompleteAsync(claim, outcome, CancellationToken.None).ConfigureAwait(false))
+            report(new TaskEvent(claimed.Input, claimed.Output, TaskState.Running, claimed.Attempt, TimeSpan.Zero, null, false));
+            var outcome = await AttemptAsync(claimed, cancellationToken).ConfigureAwait(false);
+            if (outcome is not null && await CompleteAsync(claimed, outcome, cancellationToken).ConfigureAwait(false))
             {
-                report(new TaskEvent(claim.Input, claim.Output, outcome.State, claim.Attempt, outcome.Duration, outcome.Error, outcome.Reused));
+                report(new TaskEvent(claimed.Input, claimed.Output, outcome.State, claimed.Attempt, outcome.Duration, outcome.Error, outcome.Reused));
             }
         }
     }
 
-    private async Task<TaskOutcome> AttemptAsync(TaskLease claim, CancellationToken cancellationToken)
+    /// <summary>Records the outcome, retrying while the store is unreachable and the lease may still hold.</summary>
+    private async Task<bool> CompleteAsync(TaskLease claimed, TaskOutcome outcome, CancellationToken cancellationToken)
+    {
+        for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxStoreBackoff.Ticks)))
+        {
+            try
+            {
+                var accepted = await store.CompleteAsync(claimed, outcome, CancellationToken.None).ConfigureAwait(false);
+                if (AfterCompletion is not null)
+                {
+                    await AfterCompletion(claimed).ConfigureAwait(false);
+                }
+
+                return accepted;
+            }
+            catch (Exception e) when (IsTransient(e) && time.GetUtcNow() < claimed.Expires + lease && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(delay, time, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs one attempt; returns null when the lease was lost (the attempt is abandoned, not recorded).</summary>
+    private async Task<TaskOutcome?> AttemptAsync(TaskLease claimed, CancellationToken cancellationToken)
     {
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var renewal = new PeriodicTimer(lease / 3, time);
-        var renewing = RenewAsync(claim, renewal, lost);
+        var renewing = RenewAsync(claimed, renewal, lost);
         var started = time.GetTimestamp();
+        TaskExecutor? executor = null;
         try
         {
-            return await executor.ExecuteAsync(claim, lost.Token).ConfigureAwait(false);
+            executor = await executorFor(claimed, lost.Token).ConfigureAwait(false);
+            return await executor.ExecuteAsync(claimed, lost.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (lost.IsCancellationRequested)
         {
-            await store.ReleaseAsync(claim, CancellationToken.None).ConfigureAwait(false);
-            throw;
+            await TryReleaseAsync(claimed).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            return null;
         }
         catch (Exception e)
         {
             var elapsed = time.GetElapsedTime(started);
             var stderr = (e as PipelineRunException)?.Stderr;
             var message = e is PipelineRunException failed ? failed.Summary : e.Message;
-            if (claim.Attempt > retries)
+            if (executor is null || claimed.Attempt > executor.Spec.Retries)
             {
                 return new TaskOutcome(TaskState.Failed, elapsed, message, stderr);
             }
 
-            var backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(claim.Attempt - 1, 20)));
-            return new TaskOutcome(TaskState.Pending, elapsed, message, stderr, time.GetUtcNow() + backoff);
+            var backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(claimed.Attempt - 1, 20)));
+            return new TaskOutcome(TaskState.Pending, elapsed, message, stderr, backoff);
         }
         finally
         {
@@ -87,13 +141,35 @@ internal sealed class WorkLoop(
         }
     }
 
-    private async Task RenewAsync(TaskLease claim, PeriodicTimer renewal, CancellationTokenSource lost)
+    private async Task TryReleaseAsync(TaskLease claimed)
+    {
+        try
+        {
+            await store.ReleaseAsync(claimed, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransient(e))
+        {
+            // The lease will lapse and the task be claimed again.
+        }
+    }
+
+    private async Task RenewAsync(TaskLease claimed, PeriodicTimer renewal, CancellationTokenSource lost)
     {
         try
         {
             while (await renewal.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                if (!await store.RenewAsync(claim, lease, CancellationToken.None).ConfigureAwait(false))
+                bool held;
+                try
+                {
+                    held = await store.RenewAsync(claimed, lease, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsTransient(e))
+                {
+                    continue; // Try again at the next tick; the lease outlives a short outage.
+                }
+
+                if (!held)
                 {
                     await lost.CancelAsync().ConfigureAwait(false);
                     return;

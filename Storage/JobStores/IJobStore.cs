@@ -33,7 +33,17 @@ public interface IJobStore
     /// <returns>The lease, or null when no task is claimable now.</returns>
     Task<TaskLease?> ClaimAsync(string jobId, string owner, TimeSpan lease, CancellationToken cancellationToken = default);
 
-    /// <summary>Extends a lease; returns false if it was lost.</summary>
+    /// <summary>Claims the next claimable task of any running job (a silo's work loop serves every job).</summary>
+    Task<TaskLease?> ClaimAnyAsync(string owner, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns every job, newest first.</summary>
+    Task<IReadOnlyList<JobRecord>> ListJobsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a running job to a finished state; only one caller succeeds (it then writes the report).</summary>
+    Task<bool> TryFinishJobAsync(string id, JobState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends a lease; returns false if it was lost, or if its job is no longer running (cancelled), which
+    /// tells the worker to stop.</summary>
     Task<bool> RenewAsync(TaskLease lease, TimeSpan duration, CancellationToken cancellationToken = default);
 
     /// <summary>Records how an attempt ended, only if <paramref name="lease"/> still holds (fencing), with the result's

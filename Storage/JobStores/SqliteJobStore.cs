@@ -171,12 +171,57 @@ public sealed class SqliteJobStore : IJobStore
     }
 
     /// <inheritdoc/>
+    public async Task<TaskLease?> ClaimAnyAsync(string owner, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        foreach (var job in (await ListJobsAsync(cancellationToken).ConfigureAwait(false)).Where(j => j.State == JobState.Running))
+        {
+            if (await ClaimAsync(job.Id, owner, lease, cancellationToken).ConfigureAwait(false) is { } claimed)
+            {
+                return claimed;
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(CancellationToken cancellationToken = default)
+    {
+        var ids = new List<string>();
+        await using (var connection = await OpenAsync(cancellationToken).ConfigureAwait(false))
+        await using (var command = Command(connection, "SELECT id FROM jobs ORDER BY created DESC", []))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        var jobs = new List<JobRecord>();
+        foreach (var id in ids)
+        {
+            jobs.Add((await GetJobAsync(id, cancellationToken).ConfigureAwait(false))!);
+        }
+
+        return jobs;
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> TryFinishJobAsync(string id, JobState state, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(connection, "UPDATE jobs SET state = $state, finished = $now WHERE id = $id AND state = 'Running'",
+            [("$id", id), ("$state", state.ToString()), ("$now", Now())], cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc/>
     public async Task<bool> RenewAsync(TaskLease lease, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ExecuteAsync(connection,
-            "UPDATE tasks SET lease_expires = $expires WHERE job_id = $job AND idx = $idx AND attempts = $attempt AND owner = $owner AND state = 'Running'",
+            "UPDATE tasks SET lease_expires = $expires WHERE job_id = $job AND idx = $idx AND attempts = $attempt AND owner = $owner AND state = 'Running' AND EXISTS (SELECT 1 FROM jobs WHERE id = $job AND state = 'Running')",
             [.. Fence(lease), ("$expires", Now() + (long)duration.TotalMilliseconds)], cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -194,7 +239,7 @@ public sealed class SqliteJobStore : IJobStore
             """,
             [.. Fence(lease), ("$state", outcome.State.ToString()), ("$error", outcome.Error), ("$stderr", outcome.Stderr),
              ("$duration", outcome.Duration.TotalMilliseconds), ("$reused", outcome.Reused ? 1 : 0),
-             ("$notBefore", outcome.RetryAt?.ToUnixTimeMilliseconds() ?? 0)], cancellationToken).ConfigureAwait(false) == 1;
+             ("$notBefore", outcome.RetryDelay is { } delay ? Now() + (long)delay.TotalMilliseconds : 0)], cancellationToken).ConfigureAwait(false) == 1;
         if (updated && outcome.ContentKey is { } key)
         {
             await ExecuteAsync(connection,

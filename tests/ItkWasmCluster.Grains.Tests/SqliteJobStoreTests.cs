@@ -56,7 +56,7 @@ public class SqliteJobStoreTests
         var clock = new ManualClock();
         var store = await NewStoreAsync(temp, clock, "a.png");
         var lease = (await store.ClaimAsync("job", "w", TimeSpan.FromSeconds(30)))!;
-        await store.CompleteAsync(lease, new TaskOutcome(TaskState.Pending, TimeSpan.Zero, "boom", RetryAt: clock.GetUtcNow() + TimeSpan.FromSeconds(5)));
+        await store.CompleteAsync(lease, new TaskOutcome(TaskState.Pending, TimeSpan.Zero, "boom", RetryDelay: TimeSpan.FromSeconds(5)));
 
         Assert.Null(await store.ClaimAsync("job", "w", TimeSpan.FromSeconds(30)));
         clock.Advance(TimeSpan.FromSeconds(6));
