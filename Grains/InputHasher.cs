@@ -40,6 +40,14 @@ internal static class InputHasher
         return hashes;
     }
 
+    /// <summary>Returns the recorded hashes of the inputs of <paramref name="input"/>, by input name.</summary>
+    public static async Task<IReadOnlyDictionary<string, InputHash>> LoadAsync(IBlobStore input, IJobStore store, CancellationToken cancellationToken)
+    {
+        var prefix = input.Description + "/";
+        var recorded = await store.GetInputHashesAsync(prefix, cancellationToken).ConfigureAwait(false);
+        return recorded.ToDictionary(p => p.Key[prefix.Length..], p => p.Value, StringComparer.Ordinal);
+    }
+
     /// <summary>Computes the SHA-256 of a blob, lowercase hexadecimal.</summary>
     public static async Task<string> HashBlobAsync(IBlobStore input, string name, CancellationToken cancellationToken)
     {

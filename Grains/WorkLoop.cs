@@ -1,4 +1,3 @@
-using System.Data.Common;
 using ItkWasm.Pipelines;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.JobStores;
@@ -39,9 +38,6 @@ internal sealed class WorkLoop(
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)));
 
-    /// <summary>Whether an exception is a store being briefly unreachable, as opposed to a bug.</summary>
-    public static bool IsTransient(Exception e) => e is DbException or TimeoutException or IOException or System.Net.Sockets.SocketException;
-
     private async Task WorkAsync(CancellationToken cancellationToken)
     {
         var storeBackoff = TimeSpan.FromMilliseconds(100);
@@ -57,7 +53,7 @@ internal sealed class WorkLoop(
                     return;
                 }
             }
-            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (StoreErrors.IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(storeBackoff, time, cancellationToken).ConfigureAwait(false);
                 storeBackoff = TimeSpan.FromTicks(Math.Min(storeBackoff.Ticks * 2, MaxStoreBackoff.Ticks));
@@ -95,7 +91,7 @@ internal sealed class WorkLoop(
 
                 return accepted;
             }
-            catch (Exception e) when (IsTransient(e) && time.GetUtcNow() < claimed.Expires + lease && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (StoreErrors.IsTransient(e) && time.GetUtcNow() < claimed.Expires + lease && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(delay, time, CancellationToken.None).ConfigureAwait(false);
             }
@@ -147,7 +143,7 @@ internal sealed class WorkLoop(
         {
             await store.ReleaseAsync(claimed, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsTransient(e))
+        catch (Exception e) when (StoreErrors.IsTransient(e))
         {
             // The lease will lapse and the task be claimed again.
         }
@@ -164,7 +160,7 @@ internal sealed class WorkLoop(
                 {
                     held = await store.RenewAsync(claimed, lease, CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (Exception e) when (IsTransient(e))
+                catch (Exception e) when (StoreErrors.IsTransient(e))
                 {
                     continue; // Try again at the next tick; the lease outlives a short outage.
                 }

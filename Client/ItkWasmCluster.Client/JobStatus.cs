@@ -1,0 +1,11 @@
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Client;
+
+/// <summary>A job as a cluster reports it.</summary>
+/// <param name="Id">The job's id.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="State">Where it stands.</param>
+/// <param name="Counts">How many items stand where.</param>
+/// <param name="Output">Its output location.</param>
+public sealed record JobStatus(string Id, string Name, JobState State, JobCounts Counts, string Output);

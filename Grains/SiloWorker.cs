@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using ItkWasm.Runtime;
+using ItkWasmCluster.Jobs;
+using ItkWasmCluster.Storage.Blobs;
+using ItkWasmCluster.Storage.JobStores;
+
+namespace ItkWasmCluster.Grains;
+
+/// <summary>
+/// A silo's work: claims the tasks of every running job from the shared job store and runs them, finishing a job when
+/// its last task completes. Runs until stopped; an unreachable store is waited out.
+/// </summary>
+public sealed class SiloWorker(IJobStore store, IWasmRuntime runtime, string nodeId, int concurrency, TimeSpan lease, TimeProvider? timeProvider = null)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<(TaskExecutor Executor, JobRecord Job)>>> jobs = new(StringComparer.Ordinal);
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; running pipelines then stop and their
+    /// tasks are given back.</summary>
+    public Task RunAsync(CancellationToken cancellationToken) => new WorkLoop(
+        store,
+        concurrency,
+        lease,
+        ct => store.ClaimAnyAsync(nodeId, lease, ct),
+        async (claimed, _) => (await JobFor(claimed.JobId).ConfigureAwait(false)).Executor,
+        _ => Task.FromResult(false),
+        _ => { },
+        timeProvider ?? TimeProvider.System)
+    {
+        AfterCompletion = async claimed =>
+        {
+            var (_, job) = await JobFor(claimed.JobId).ConfigureAwait(false);
+            await JobFinalizer.TryFinalizeAsync(store, job, new FileSystemBlobStore(job.Spec.Output.Location)).ConfigureAwait(false);
+        },
+    }.RunAsync(cancellationToken);
+
+    private async Task<(TaskExecutor Executor, JobRecord Job)> JobFor(string jobId)
+    {
+        var entry = jobs.GetOrAdd(jobId, Load);
+        try
+        {
+            return await entry.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            jobs.TryRemove(KeyValuePair.Create(jobId, entry)); // a failed load (the database restarting) is tried again
+            throw;
+        }
+    }
+
+    private Lazy<Task<(TaskExecutor Executor, JobRecord Job)>> Load(string id) => new(async () =>
+    {
+        var job = await store.GetJobAsync(id).ConfigureAwait(false) ?? throw new InvalidOperationException($"job {id} is not in the store");
+        var input = new FileSystemBlobStore(job.Spec.Input.Location);
+        var hashes = await InputHasher.LoadAsync(input, store, CancellationToken.None).ConfigureAwait(false);
+        return (new TaskExecutor(job.Spec, input, new FileSystemBlobStore(job.Spec.Output.Location), store, runtime, hashes), job);
+    });
+}
