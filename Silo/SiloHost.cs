@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ItkWasmCluster.Silo;
@@ -38,12 +37,28 @@ public static class SiloHost
         return app;
     }
 
-    /// <summary>Initializes the schema, then runs the silo until <paramref name="cancellationToken"/> is cancelled.</summary>
-    public static async Task RunAsync(SiloOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Initializes the schema, starts the silo, writes a line to <paramref name="log"/> once it listens, and
+    /// runs until <paramref name="cancellationToken"/> is cancelled; then running tasks are given back.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public static async Task RunAsync(SiloOptions options, TextWriter log, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(log);
         await using var app = Build(options);
         await app.Services.GetRequiredService<PostgresJobStore>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        await log.WriteLineAsync($"silo {options.NodeId} listening on {options.Urls}").ConfigureAwait(false);
+        await log.FlushAsync(cancellationToken).ConfigureAwait(false);
+        // Stop on the caller's cancellation or on the host's own SIGTERM/SIGINT handling, whichever comes first.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
     }
 }

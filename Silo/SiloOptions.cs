@@ -14,13 +14,13 @@ public sealed record SiloOptions
     /// Required; at least 16 characters.</summary>
     public string? Token { get; init; }
 
-    /// <summary>Gets how many tasks this silo runs at once (<c>--concurrency</c>). Default: the processor count; 1 to 256.</summary>
+    /// <summary>Gets how many tasks this silo runs at once (<c>--concurrency</c>, <c>ITKWASM_SILO_CONCURRENCY</c>). Default: the processor count; 1 to 256.</summary>
     public int Concurrency { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Gets this node's capabilities, such as <c>gpu</c> (<c>--capability</c>). Default none.</summary>
+    /// <summary>Gets this node's capabilities, such as <c>gpu</c> (<c>--capability</c>, <c>ITKWASM_SILO_CAPABILITIES</c>). Default none.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
-    /// <summary>Gets the task lease length (<c>--lease</c>, in seconds), renewed every third of it; a silo that stops
+    /// <summary>Gets the task lease length (<c>--lease</c>, <c>ITKWASM_SILO_LEASE</c>, in seconds), renewed every third of it; a silo that stops
     /// heartbeating loses its tasks once it lapses. Default 30 s; 1 s to 1 h.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
 

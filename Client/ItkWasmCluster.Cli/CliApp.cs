@@ -33,8 +33,8 @@ public static class CliApp
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stderr);
         using var runtime = new RuntimeHolder();
-        // `run ... -- ARGS`: everything after -- belongs to the pipeline, not to this parser.
-        var separator = args.Length > 0 && args[0] == "run" ? Array.IndexOf(args, "--") : -1;
+        // `run|submit ... -- ARGS`: everything after -- belongs to the pipeline, not to this parser.
+        var separator = args.Length > 0 && args[0] is "run" or "submit" ? Array.IndexOf(args, "--") : -1;
         string[] pipelineArgs = separator >= 0 ? args[(separator + 1)..] : [];
         var interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
         var root = new RootCommand("ItkWasmCluster: run ITK-Wasm pipelines over datasets, and read and write ITK-Wasm files.")
@@ -43,6 +43,11 @@ public static class CliApp
             InfoCommand.Create(stdout, runtime),
             ConvertCommand.Create(runtime),
             ExecCommand.Create(args, stdout, stderr, runtime),
+            SiloCommand.Create(stdout),
+            SubmitCommand.Create(pipelineArgs, stdout),
+            WatchCommand.Create(stdout),
+            StatusCommand.Create(stdout),
+            CancelCommand.Create(stdout),
         };
         args = separator >= 0 ? args[..separator] : args;
         // No response files: npm pipeline references start with '@'.
@@ -105,6 +110,8 @@ public static class CliApp
         ItkWasmFormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
             or UnsupportedFormatException or FormatException or Jobs.JobSpecException or Grains.StageException => e.Message,
         UnauthorizedAccessException or IOException => $"I/O error: {e.Message}",
+        Client.ItkWasmClusterException => $"the cluster refused the request: {e.Message}",
+        System.Net.Http.HttpRequestException => $"cannot reach the cluster: {e.Message}",
         InvalidOperationException => e.Message,
         OutOfMemoryException => "out of memory",
         _ => $"internal error ({e.GetType().Name}): {e.Message}",

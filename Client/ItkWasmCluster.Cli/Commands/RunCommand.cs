@@ -17,31 +17,22 @@ internal static class RunCommand
     /// <summary>Creates the command; <paramref name="pipelineArgs"/> are the tokens after <c>--</c>.</summary>
     public static Command Create(IReadOnlyList<string> pipelineArgs, TextWriter stdout, bool interactive)
     {
-        var jobFile = new Argument<string?>("jobspec") { Description = "A job spec, .yaml or .json (see samples/job.yaml).", Arity = ArgumentArity.ZeroOrOne };
-        var input = new Option<string?>("--input") { Description = "Short form: the dataset folder." };
-        var output = new Option<string?>("--output") { Description = "Short form: where results go." };
-        var pipeline = new Option<string?>("--pipeline") { Description = "Short form: the pipeline, e.g. @itk-wasm/downsample:downsample; its arguments follow --." };
-        var include = new Option<string[]>("--include") { Description = "Short form: glob patterns of items (default **/*).", AllowMultipleArgumentsPerToken = true };
-        var format = new Option<string>("--format") { Description = "Short form: the results' extension.", DefaultValueFactory = _ => ".iwi.cbor" };
-        var retries = new Option<int>("--retries") { Description = "Short form: retries per failed item.", DefaultValueFactory = _ => 2 };
-        var timeout = new Option<int>("--timeout") { Description = "Short form: seconds per item.", DefaultValueFactory = _ => 600 };
+        var job = new JobSpecArguments();
         var concurrency = new Option<int>("--concurrency") { Description = "Items at once (default: processor count).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("run", "Runs a job: pipeline stages over every item of a dataset, on this machine. Run it again to resume an interrupted job; a finished one does no work.")
         {
-            jobFile, input, output, pipeline, include, format, retries, timeout, concurrency,
+            concurrency,
         };
+        job.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var spec = parse.GetValue(jobFile) is { } path
-                ? JobSpecParser.ReadFile(path)
-                : ShortForm(parse.GetValue(input), parse.GetValue(output), parse.GetValue(pipeline), parse.GetValue(include), parse.GetValue(format)!,
-                    parse.GetValue(retries), parse.GetValue(timeout), pipelineArgs);
+            var spec = job.Read(parse, pipelineArgs);
             using var client = new ItkWasmClusterClient(new ItkWasmClusterClientOptions
             {
                 Embedded = new EmbeddedClusterOptions { Concurrency = Math.Max(1, parse.GetValue(concurrency)) },
             });
-            var job = await client.SubmitJobAsync(spec, cancellationToken).ConfigureAwait(false);
-            using var stop = cancellationToken.Register(() => job.CancelAsync(CancellationToken.None));
+            var operation = await client.SubmitJobAsync(spec, cancellationToken).ConfigureAwait(false);
+            using var stop = cancellationToken.Register(() => operation.CancelAsync(CancellationToken.None));
             var console = AnsiConsole.Create(new AnsiConsoleSettings
             {
                 Out = new AnsiConsoleOutput(stdout),
@@ -49,9 +40,9 @@ internal static class RunCommand
                 Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
             });
             var ran = interactive
-                ? await ShowBarAsync(console, job).ConfigureAwait(false)
-                : await ShowLinesAsync(stdout, job).ConfigureAwait(false);
-            var summary = await job.WaitForCompletionAsync(CancellationToken.None).ConfigureAwait(false);
+                ? await ShowBarAsync(console, operation).ConfigureAwait(false)
+                : await ShowLinesAsync(stdout, operation).ConfigureAwait(false);
+            var summary = await operation.WaitForCompletionAsync(CancellationToken.None).ConfigureAwait(false);
             WriteSummary(console, spec, summary, ran);
             return summary.State switch
             {
@@ -61,34 +52,6 @@ internal static class RunCommand
             };
         });
         return command;
-    }
-
-    private static JobSpec ShortForm(
-        string? input, string? output, string? pipeline, string[]? include, string format, int retries, int timeout, IReadOnlyList<string> args)
-    {
-        var missing = new[] { ("--input", input), ("--output", output), ("--pipeline", pipeline) }.Where(o => o.Item2 is null).Select(o => o.Item1).ToArray();
-        if (missing.Length > 0)
-        {
-            throw new CliUsageException($"give a job spec, or {string.Join(", ", missing)} (with --input, --output and --pipeline)");
-        }
-
-        return JobSpecParser.FromJson(new System.Text.Json.Nodes.JsonObject
-        {
-            ["name"] = Path.GetFileName(Path.GetFullPath(input!).TrimEnd('/')),
-            ["input"] = new System.Text.Json.Nodes.JsonObject
-            {
-                ["location"] = input,
-                ["include"] = new System.Text.Json.Nodes.JsonArray((include is { Length: > 0 } ? include : ["**/*"]).Select(i => (System.Text.Json.Nodes.JsonNode?)i).ToArray()),
-            },
-            ["stages"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
-            {
-                ["pipeline"] = pipeline,
-                ["args"] = new System.Text.Json.Nodes.JsonArray(args.Select(a => (System.Text.Json.Nodes.JsonNode?)a).ToArray()),
-            }),
-            ["output"] = new System.Text.Json.Nodes.JsonObject { ["location"] = output, ["format"] = format },
-            ["retries"] = retries,
-            ["taskTimeoutSeconds"] = timeout,
-        }, Directory.GetCurrentDirectory());
     }
 
     /// <summary>Shows a live bar; returns how many items this run computed.</summary>
