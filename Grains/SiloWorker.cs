@@ -14,6 +14,10 @@ public sealed class SiloWorker(IJobStore store, IWasmRuntime runtime, string nod
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<(TaskExecutor Executor, JobRecord Job)>>> jobs = new(StringComparer.Ordinal);
 
+    /// <summary>Gets a callback run when an attempt is abandoned because its lease was lost; see
+    /// <see cref="WorkLoop.LeaseLost"/>.</summary>
+    public Action<TaskLease>? LeaseLost { get; init; }
+
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; running pipelines then stop and their
     /// tasks are given back.</summary>
     public Task RunAsync(CancellationToken cancellationToken) => new WorkLoop(
@@ -26,6 +30,7 @@ public sealed class SiloWorker(IJobStore store, IWasmRuntime runtime, string nod
         _ => { },
         timeProvider ?? TimeProvider.System)
     {
+        LeaseLost = LeaseLost,
         AfterCompletion = async claimed =>
         {
             var (_, job) = await JobFor(claimed.JobId).ConfigureAwait(false);

@@ -53,9 +53,13 @@ internal sealed class TaskExecutor
     public JobSpec Spec => spec;
 
     /// <summary>Runs the item <paramref name="lease"/> names and returns a successful outcome.</summary>
+    /// <param name="lease">The claimed task.</param>
+    /// <param name="confirmLease">Called just before the result is written; false means the lease was lost, and the
+    /// attempt stops with <see cref="OperationCanceledException"/> without writing.</param>
+    /// <param name="cancellationToken">Stops the attempt.</param>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>
-    public async Task<TaskOutcome> ExecuteAsync(TaskLease lease, CancellationToken cancellationToken)
+    public async Task<TaskOutcome> ExecuteAsync(TaskLease lease, Func<CancellationToken, Task<bool>> confirmLease, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var key = await ContentKeyAsync(lease.Input, cancellationToken).ConfigureAwait(false);
@@ -82,7 +86,7 @@ internal sealed class TaskExecutor
                 image = next;
             }
 
-            await CommitAsync(image, lease.Output, cancellationToken).ConfigureAwait(false);
+            await CommitAsync(image, lease.Output, confirmLease, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -133,7 +137,7 @@ internal sealed class TaskExecutor
         }
     }
 
-    private async Task CommitAsync(Image image, string name, CancellationToken cancellationToken)
+    private async Task CommitAsync(Image image, string name, Func<CancellationToken, Task<bool>> confirmLease, CancellationToken cancellationToken)
     {
         Func<Stream, CancellationToken, Task> write;
         string? temp = null;
@@ -158,6 +162,11 @@ internal sealed class TaskExecutor
 
         try
         {
+            if (!await confirmLease(cancellationToken).ConfigureAwait(false))
+            {
+                throw new OperationCanceledException("the task's lease was lost before its result was written", cancellationToken);
+            }
+
             // Create only if absent; a result already there without a record of this key is stale (an older spec, or
             // a crash between commit and record) and is replaced, atomically.
             if (!await output.TryCreateAsync(name, write, cancellationToken).ConfigureAwait(false))

@@ -34,6 +34,10 @@ internal sealed class WorkLoop(
     /// <summary>Gets a callback run after each completion (a silo finishes the job there).</summary>
     public Func<TaskLease, Task>? AfterCompletion { get; init; }
 
+    /// <summary>Gets a callback run when an attempt is abandoned because its lease was lost (the worker was paused past
+    /// it, or the job was cancelled): nothing of the attempt was written or recorded.</summary>
+    public Action<TaskLease>? LeaseLost { get; init; }
+
     /// <summary>Runs until <c>finished</c> says so, or cancellation.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)));
@@ -109,12 +113,13 @@ internal sealed class WorkLoop(
         try
         {
             executor = await executorFor(claimed, lost.Token).ConfigureAwait(false);
-            return await executor.ExecuteAsync(claimed, lost.Token).ConfigureAwait(false);
+            return await executor.ExecuteAsync(claimed, ct => ConfirmLeaseAsync(claimed, lost, ct), lost.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested)
         {
             await TryReleaseAsync(claimed).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            LeaseLost?.Invoke(claimed);
             return null;
         }
         catch (Exception e)
@@ -135,6 +140,37 @@ internal sealed class WorkLoop(
             renewal.Dispose();
             await renewing.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Renews the lease just before the result is written: a worker paused past its lease (SIGSTOP, a long GC)
+    /// finds the task re-claimed and abandons the attempt instead of writing over the new owner. A store briefly
+    /// unreachable is retried for up to one lease length; then the lease counts as lost.</summary>
+    private async Task<bool> ConfirmLeaseAsync(TaskLease claimed, CancellationTokenSource lost, CancellationToken cancellationToken)
+    {
+        var giveUp = time.GetUtcNow() + lease;
+        for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxStoreBackoff.Ticks)))
+        {
+            try
+            {
+                if (await store.RenewAsync(claimed, lease, cancellationToken).ConfigureAwait(false))
+                {
+                    return true;
+                }
+
+                break;
+            }
+            catch (Exception e) when (StoreErrors.IsTransient(e) && time.GetUtcNow() < giveUp && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (StoreErrors.IsTransient(e))
+            {
+                break;
+            }
+        }
+
+        await lost.CancelAsync().ConfigureAwait(false);
+        return false;
     }
 
     private async Task TryReleaseAsync(TaskLease claimed)

@@ -114,8 +114,20 @@ internal static class JobsApi
         JobCounts? last = null;
         while (!ct.IsCancellationRequested)
         {
-            var job = await store.GetJobAsync(id, ct).ConfigureAwait(false);
-            var counts = await store.GetCountsAsync(id, ct).ConfigureAwait(false);
+            JobRecord? job;
+            JobCounts counts;
+            try
+            {
+                job = await store.GetJobAsync(id, ct).ConfigureAwait(false);
+                counts = await store.GetCountsAsync(id, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (StoreErrors.IsTransient(e) && !ct.IsCancellationRequested)
+            {
+                // The database is restarting: keep the stream open and poll again.
+                await Task.Delay(Poll, ct).ConfigureAwait(false);
+                continue;
+            }
+
             if (counts != last)
             {
                 await WriteEventAsync(context, "progress", View(job!, counts), ct).ConfigureAwait(false);

@@ -32,6 +32,7 @@ public static class SiloHost
         builder.Services.AddHostedService<SiloService>();
         var app = builder.Build();
         app.UseMiddleware<BearerTokenMiddleware>();
+        app.UseMiddleware<StoreOutageMiddleware>();
         app.MapGet("/healthz", () => Results.Text("ok"));
         JobsApi.Map(app);
         return app;

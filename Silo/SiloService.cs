@@ -14,7 +14,10 @@ internal sealed partial class SiloService(PostgresJobStore store, IWasmRuntime r
         var heartbeats = HeartbeatAsync(stoppingToken);
         try
         {
-            await new SiloWorker(store, runtime, options.NodeId, options.Concurrency, options.LeaseDuration).RunAsync(stoppingToken).ConfigureAwait(false);
+            await new SiloWorker(store, runtime, options.NodeId, options.Concurrency, options.LeaseDuration)
+            {
+                LeaseLost = lease => LogLeaseLost(lease.JobId, lease.Input, lease.Attempt),
+            }.RunAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -47,6 +50,9 @@ internal sealed partial class SiloService(PostgresJobStore store, IWasmRuntime r
             // Stopping.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "lease lost on job {JobId} item {Input} attempt {Attempt}: the attempt was abandoned, nothing written")]
+    private partial void LogLeaseLost(string jobId, string input, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "heartbeat failed: {Reason}")]
     private partial void LogHeartbeatFailed(string reason);

@@ -1,9 +1,11 @@
-/* negate IN OUT: a uint8 image in, 255 - x out. Checks the memory layout the host wrote (ITKWASM-SPEC §1.6): the
+/* negate IN OUT [--spin] [--sleep-ms N]: a uint8 image in, 255 - x out; --spin never finishes, --sleep-ms idles N ms
+ * first (a slow item that costs no CPU). Checks the memory layout the host wrote (ITKWASM-SPEC §1.6): the
  * pixel buffer in array 0 with one byte per pixel and component, the D×D float64 direction in array 1. */
 #include "itk_wasm_shim.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static long number_after(const char *json, const char *key) {
   const char *at = strstr(json, key);
@@ -16,7 +18,9 @@ static const char *description =
     "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],"
     "\"outputs\":[{\"description\":\"Negated image\",\"name\":\"negated\",\"type\":\"OUTPUT_IMAGE\",\"required\":true,"
     "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],\"parameters\":[{\"description\":\"Never finish\","
-    "\"name\":\"spin\",\"type\":\"BOOL\",\"required\":false,\"itemsExpected\":0,\"itemsExpectedMin\":0,\"itemsExpectedMax\":0}]}";
+    "\"name\":\"spin\",\"type\":\"BOOL\",\"required\":false,\"itemsExpected\":0,\"itemsExpectedMin\":0,\"itemsExpectedMax\":0},"
+    "{\"description\":\"Idle this many milliseconds first\",\"name\":\"sleep-ms\",\"type\":\"UINT32\",\"required\":false,"
+    "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}]}";
 
 int main(int argc, char **argv) {
   shim_interface_json(argc, argv, description);
@@ -24,6 +28,11 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--spin") == 0) {
       volatile unsigned long spins = 0;
       for (;;) spins++;
+    }
+    if (strcmp(argv[i], "--sleep-ms") == 0 && i + 1 < argc) {
+      long ms = strtol(argv[++i], NULL, 10);
+      struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+      nanosleep(&pause, NULL);
     }
   }
   size_t json_size, data_size, direction_size;
