@@ -9,13 +9,14 @@ using ItkWasm.Tests;
 using ItkWasmCluster.Client;
 using ItkWasmCluster.Jobs;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace ItkWasmCluster.Grains.Tests;
 
 /// <summary>Silos as real processes on a private PostgreSQL server: killed, paused past their lease, and the database
 /// restarted under them, with every output present exactly once and identical to an undisturbed run's.</summary>
 [Collection("Cluster")]
-public sealed class SiloClusterTests : IDisposable
+public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
 {
     private const int Lease = 5;
     private readonly PostgresServer postgres = new();
@@ -48,6 +49,7 @@ public sealed class SiloClusterTests : IDisposable
         var killed = Stopwatch.StartNew();
         await WaitUntilAsync(async () => (await OwnedAsync(job.Id, victim)).Intersect(held).Any() == false, "the killed silo's tasks re-claimed", TimeSpan.FromSeconds(Lease + 30));
         var reclaimed = killed.Elapsed;
+        log.WriteLine($"{held.Length} tasks of the killed silo re-claimed {reclaimed.TotalSeconds:F1} s after SIGKILL (lease {Lease} s)");
 
         var summary = await job.WaitForCompletionAsync().WaitAsync(TimeSpan.FromMinutes(3));
         Assert.Equal(JobState.Succeeded, summary.State);
@@ -74,9 +76,15 @@ public sealed class SiloClusterTests : IDisposable
 
         // Resumed, the paused silo finishes its pipelines, finds its leases gone, and abandons the attempts.
         paused.Signal("CONT");
-        await WaitUntilAsync(() => Task.FromResult(held.All(i => paused.Output.Contains($"item{i:D3}.iwi.cbor attempt", StringComparison.Ordinal))), "the resumed silo abandons its attempts");
+        var abandoned = Stopwatch.StartNew();
+        while (!held.All(i => paused.Output.Contains($"item{i:D3}.iwi.cbor attempt", StringComparison.Ordinal)) && abandoned.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(100);
+        }
+
         await Task.Delay(500);
         Assert.Equal(before, Snapshot(spec.Output.Location));
+        Assert.True(abandoned.Elapsed < TimeSpan.FromSeconds(20), $"the resumed silo did not report its abandoned attempts: {paused.Output}");
         await AssertExactlyOnceAsync(job.Id, spec, expected);
     }
 
