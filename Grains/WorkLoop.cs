@@ -31,14 +31,11 @@ internal sealed class WorkLoop(
     /// <summary>Gets the longest retry delay.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Gets a callback run after each completion (a silo finishes the job there).</summary>
-    public Func<TaskLease, Task>? AfterCompletion { get; init; }
-
     /// <summary>Gets a callback run when an attempt is abandoned because its lease was lost (the worker was paused past
     /// it, or the job was cancelled): nothing of the attempt was written or recorded.</summary>
     public Action<TaskLease>? LeaseLost { get; init; }
 
-    /// <summary>Runs until <c>finished</c> says so, or cancellation.</summary>
+    /// <summary>Runs until <c>finished</c> (asked whenever a claim finds nothing) says so, or cancellation.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)));
 
@@ -87,13 +84,7 @@ internal sealed class WorkLoop(
         {
             try
             {
-                var accepted = await store.CompleteAsync(claimed, outcome, CancellationToken.None).ConfigureAwait(false);
-                if (AfterCompletion is not null)
-                {
-                    await AfterCompletion(claimed).ConfigureAwait(false);
-                }
-
-                return accepted;
+                return await store.CompleteAsync(claimed, outcome, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (StoreErrors.IsTransient(e) && time.GetUtcNow() < claimed.Expires + lease && !cancellationToken.IsCancellationRequested)
             {

@@ -76,7 +76,9 @@ internal sealed class ClusterHttp : IDisposable
         return new JobStatus(
             view["id"]!.GetValue<string>(), view["name"]!.GetValue<string>(), Enum.Parse<JobState>(view["state"]!.GetValue<string>(), ignoreCase: true),
             new JobCounts(c["total"]!.GetValue<int>(), c["pending"]!.GetValue<int>(), c["running"]!.GetValue<int>(), c["succeeded"]!.GetValue<int>(), c["failed"]!.GetValue<int>()),
-            view["output"]!.GetValue<string>());
+            view["output"]!.GetValue<string>(),
+            DateTimeOffset.Parse(view["created"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
+            view["finished"] is { } finished ? DateTimeOffset.Parse(finished.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) : null);
     }
 
     private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken ct)

@@ -8,4 +8,6 @@ namespace ItkWasmCluster.Client;
 /// <param name="State">Where it stands.</param>
 /// <param name="Counts">How many items stand where.</param>
 /// <param name="Output">Its output location.</param>
-public sealed record JobStatus(string Id, string Name, JobState State, JobCounts Counts, string Output);
+/// <param name="Created">When it was first submitted (the database clock).</param>
+/// <param name="Finished">When it ended, or null while it runs (the database clock).</param>
+public sealed record JobStatus(string Id, string Name, JobState State, JobCounts Counts, string Output, DateTimeOffset Created, DateTimeOffset? Finished);

@@ -16,7 +16,7 @@ namespace ItkWasm.Benchmarks;
 /// </summary>
 public static class JobBenchmarks
 {
-    private const int Count = 200;
+    internal const int Count = 200;
     private const int Repeats = 5;
 
     private static readonly string[] Sources =
@@ -61,7 +61,7 @@ public static class JobBenchmarks
         }
     }
 
-    private static async Task PrepareAsync(string data, string input, string nodeModules)
+    internal static async Task PrepareAsync(string data, string input, string nodeModules)
     {
         using var runtime = new NodeWasmRuntime(new NodeWasmRuntimeOptions { NodeModulesDirectory = nodeModules });
         var io = new ImageIo(runtime);
@@ -128,7 +128,7 @@ public static class JobBenchmarks
         return (elapsed, setup);
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         values.Sort();
         return values[values.Count / 2];

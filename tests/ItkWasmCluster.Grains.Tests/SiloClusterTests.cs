@@ -68,8 +68,21 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         var (paused, other) = (silos[0], silos[1]);
         using var client = Remote(other);
         var job = await client.SubmitJobAsync(spec);
-        var (_, held) = await WaitForHolderAsync(job.Id, paused);
-        paused.Signal("STOP");
+        // Stop it while it holds tasks: those it still owns once stopped (one finishing just then is not held).
+        int[] held = [];
+        for (var attempt = 0; attempt < 5 && held.Length == 0; attempt++)
+        {
+            await WaitForHolderAsync(job.Id, paused);
+            paused.Signal("STOP");
+            await Task.Delay(300);
+            held = await OwnedAsync(job.Id, paused);
+            if (held.Length == 0)
+            {
+                paused.Signal("CONT");
+            }
+        }
+
+        Assert.NotEmpty(held);
         var summary = await job.WaitForCompletionAsync().WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(JobState.Succeeded, summary.State);
         var before = Snapshot(spec.Output.Location);
