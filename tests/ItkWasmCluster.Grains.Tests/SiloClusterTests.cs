@@ -44,7 +44,22 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         await WaitUntilAsync(async () => (await client.GetStatusAsync(job.Id)).Counts.Succeeded >= 40, "40 items done");
 
         // Kill a silo (not the one the client talks to) while it holds tasks.
-        var (victim, held) = await WaitForHolderAsync(job.Id, silos[1], silos[2]);
+        // Freeze it first, so that the tasks it holds are known exactly (one finishing just then is not held).
+        SiloProcess victim = silos[1];
+        int[] held = [];
+        for (var attempt = 0; attempt < 5 && held.Length == 0; attempt++)
+        {
+            (victim, _) = await WaitForHolderAsync(job.Id, silos[1], silos[2]);
+            victim.Signal("STOP");
+            await Task.Delay(300);
+            held = await OwnedAsync(job.Id, victim);
+            if (held.Length == 0)
+            {
+                victim.Signal("CONT");
+            }
+        }
+
+        Assert.NotEmpty(held);
         victim.Signal("KILL");
         var killed = Stopwatch.StartNew();
         await WaitUntilAsync(async () => (await OwnedAsync(job.Id, victim)).Intersect(held).Any() == false, "the killed silo's tasks re-claimed", TimeSpan.FromSeconds(Lease + 30));
