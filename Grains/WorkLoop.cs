@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ItkWasm.Pipelines;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.JobStores;
@@ -46,6 +47,7 @@ internal sealed class WorkLoop(
         {
             cancellationToken.ThrowIfCancellationRequested();
             TaskLease? claimed;
+            var claimStarted = time.GetTimestamp();
             try
             {
                 claimed = await claim(cancellationToken).ConfigureAwait(false);
@@ -69,7 +71,7 @@ internal sealed class WorkLoop(
             }
 
             report(new TaskEvent(claimed.Input, claimed.Output, TaskState.Running, claimed.Attempt, TimeSpan.Zero, null, false));
-            var outcome = await AttemptAsync(claimed, cancellationToken).ConfigureAwait(false);
+            var outcome = await AttemptAsync(claimed, claimStarted, cancellationToken).ConfigureAwait(false);
             if (outcome is not null && await CompleteAsync(claimed, outcome, cancellationToken).ConfigureAwait(false))
             {
                 report(new TaskEvent(claimed.Input, claimed.Output, outcome.State, claimed.Attempt, outcome.Duration, outcome.Error, outcome.Reused));
@@ -94,17 +96,22 @@ internal sealed class WorkLoop(
     }
 
     /// <summary>Runs one attempt; returns null when the lease was lost (the attempt is abandoned, not recorded).</summary>
-    private async Task<TaskOutcome?> AttemptAsync(TaskLease claimed, CancellationToken cancellationToken)
+    /// <param name="claimed">The claimed task.</param>
+    /// <param name="claimStarted">This clock's timestamp from just before the claim was asked: the lease runs at least
+    /// a lease length from then.</param>
+    /// <param name="cancellationToken">Stops the attempt.</param>
+    private async Task<TaskOutcome?> AttemptAsync(TaskLease claimed, long claimStarted, CancellationToken cancellationToken)
     {
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var renewal = new PeriodicTimer(lease / 3, time);
-        var renewing = RenewAsync(claimed, renewal, lost);
+        var granted = new StrongBox<long>(claimStarted);
+        var renewing = RenewAsync(claimed, granted, renewal, lost);
         var started = time.GetTimestamp();
         TaskExecutor? executor = null;
         try
         {
             executor = await executorFor(claimed, lost.Token).ConfigureAwait(false);
-            return await executor.ExecuteAsync(claimed, ct => ConfirmLeaseAsync(claimed, lost, ct), lost.Token).ConfigureAwait(false);
+            return await executor.ExecuteAsync(claimed, ct => ConfirmLeaseAsync(claimed, granted, lost, ct), lost.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested)
         {
@@ -133,18 +140,30 @@ internal sealed class WorkLoop(
         }
     }
 
-    /// <summary>Renews the lease just before the result is written: a worker paused past its lease (SIGSTOP, a long GC)
-    /// finds the task re-claimed and abandons the attempt instead of writing over the new owner. A store briefly
-    /// unreachable is retried for up to one lease length; then the lease counts as lost.</summary>
-    private async Task<bool> ConfirmLeaseAsync(TaskLease claimed, CancellationTokenSource lost, CancellationToken cancellationToken)
+    /// <summary>
+    /// Confirms the lease just before the result is written, so that a worker paused past its lease (SIGSTOP, a long
+    /// GC) abandons the attempt instead of writing over the task's new owner. The lease was granted (or last renewed)
+    /// for a lease length from <paramref name="granted"/>, a monotonic timestamp taken before asking, and a pause shows
+    /// on that clock; so within two thirds of a lease of it the lease surely holds and no round trip is needed. Past
+    /// that, the lease is renewed; a store briefly unreachable is retried for up to one lease length, then the lease
+    /// counts as lost.
+    /// </summary>
+    private async Task<bool> ConfirmLeaseAsync(TaskLease claimed, StrongBox<long> granted, CancellationTokenSource lost, CancellationToken cancellationToken)
     {
+        if (time.GetElapsedTime(Volatile.Read(ref granted.Value)) < lease * 2 / 3)
+        {
+            return true;
+        }
+
         var giveUp = time.GetUtcNow() + lease;
         for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxStoreBackoff.Ticks)))
         {
             try
             {
+                var asked = time.GetTimestamp();
                 if (await store.RenewAsync(claimed, lease, cancellationToken).ConfigureAwait(false))
                 {
+                    Volatile.Write(ref granted.Value, asked);
                     return true;
                 }
 
@@ -176,13 +195,14 @@ internal sealed class WorkLoop(
         }
     }
 
-    private async Task RenewAsync(TaskLease claimed, PeriodicTimer renewal, CancellationTokenSource lost)
+    private async Task RenewAsync(TaskLease claimed, StrongBox<long> granted, PeriodicTimer renewal, CancellationTokenSource lost)
     {
         try
         {
             while (await renewal.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 bool held;
+                var asked = time.GetTimestamp();
                 try
                 {
                     held = await store.RenewAsync(claimed, lease, CancellationToken.None).ConfigureAwait(false);
@@ -197,6 +217,8 @@ internal sealed class WorkLoop(
                     await lost.CancelAsync().ConfigureAwait(false);
                     return;
                 }
+
+                Volatile.Write(ref granted.Value, asked);
             }
         }
         catch (ObjectDisposedException)
