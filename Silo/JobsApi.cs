@@ -159,8 +159,11 @@ internal static class JobsApi
         ["state"] = job.State.ToString().ToLowerInvariant(),
         ["counts"] = new JsonObject
         {
-            ["total"] = counts.Total, ["succeeded"] = counts.Succeeded, ["failed"] = counts.Failed,
-            ["pending"] = counts.Pending, ["running"] = counts.Running,
+            ["total"] = counts.Total,
+            ["succeeded"] = counts.Succeeded,
+            ["failed"] = counts.Failed,
+            ["pending"] = counts.Pending,
+            ["running"] = counts.Running,
         },
         ["created"] = job.Created.ToString("O", CultureInfo.InvariantCulture),
         ["finished"] = job.Finished?.ToString("O", CultureInfo.InvariantCulture),

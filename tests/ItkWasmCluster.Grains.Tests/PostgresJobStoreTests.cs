@@ -9,7 +9,9 @@ public sealed class PostgresJobStoreTests : IClassFixture<PostgresJobStoreTests.
 {
     private static readonly JobSpec Spec = new()
     {
-        Name = "t", Input = new DatasetSpec { Location = "/in" }, Output = new OutputSpec { Location = "/out" },
+        Name = "t",
+        Input = new DatasetSpec { Location = "/in" },
+        Output = new OutputSpec { Location = "/out" },
         Stages = [new StageSpec { Pipeline = "p" }],
     };
 
