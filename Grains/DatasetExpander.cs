@@ -7,6 +7,16 @@ namespace ItkWasmCluster.Grains;
 /// <summary>Turns a job's dataset into its items: one task per input blob, each with its result name.</summary>
 internal static class DatasetExpander
 {
+    /// <summary>Lists the items of <paramref name="spec"/>'s dataset in name order, leaving out the output location
+    /// when it lies inside the dataset.</summary>
+    public static Task<IReadOnlyList<TaskItem>> ExpandAsync(
+        JobSpec spec, FileSystemBlobStore input, FileSystemBlobStore output, CancellationToken cancellationToken)
+    {
+        var relative = Path.GetRelativePath(input.Root, output.Root);
+        var skip = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? null : relative.Replace('\\', '/') + "/";
+        return ExpandAsync(spec, input, skip, cancellationToken);
+    }
+
     /// <summary>Lists the items of <paramref name="spec"/>'s dataset in name order.</summary>
     /// <param name="spec">The job.</param>
     /// <param name="input">The store holding the dataset.</param>

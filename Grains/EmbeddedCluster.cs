@@ -54,9 +54,7 @@ public sealed class EmbeddedCluster : IDisposable
             await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
             var id = JobIds.For(spec);
             var job = await store.CreateOrGetJobAsync(id, spec, cancellationToken).ConfigureAwait(false);
-            var relative = Path.GetRelativePath(input.Root, output.Root);
-            var skip = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? null : relative.Replace('\\', '/') + "/";
-            var items = await DatasetExpander.ExpandAsync(spec, input, skip, cancellationToken).ConfigureAwait(false);
+            var items = await DatasetExpander.ExpandAsync(spec, input, output, cancellationToken).ConfigureAwait(false);
             await store.SyncTasksAsync(id, items, cancellationToken).ConfigureAwait(false);
             await store.ReleaseRunningAsync(id, cancellationToken).ConfigureAwait(false);
             await store.SetJobStateAsync(id, JobState.Running, cancellationToken).ConfigureAwait(false);

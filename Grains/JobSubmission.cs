@@ -24,9 +24,7 @@ public static class JobSubmission
         var output = new FileSystemBlobStore(spec.Output.Location);
         var id = JobIds.For(spec);
         var job = await store.CreateOrGetJobAsync(id, spec, cancellationToken).ConfigureAwait(false);
-        var relative = Path.GetRelativePath(input.Root, output.Root);
-        var skip = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? null : relative.Replace('\\', '/') + "/";
-        var items = await DatasetExpander.ExpandAsync(spec, input, skip, cancellationToken).ConfigureAwait(false);
+        var items = await DatasetExpander.ExpandAsync(spec, input, output, cancellationToken).ConfigureAwait(false);
         await store.SyncTasksAsync(id, items, cancellationToken).ConfigureAwait(false);
         await InputHasher.HashAsync(items, input, store, cancellationToken).ConfigureAwait(false);
         var counts = await store.GetCountsAsync(id, cancellationToken).ConfigureAwait(false);

@@ -44,22 +44,7 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         await WaitUntilAsync(async () => (await client.GetStatusAsync(job.Id)).Counts.Succeeded >= 40, "40 items done");
 
         // Kill a silo (not the one the client talks to) while it holds tasks.
-        // Freeze it first, so that the tasks it holds are known exactly (one finishing just then is not held).
-        SiloProcess victim = silos[1];
-        int[] held = [];
-        for (var attempt = 0; attempt < 5 && held.Length == 0; attempt++)
-        {
-            (victim, _) = await WaitForHolderAsync(job.Id, silos[1], silos[2]);
-            victim.Signal("STOP");
-            await Task.Delay(300);
-            held = await OwnedAsync(job.Id, victim);
-            if (held.Length == 0)
-            {
-                victim.Signal("CONT");
-            }
-        }
-
-        Assert.NotEmpty(held);
+        var (victim, held) = await StopWhileHoldingAsync(job.Id, silos[1], silos[2]);
         victim.Signal("KILL");
         var killed = Stopwatch.StartNew();
         await WaitUntilAsync(async () => (await OwnedAsync(job.Id, victim)).Intersect(held).Any() == false, "the killed silo's tasks re-claimed", TimeSpan.FromSeconds(Lease + 30));
@@ -83,21 +68,7 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         var (paused, other) = (silos[0], silos[1]);
         using var client = Remote(other);
         var job = await client.SubmitJobAsync(spec);
-        // Stop it while it holds tasks: those it still owns once stopped (one finishing just then is not held).
-        int[] held = [];
-        for (var attempt = 0; attempt < 5 && held.Length == 0; attempt++)
-        {
-            await WaitForHolderAsync(job.Id, paused);
-            paused.Signal("STOP");
-            await Task.Delay(300);
-            held = await OwnedAsync(job.Id, paused);
-            if (held.Length == 0)
-            {
-                paused.Signal("CONT");
-            }
-        }
-
-        Assert.NotEmpty(held);
+        var (_, held) = await StopWhileHoldingAsync(job.Id, paused);
         var summary = await job.WaitForCompletionAsync().WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(JobState.Succeeded, summary.State);
         var before = Snapshot(spec.Output.Location);
@@ -275,6 +246,26 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
     {
         var starting = Enumerable.Range(0, count).Select(_ => SiloProcess.StartAsync(postgres.ConnectionString, concurrency: 2, leaseSeconds)).ToArray();
         silos.AddRange(await Task.WhenAll(starting));
+    }
+
+    /// <summary>Stops (SIGSTOP) one of <paramref name="candidates"/> while it holds running tasks; returns it and the
+    /// tasks it still owns once frozen (one finishing just as it stopped is not held).</summary>
+    private async Task<(SiloProcess Silo, int[] Held)> StopWhileHoldingAsync(string jobId, params SiloProcess[] candidates)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var (silo, _) = await WaitForHolderAsync(jobId, candidates);
+            silo.Signal("STOP");
+            await Task.Delay(300);
+            if (await OwnedAsync(jobId, silo) is { Length: > 0 } held)
+            {
+                return (silo, held);
+            }
+
+            silo.Signal("CONT");
+        }
+
+        throw new TimeoutException("no silo could be stopped while it held a task");
     }
 
     /// <summary>Waits until one of <paramref name="candidates"/> holds running tasks; returns it and their indexes.</summary>
