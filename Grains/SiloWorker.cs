@@ -95,6 +95,7 @@ public sealed class SiloWorker(IJobStore store, IWasmRuntime runtime, string nod
         var job = await store.GetJobAsync(id).ConfigureAwait(false) ?? throw new InvalidOperationException($"job {id} is not in the store");
         var input = new FileSystemBlobStore(job.Spec.Input.Location);
         var hashes = await InputHasher.LoadAsync(input, store, CancellationToken.None).ConfigureAwait(false);
-        return (new TaskExecutor(job.Spec, input, new FileSystemBlobStore(job.Spec.Output.Location), store, runtime, hashes), job);
+        var output = new FileSystemBlobStore(job.Spec.Output.Location);
+        return (await TaskExecutor.CreateAsync(job.Spec, input, output, store, runtime, hashes, CancellationToken.None).ConfigureAwait(false), job);
     });
 }

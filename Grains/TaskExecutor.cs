@@ -28,8 +28,9 @@ internal sealed class TaskExecutor
     private readonly ImageIo imageIo;
     private readonly string stagesKey;
     private readonly IReadOnlyDictionary<string, InputHash> inputHashes;
+    private IReadOnlyDictionary<string, string> knownResults = new Dictionary<string, string>();
 
-    public TaskExecutor(
+    private TaskExecutor(
         JobSpec spec, IBlobStore input, IBlobStore output, IJobStore store, IWasmRuntime runtime, IReadOnlyDictionary<string, InputHash> inputHashes)
     {
         this.spec = spec;
@@ -49,6 +50,19 @@ internal sealed class TaskExecutor
         stagesKey = key.Append(spec.Output.Format).ToString();
     }
 
+    /// <summary>Creates the executor of a job's tasks, and looks up in one query the results already recorded for the
+    /// inputs as hashed (<paramref name="inputHashes"/>), so that a task needs no lookup of its own unless its input
+    /// changed since.</summary>
+    public static async Task<TaskExecutor> CreateAsync(
+        JobSpec spec, IBlobStore input, IBlobStore output, IJobStore store, IWasmRuntime runtime, IReadOnlyDictionary<string, InputHash> inputHashes,
+        CancellationToken cancellationToken)
+    {
+        var executor = new TaskExecutor(spec, input, output, store, runtime, inputHashes);
+        var keys = inputHashes.Values.Select(h => executor.ContentKey(h.Hash)).ToArray();
+        executor.knownResults = await store.FindResultsAsync(keys, cancellationToken).ConfigureAwait(false);
+        return executor;
+    }
+
     /// <summary>Gets the job's spec.</summary>
     public JobSpec Spec => spec;
 
@@ -62,8 +76,11 @@ internal sealed class TaskExecutor
     public async Task<TaskOutcome> ExecuteAsync(TaskLease lease, Func<CancellationToken, Task<bool>> confirmLease, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var key = await ContentKeyAsync(lease.Input, cancellationToken).ConfigureAwait(false);
-        if (await store.FindResultAsync(key, cancellationToken).ConfigureAwait(false) == lease.Output
+        var (key, hashedAtStart) = await ContentKeyAsync(lease.Input, cancellationToken).ConfigureAwait(false);
+        var recorded = hashedAtStart
+            ? knownResults.GetValueOrDefault(key)
+            : (await store.FindResultsAsync([key], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(key);
+        if (recorded == lease.Output
             && await output.GetPropertiesAsync(lease.Output, cancellationToken).ConfigureAwait(false) is not null)
         {
             return new TaskOutcome(TaskState.Succeeded, Stopwatch.GetElapsedTime(started), Reused: true);
@@ -96,16 +113,19 @@ internal sealed class TaskExecutor
         return new TaskOutcome(TaskState.Succeeded, Stopwatch.GetElapsedTime(started), ContentKey: key);
     }
 
-    private async Task<string> ContentKeyAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Returns the item's content key, and whether it comes from the input hash taken when the job started
+    /// (so <see cref="knownResults"/> covers it).</summary>
+    private async Task<(string Key, bool HashedAtStart)> ContentKeyAsync(string name, CancellationToken cancellationToken)
     {
         var properties = await input.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false)
                          ?? throw new FileNotFoundException($"{name}: the input disappeared from {input.Description}");
         var version = $"{properties.Length}:{properties.LastModified.ToUnixTimeMilliseconds()}";
-        var inputHash = inputHashes.TryGetValue(name, out var known) && known.Version == version
-            ? known.Hash
-            : await InputHasher.HashBlobAsync(input, name, cancellationToken).ConfigureAwait(false); // changed since the job started
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
+        return inputHashes.TryGetValue(name, out var known) && known.Version == version
+            ? (ContentKey(known.Hash), true)
+            : (ContentKey(await InputHasher.HashBlobAsync(input, name, cancellationToken).ConfigureAwait(false)), false); // changed since the job started
     }
+
+    private string ContentKey(string inputHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
 
     private async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
     {

@@ -113,8 +113,10 @@ internal sealed class WorkLoop(
             executor = await executorFor(claimed, lost.Token).ConfigureAwait(false);
             return await executor.ExecuteAsync(claimed, ct => ConfirmLeaseAsync(claimed, granted, lost, ct), lost.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (lost.IsCancellationRequested)
+        catch (Exception) when (lost.IsCancellationRequested)
         {
+            // Lost lease or cancellation: whatever the attempt threw on the way out (a pipeline killed mid-run may
+            // report itself as crashed), it is abandoned, not counted.
             await TryReleaseAsync(claimed).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             LeaseLost?.Invoke(claimed);

@@ -60,9 +60,9 @@ public interface IJobStore
     /// <summary>Returns the job's tasks in index order.</summary>
     Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken cancellationToken = default);
 
-    /// <summary>Returns the result blob committed for <paramref name="contentKey"/> (module, arguments and input), or
-    /// null.</summary>
-    Task<string?> FindResultAsync(string contentKey, CancellationToken cancellationToken = default);
+    /// <summary>Returns the result blobs committed for <paramref name="contentKeys"/> (module, arguments and input), by
+    /// content key; keys with no result are absent.</summary>
+    Task<IReadOnlyDictionary<string, string>> FindResultsAsync(IReadOnlyCollection<string> contentKeys, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the recorded content hashes of the inputs whose identity starts with <paramref name="prefix"/>,
     /// by identity.</summary>

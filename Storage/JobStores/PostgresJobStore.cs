@@ -292,10 +292,19 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async Task<string?> FindResultAsync(string contentKey, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, string>> FindResultsAsync(IReadOnlyCollection<string> contentKeys, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(contentKeys);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await ScalarAsync(connection, "SELECT output FROM results WHERE content_key = @key", [("key", contentKey)], cancellationToken).ConfigureAwait(false) as string;
+        await using var command = Command(connection, "SELECT content_key, output FROM results WHERE content_key = ANY(@keys)", [("keys", contentKeys.ToArray())]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return found;
     }
 
     /// <inheritdoc/>

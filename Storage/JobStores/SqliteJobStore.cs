@@ -297,11 +297,22 @@ public sealed class SqliteJobStore : IJobStore
     }
 
     /// <inheritdoc/>
-    public async Task<string?> FindResultAsync(string contentKey, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, string>> FindResultsAsync(IReadOnlyCollection<string> contentKeys, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(contentKeys);
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, "SELECT output FROM results WHERE content_key = $key", [("$key", contentKey)]);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        await using var command = Command(connection, "SELECT output FROM results WHERE content_key = $key", [("$key", string.Empty)]);
+        foreach (var key in contentKeys)
+        {
+            command.Parameters["$key"].Value = key;
+            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string output)
+            {
+                found[key] = output;
+            }
+        }
+
+        return found;
     }
 
     /// <inheritdoc/>

@@ -53,7 +53,7 @@ public sealed class PostgresJobStoreTests : IClassFixture<PostgresJobStoreTests.
         Assert.Equal(("lapse", 2), (second.JobId, second.Attempt));
         Assert.False(await store.CompleteAsync(first, new TaskOutcome(TaskState.Succeeded, TimeSpan.Zero)));
         Assert.True(await store.CompleteAsync(second, new TaskOutcome(TaskState.Succeeded, TimeSpan.Zero, ContentKey: "k")));
-        Assert.Equal("t0.out", await store.FindResultAsync("k"));
+        Assert.Equal(new Dictionary<string, string> { ["k"] = "t0.out" }, await store.FindResultsAsync(["k", "absent"]));
     }
 
     [Fact]
