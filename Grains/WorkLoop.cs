@@ -33,7 +33,8 @@ internal sealed class WorkLoop(
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets a callback run when an attempt is abandoned because its lease was lost (the worker was paused past
-    /// it, or the job was cancelled): nothing of the attempt was written or recorded.</summary>
+    /// it, or the job was cancelled), found before writing a result or when the completion was fenced off: nothing of
+    /// the attempt was written or recorded.</summary>
     public Action<TaskLease>? LeaseLost { get; init; }
 
     /// <summary>Runs until <c>finished</c> (asked whenever a claim finds nothing) says so, or cancellation.</summary>
@@ -72,9 +73,18 @@ internal sealed class WorkLoop(
 
             report(new TaskEvent(claimed.Input, claimed.Output, TaskState.Running, claimed.Attempt, TimeSpan.Zero, null, false));
             var outcome = await AttemptAsync(claimed, claimStarted, cancellationToken).ConfigureAwait(false);
-            if (outcome is not null && await CompleteAsync(claimed, outcome, cancellationToken).ConfigureAwait(false))
+            if (outcome is null)
+            {
+                continue;
+            }
+
+            if (await CompleteAsync(claimed, outcome, cancellationToken).ConfigureAwait(false))
             {
                 report(new TaskEvent(claimed.Input, claimed.Output, outcome.State, claimed.Attempt, outcome.Duration, outcome.Error, outcome.Reused));
+            }
+            else
+            {
+                LeaseLost?.Invoke(claimed); // the completion was fenced off: the task had been claimed again
             }
         }
     }

@@ -51,7 +51,7 @@ internal sealed partial class SiloService(PostgresJobStore store, IWasmRuntime r
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "lease lost on job {JobId} item {Input} attempt {Attempt}: the attempt was abandoned, nothing written")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "lease lost on job {JobId} item {Input} attempt {Attempt}: the attempt was abandoned")]
     private partial void LogLeaseLost(string jobId, string input, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "heartbeat failed: {Reason}")]
