@@ -19,10 +19,16 @@ public static class JobFinalizer
             return;
         }
 
+        var tasks = await store.GetTasksAsync(job.Id, cancellationToken).ConfigureAwait(false);
+        if (output is FileSystemBlobStore files)
+        {
+            // Every task is done, so the temporaries of its outputs are from writers killed mid-write (a silo's crash).
+            files.DeleteAbandonedTemporaries(tasks.Select(t => t.Output));
+        }
+
         var state = counts.Failed > 0 ? JobState.Failed : JobState.Succeeded;
         if (await store.TryFinishJobAsync(job.Id, state, cancellationToken).ConfigureAwait(false))
         {
-            var tasks = await store.GetTasksAsync(job.Id, cancellationToken).ConfigureAwait(false);
             await JobReport.WriteAsync(output, job, state, counts, tasks, cancellationToken).ConfigureAwait(false);
         }
     }

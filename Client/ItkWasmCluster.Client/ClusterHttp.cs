@@ -16,6 +16,7 @@ internal sealed class ClusterHttp : IDisposable
 
     public ClusterHttp(Uri endpoint, string? token, int maxRetries)
     {
+        MaxRetries = Math.Max(1, maxRetries);
         http = new HttpClient { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
         if (token is not null)
         {
@@ -26,11 +27,14 @@ internal sealed class ClusterHttp : IDisposable
         {
             ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>()
                 .Handle<ItkWasmClusterException>(e => e.Status is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout),
-            MaxRetryAttempts = Math.Max(1, maxRetries),
+            MaxRetryAttempts = MaxRetries,
             BackoffType = DelayBackoffType.Exponential,
             Delay = TimeSpan.FromMilliseconds(200),
         }).Build();
     }
+
+    /// <summary>Gets how many times a transient failure is retried.</summary>
+    public int MaxRetries { get; }
 
     public Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         retry.ExecuteAsync(async ct =>

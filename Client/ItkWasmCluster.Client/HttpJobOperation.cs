@@ -11,12 +11,54 @@ internal sealed class HttpJobOperation(ClusterHttp http, string id) : JobOperati
 {
     public override string Id => id;
 
+    /// <summary>Streams the job's server-sent events. A stream that breaks or ends before the job does (the silo
+    /// restarting, a proxy's idle timeout) is opened again, up to <see cref="ClusterHttp.MaxRetries"/> times in a row
+    /// with backoff; each new stream starts with the job's current counts, so nothing is lost.</summary>
     public override async IAsyncEnumerable<JobProgress> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        using var response = await http.OpenStreamAsync($"/api/jobs/{id}/events", cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-        string? name = null;
+        for (var failures = 0; ; failures++)
+        {
+            using var response = await http.OpenStreamAsync($"/api/jobs/{id}/events", cancellationToken).ConfigureAwait(false);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            while (true)
+            {
+                (string Name, JsonNode Data)? next;
+                try
+                {
+                    next = await ReadEventAsync(reader, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && failures < http.MaxRetries)
+                {
+                    break;
+                }
+
+                if (next is not { } ev)
+                {
+                    break; // closed before the end event
+                }
+
+                failures = 0;
+                yield return new JobProgress(id, ClusterHttp.Status(ev.Data).Counts, null, Stopwatch.GetElapsedTime(started));
+                if (ev.Name == "end")
+                {
+                    yield break;
+                }
+            }
+
+            if (failures >= http.MaxRetries)
+            {
+                throw new IOException($"the event stream of job {id} broke {failures + 1} times in a row");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200 << Math.Min(failures, 5)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the next event (its name and JSON data), or null at the end of the stream.</summary>
+    private static async Task<(string Name, JsonNode Data)?> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
+    {
+        var name = "message";
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             if (line.StartsWith("event: ", StringComparison.Ordinal))
@@ -25,14 +67,11 @@ internal sealed class HttpJobOperation(ClusterHttp http, string id) : JobOperati
             }
             else if (line.StartsWith("data: ", StringComparison.Ordinal))
             {
-                var status = ClusterHttp.Status(JsonNode.Parse(line["data: ".Length..])!);
-                yield return new JobProgress(id, status.Counts, null, Stopwatch.GetElapsedTime(started));
-                if (name == "end")
-                {
-                    yield break;
-                }
+                return (name, JsonNode.Parse(line["data: ".Length..])!);
             }
         }
+
+        return null;
     }
 
     public override async Task<JobSummary> WaitForCompletionAsync(CancellationToken cancellationToken = default)

@@ -117,18 +117,40 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     /// <summary>Deletes the temporary files that writes interrupted by a crash left behind. Only safe while no write is
     /// in progress (the embedded cluster calls it under its exclusive lock).</summary>
     /// <returns>How many files were deleted.</returns>
-    public int DeleteAbandonedTemporaries()
+    public int DeleteAbandonedTemporaries() => DeleteTemporaries(_ => true);
+
+    /// <summary>Deletes the temporary files that interrupted writes of the blobs <paramref name="names"/> left behind
+    /// (a silo killed mid-write), leaving other writers' temporaries alone. Only safe once no write of those blobs is
+    /// in progress (a finished job's outputs).</summary>
+    /// <returns>How many files were deleted.</returns>
+    public int DeleteAbandonedTemporaries(IEnumerable<string> names)
+    {
+        var finals = names.Select(PathOf).ToHashSet(StringComparer.Ordinal);
+        return DeleteTemporaries(temp =>
+        {
+            var file = Path.GetFileName(temp);
+            var final = file[1..file.LastIndexOf('.', file.Length - ".tmp".Length - 1)];
+            return finals.Contains(Path.Combine(Path.GetDirectoryName(temp)!, final));
+        });
+    }
+
+    private int DeleteTemporaries(Func<string, bool> abandoned)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-        var abandoned = Directory.EnumerateFiles(Root, ".*.tmp", options)
-            .Where(f => TemporaryName().IsMatch(Path.GetFileName(f)))
+        if (!Directory.Exists(Root))
+        {
+            return 0;
+        }
+
+        var files = Directory.EnumerateFiles(Root, ".*.tmp", options)
+            .Where(f => TemporaryName().IsMatch(Path.GetFileName(f)) && abandoned(f))
             .ToArray();
-        foreach (var file in abandoned)
+        foreach (var file in files)
         {
             File.Delete(file);
         }
 
-        return abandoned.Length;
+        return files.Length;
     }
 
     private static async Task<string> WriteTempAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)

@@ -56,6 +56,24 @@ public class FileSystemBlobStoreTests
     }
 
     [Fact]
+    public void DeleteAbandonedTemporaries_OfGivenBlobs_LeavesOtherWritersTemporaries()
+    {
+        using var temp = new TempDirectory();
+        var store = new FileSystemBlobStore(temp.FullName);
+        Directory.CreateDirectory(temp.Combine("d"));
+        string[] mine = [temp.Combine($".a.iwi.cbor.{Guid.NewGuid():N}.tmp"), temp.Combine($"d/.b.iwi.cbor.{Guid.NewGuid():N}.tmp")];
+        string[] others = [temp.Combine($".c.iwi.cbor.{Guid.NewGuid():N}.tmp"), temp.Combine($"d/.a.iwi.cbor.{Guid.NewGuid():N}.tmp")];
+        foreach (var file in mine.Concat(others))
+        {
+            File.WriteAllText(file, "partial");
+        }
+
+        Assert.Equal(2, store.DeleteAbandonedTemporaries(["a.iwi.cbor", "d/b.iwi.cbor"]));
+        Assert.All(mine, f => Assert.False(File.Exists(f)));
+        Assert.All(others, f => Assert.True(File.Exists(f)));
+    }
+
+    [Fact]
     public void Names_OutsideTheRoot_AreRefused()
     {
         using var temp = new TempDirectory();
