@@ -263,14 +263,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, "SELECT state, count(*)::int FROM tasks WHERE job_id = @job GROUP BY state", [("job", jobId)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            counts[reader.GetString(0)] = reader.GetInt32(1);
-        }
-
-        int Of(TaskState s) => counts.GetValueOrDefault(s.ToString());
-        return new JobCounts(counts.Values.Sum(), Of(TaskState.Pending), Of(TaskState.Running), Of(TaskState.Succeeded), Of(TaskState.Failed));
+        return await TaskRows.ReadCountsAsync(reader, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -278,17 +271,9 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection,
-            "SELECT idx, input, output, state, attempts, error, stderr, duration_ms, reused FROM tasks WHERE job_id = @job ORDER BY idx", [("job", jobId)]);
+            $"SELECT {TaskRows.TaskColumns} FROM tasks WHERE job_id = @job ORDER BY idx", [("job", jobId)]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var tasks = new List<TaskRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            tasks.Add(new TaskRecord(jobId, reader.GetInt32(0), reader.GetString(1), reader.GetString(2), Enum.Parse<TaskState>(reader.GetString(3)),
-                reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                TimeSpan.FromMilliseconds(reader.GetDouble(7)), reader.GetBoolean(8)));
-        }
-
-        return tasks;
+        return await TaskRows.ReadTasksAsync(jobId, reader, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
