@@ -1,4 +1,4 @@
-using ItkWasm.Runtime.Node;
+using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 using ItkWasmCluster.Storage.JobStores;
@@ -17,14 +17,14 @@ public sealed class EmbeddedCluster : IDisposable
     public const string StateFolder = ".itkwasm-cluster";
 
     private readonly EmbeddedClusterOptions options;
-    private readonly NodeWasmRuntime runtime;
+    private readonly WasmRuntime runtime;
 
-    /// <summary>Creates the cluster; the runtime's executors start with the first job.</summary>
+    /// <summary>Creates the cluster; the pipeline runtimes start with the first job that needs them.</summary>
     public EmbeddedCluster(EmbeddedClusterOptions? options = null)
     {
         this.options = options ?? new EmbeddedClusterOptions();
         this.options.Validate();
-        runtime = new NodeWasmRuntime(this.options.Runtime with { MaxConcurrency = this.options.Concurrency });
+        runtime = new WasmRuntime(this.options.Runtime with { ComputeSlots = this.options.Concurrency });
     }
 
     /// <summary>Starts (or resumes) <paramref name="spec"/>.</summary>

@@ -1,4 +1,4 @@
-using ItkWasm.Runtime.Node;
+using ItkWasm.Runtime;
 
 namespace ItkWasmCluster.Grains;
 
@@ -14,8 +14,9 @@ public sealed record EmbeddedClusterOptions
     /// <summary>Gets the delay before a failed item's first retry; later retries double it, up to 10 s. Default 250 ms.</summary>
     public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Gets the pipeline runtime's settings (Node.js, node_modules); its concurrency is <see cref="Concurrency"/>.</summary>
-    public NodeWasmRuntimeOptions Runtime { get; init; } = new();
+    /// <summary>Gets the pipeline runtime's settings (Wasmtime's module cache, Node.js, node_modules); its compute
+    /// slots are <see cref="Concurrency"/>.</summary>
+    public WasmRuntimeOptions Runtime { get; init; } = new();
 
     /// <summary>Gets the clock for leases and retries. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -1,5 +1,4 @@
 using ItkWasm.Runtime;
-using ItkWasm.Runtime.Node;
 using ItkWasmCluster.Storage.JobStores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,7 +27,7 @@ public static class SiloHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => new PostgresJobStore(options.Postgres!));
-        builder.Services.AddSingleton<IWasmRuntime>(_ => new NodeWasmRuntime(new NodeWasmRuntimeOptions { MaxConcurrency = options.Concurrency }));
+        builder.Services.AddSingleton<IWasmRuntime>(_ => new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = options.Concurrency }));
         builder.Services.AddHostedService<SiloService>();
         var app = builder.Build();
         app.UseMiddleware<BearerTokenMiddleware>();

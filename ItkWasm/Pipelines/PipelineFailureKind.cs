@@ -16,8 +16,14 @@ public enum PipelineFailureKind
     /// <summary>The module tried to grow its memory past the limit.</summary>
     OutOfMemory,
 
+    /// <summary>The module's call stack overflowed (deep or endless recursion).</summary>
+    StackOverflow,
+
     /// <summary>The file is not WebAssembly, does not compile, or lacks ITK-Wasm's exports.</summary>
     InvalidModule,
+
+    /// <summary>The module is valid WebAssembly but needs what the runtime cannot provide, such as WASI threads.</summary>
+    UnsupportedModule,
 
     /// <summary>The pipeline could not be found, or the request was inconsistent with it.</summary>
     InvalidRequest,

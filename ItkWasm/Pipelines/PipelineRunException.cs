@@ -50,7 +50,9 @@ public sealed class PipelineRunException : Exception
             PipelineFailureKind.Trap => $"trapped ({detail})",
             PipelineFailureKind.Timeout => detail,
             PipelineFailureKind.OutOfMemory => $"ran out of memory ({detail})",
+            PipelineFailureKind.StackOverflow => $"overflowed its stack ({detail})",
             PipelineFailureKind.InvalidModule => $"is not a usable module: {detail}",
+            PipelineFailureKind.UnsupportedModule => detail,
             PipelineFailureKind.InvalidRequest => detail,
             _ => $"failed: {detail}",
         };

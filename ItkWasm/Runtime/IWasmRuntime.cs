@@ -4,8 +4,8 @@ namespace ItkWasm.Runtime;
 
 /// <summary>
 /// Runs ITK-Wasm pipeline modules: compiles each module once, caches it, and runs each call on a fresh instance
-/// (ITKWASM-SPEC §1.3). The seam a Wasmtime implementation fills where Wasmtime for .NET is available;
-/// <c>Node.NodeWasmRuntime</c> implements it on V8.
+/// (ITKWASM-SPEC §1.3). <see cref="WasmRuntime"/> runs each build on its own implementation:
+/// <see cref="Wasmtime.WasmtimeRuntime"/> (WASI builds, in process) and <see cref="Node.NodeWasmRuntime"/> (npm builds).
 /// </summary>
 public interface IWasmRuntime
 {

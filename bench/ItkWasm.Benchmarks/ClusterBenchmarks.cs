@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using ItkWasm.Runtime;
 using ItkWasm.Runtime.Node;
 using ItkWasmCluster.Client;
 using ItkWasmCluster.Grains;
@@ -115,7 +116,7 @@ public static class ClusterBenchmarks
         using var a = await SiloProcess.StartAsync(postgres.ConnectionString, concurrency: 1, leaseSeconds: 30).ConfigureAwait(false);
         using var b = await SiloProcess.StartAsync(postgres.ConnectionString, concurrency: 1, leaseSeconds: 30).ConfigureAwait(false);
         using var remote = new ItkWasmClusterClient(new ItkWasmClusterClientOptions { Endpoint = new Uri(a.Url), Token = SiloProcess.Token });
-        using var cluster = new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = 2, Runtime = new NodeWasmRuntimeOptions { NodeModulesDirectory = nodeModules } });
+        using var cluster = new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = 2, Runtime = new WasmRuntimeOptions { Node = new NodeWasmRuntimeOptions { NodeModulesDirectory = nodeModules } } });
         // Silos are long-running services; a fresh process runs its first jobs on unoptimized JIT code (the first
         // 200-image job took 3.0 s, the fifth 1.1 s), so both sides first run two whole jobs.
         for (var w = 0; w < 2; w++)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using ItkWasm.IO;
 using ItkWasm.Pipelines;
+using ItkWasm.Runtime;
 using ItkWasm.Runtime.Node;
 using ItkWasmCluster.Grains;
 using ItkWasmCluster.Jobs;
@@ -39,7 +40,7 @@ public static class JobBenchmarks
             // Loop and job runs alternate, so that drift on a shared machine hits both alike.
             var (loop, job, setup) = (new List<double>(), new List<double>(), new List<double>());
             using (var runtime = new NodeWasmRuntime(runtimeOptions with { MaxConcurrency = concurrency }))
-            using (var cluster = new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = concurrency, Runtime = runtimeOptions }))
+            using (var cluster = new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = concurrency, Runtime = new WasmRuntimeOptions { Node = runtimeOptions } }))
             {
                 var pipeline = new Pipeline(PipelineReference.Parse("@itk-wasm/downsample:downsample"), runtime);
                 await BareLoopAsync(pipeline, input, Path.Combine(work, "warm-loop"), concurrency, 2 * concurrency).ConfigureAwait(false);

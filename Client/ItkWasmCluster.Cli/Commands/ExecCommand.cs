@@ -32,6 +32,15 @@ internal static class ExecCommand
             var reference = PipelineReference.Parse(parse.GetValue(pipelineArgument)!);
             var tokens = rawArgs.SkipWhile(a => a != "exec").Skip(2).ToArray();
             var pipeline = new Pipeline(reference, runtime.Runtime);
+            if (tokens.FirstOrDefault(t => t is "--interface-json" or "--help" or "-h" or "--version") is { } query)
+            {
+                // ITK-Wasm pipelines answer these before looking at any other argument (ITKWASM-SPEC §1.4).
+                using var answer = await pipeline.RunAsync([query], [], [], null, cancellationToken).ConfigureAwait(false);
+                await stdout.WriteAsync(answer.Stdout).ConfigureAwait(false);
+                await stderr.WriteAsync(answer.Stderr).ConfigureAwait(false);
+                return CliApp.Success;
+            }
+
             var description = await pipeline.GetInterfaceAsync(cancellationToken).ConfigureAwait(false);
             var plan = new ExecPlan(new DataFiles(runtime));
             await plan.BindAsync(description, tokens, cancellationToken).ConfigureAwait(false);

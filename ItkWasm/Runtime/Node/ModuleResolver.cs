@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using ItkWasm.Pipelines;
 
 namespace ItkWasm.Runtime.Node;
@@ -10,7 +8,7 @@ namespace ItkWasm.Runtime.Node;
 /// </summary>
 internal sealed class ModuleResolver(string? nodeModules)
 {
-    private readonly ConcurrentDictionary<(string Path, long Length, DateTime Written), string> hashes = new();
+    private readonly ModuleHashes hashes = new();
 
     /// <summary>Returns how the executor loads <paramref name="pipeline"/>.</summary>
     /// <exception cref="PipelineRunException">The module or package is missing; the message says what to install.</exception>
@@ -54,11 +52,7 @@ internal sealed class ModuleResolver(string? nodeModules)
         return new ModuleSpec("emscripten", basePath, ContentKey(new FileInfo(basePath + ".wasm.zst")));
     }
 
-    private string ContentKey(FileInfo file) => hashes.GetOrAdd((file.FullName, file.Length, file.LastWriteTimeUtc), k =>
-    {
-        using var stream = File.OpenRead(k.Path);
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
-    });
+    private string ContentKey(FileInfo file) => hashes.Of(file);
 
     private static PipelineRunException Missing(PipelineReference pipeline, string detail) =>
         new(pipeline, PipelineFailureKind.InvalidRequest, detail, string.Empty, string.Empty);

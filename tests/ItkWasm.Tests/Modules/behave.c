@@ -3,7 +3,8 @@
  *   exit    writes "bad input: TEXT" to stderr, returns 3
  *   trap    traps (unreachable), as a C++ throw does in ITK-Wasm's WASI builds
  *   loop    never returns
- *   grow    allocates 16 MiB blocks until malloc fails, then reports "out of memory" and aborts */
+ *   grow    allocates 16 MiB blocks until malloc fails, then reports "out of memory" and aborts
+ *   recurse recurses without end, on the wasm call stack (no address-taken locals, so not the C shadow stack) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,16 @@ static const char *description =
     "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1},"
     "{\"description\":\"Text to print\",\"name\":\"text\",\"type\":\"TEXT\",\"required\":false,"
     "\"itemsExpected\":1,\"itemsExpectedMin\":1,\"itemsExpectedMax\":1}],\"outputs\":[],\"parameters\":[]}";
+
+static volatile unsigned long sink;
+
+/* Keeps n across the call, so every level needs a wasm stack frame and no compiler can turn it into a loop. */
+__attribute__((noinline)) static unsigned long deep(unsigned long n) {
+  if (n == 0) return sink;
+  unsigned long below = deep(n - 1);
+  sink += below;
+  return below ^ n;
+}
 
 int main(int argc, char **argv) {
   shim_interface_json(argc, argv, description);
@@ -47,6 +58,7 @@ int main(int argc, char **argv) {
       total += 16 << 20;
     }
   }
+  if (strcmp(mode, "recurse") == 0) return (int)deep(~0ul);
   fprintf(stderr, "unknown mode '%s'\n", mode);
   return 2;
 }

@@ -10,6 +10,9 @@
 //   {"op": "read-point-set", "input": PATH.vtk, "output": PATH.json}           (the PointSet as JSON)
 //   {"op": "mesh-to-poly-data", "input": PATH, "output": PATH.json, "mesh": PATH.iwm.cbor}
 //        (the PolyData as JSON, and that PolyData turned back into a mesh)
+//   {"op": "vector-magnitude", "input": PATH.iwi.cbor, "output": PATH.iwi.cbor}
+//   {"op": "compare-double-images", "input": PATH.iwi.cbor, "baselines": [PATH.iwi.cbor..], "differenceThreshold": N,
+//    "metrics": PATH.json, "difference": PATH.iwi.cbor, "differenceUchar": PATH.iwi.cbor}
 import fs from 'node:fs';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { readMeshNode, writeMeshNode } from '@itk-wasm/mesh-io';
@@ -17,6 +20,7 @@ import { downsampleNode } from '@itk-wasm/downsample';
 import { hdf5ReadTransformNode } from '@itk-wasm/transform-io';
 import { vtkPolyDataReadPointSetNode } from '@itk-wasm/mesh-io';
 import { meshToPolyDataNode, polyDataToMeshNode } from '@itk-wasm/mesh-to-poly-data';
+import { vectorMagnitudeNode, compareDoubleImagesNode } from '@itk-wasm/compare-images';
 
 // Typed arrays become plain arrays, so the C# side can compare values.
 const plain = (value) => JSON.stringify(value, (key, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
@@ -53,6 +57,14 @@ for (const job of jobs) {
     const { polyData } = await meshToPolyDataNode(await readMeshNode(job.input));
     fs.writeFileSync(job.output, plain(polyData));
     await writeMeshNode((await polyDataToMeshNode(polyData)).mesh, job.mesh);
+  } else if (job.op === 'vector-magnitude') {
+    await writeImageNode((await vectorMagnitudeNode(await readImageNode(job.input))).magnitudeImage, job.output);
+  } else if (job.op === 'compare-double-images') {
+    const baselineImages = await Promise.all(job.baselines.map((b) => readImageNode(b)));
+    const result = await compareDoubleImagesNode(await readImageNode(job.input), { baselineImages, differenceThreshold: job.differenceThreshold });
+    fs.writeFileSync(job.metrics, JSON.stringify(result.metrics));
+    await writeImageNode(result.differenceImage, job.difference);
+    await writeImageNode(result.differenceUchar2dImage, job.differenceUchar);
   } else {
     throw new Error(`unknown op ${job.op}`);
   }

@@ -8,19 +8,6 @@ public sealed class NodeRuntimeFixture : IDisposable
 {
     public NodeWasmRuntime Runtime { get; } = new(new NodeWasmRuntimeOptions { MaxConcurrency = 2 });
 
-    /// <summary>The folder of the project's own WASI test modules (built by Modules/build.sh).</summary>
-    public static string Module(string name)
-    {
-        var directory = Path.Combine(AppContext.BaseDirectory, "modules");
-        var missing = Path.Combine(directory, "MISSING-TOOLCHAIN");
-        if (File.Exists(missing))
-        {
-            throw new InvalidOperationException(File.ReadAllText(missing));
-        }
-
-        return Path.Combine(directory, name + ".wasi.wasm");
-    }
-
     /// <summary>The process ids of this test host's executor processes.</summary>
     public static int[] ExecutorProcesses() => Directory.GetDirectories("/proc")
         .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : -1)
