@@ -23,7 +23,6 @@ internal static class ExecutorWire
             w.WriteStartObject();
             w.WriteString("op", "run");
             w.WriteStartObject("module");
-            w.WriteString("kind", module.Kind);
             w.WriteString("path", module.Path);
             w.WriteString("key", module.Key);
             w.WriteEndObject();

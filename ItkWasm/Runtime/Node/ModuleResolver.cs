@@ -3,31 +3,23 @@ using ItkWasm.Pipelines;
 namespace ItkWasm.Runtime.Node;
 
 /// <summary>
-/// Finds a pipeline's files and its compile-cache key: the SHA-256 of the module's bytes (for npm pipelines, of the
-/// compressed <c>.wasm.zst</c>), hashed once per path, size and modification time.
+/// Finds an npm pipeline's files and its compile-cache key: the SHA-256 of its compressed <c>.wasm.zst</c>, hashed
+/// once per path, size and modification time.
 /// </summary>
 internal sealed class ModuleResolver(string? nodeModules)
 {
     private readonly ModuleHashes hashes = new();
 
     /// <summary>Returns how the executor loads <paramref name="pipeline"/>.</summary>
-    /// <exception cref="PipelineRunException">The module or package is missing; the message says what to install.</exception>
-    public ModuleSpec Resolve(PipelineReference pipeline) =>
-        pipeline.Kind == PipelineModuleKind.Wasi ? ResolveWasi(pipeline) : ResolveNpm(pipeline);
-
-    private ModuleSpec ResolveWasi(PipelineReference pipeline)
+    /// <exception cref="PipelineRunException">The module or package is missing; the message says what to install. Or
+    /// the pipeline is a WASI build, which runs on Wasmtime.</exception>
+    public ModuleSpec Resolve(PipelineReference pipeline)
     {
-        var file = new FileInfo(pipeline.Location);
-        if (!file.Exists)
+        if (pipeline.Kind == PipelineModuleKind.Wasi)
         {
-            throw Missing(pipeline, $"no such module file: {pipeline.Location}");
+            throw Missing(pipeline, "is a WASI build, which runs on Wasmtime (WasmtimeRuntime), not on the Node.js executors");
         }
 
-        return new ModuleSpec("wasi", file.FullName, ContentKey(file));
-    }
-
-    private ModuleSpec ResolveNpm(PipelineReference pipeline)
-    {
         if (nodeModules is null)
         {
             throw Missing(pipeline, "no node_modules folder with itk-wasm was found; run the set-up (npm ci) or set ITKWASM_NODE_MODULES");
@@ -49,7 +41,7 @@ internal sealed class ModuleResolver(string? nodeModules)
             throw Missing(pipeline, $"{pipeline.Location} has no pipeline '{pipeline.Name}'; it has: {available}");
         }
 
-        return new ModuleSpec("emscripten", basePath, ContentKey(new FileInfo(basePath + ".wasm.zst")));
+        return new ModuleSpec(basePath, ContentKey(new FileInfo(basePath + ".wasm.zst")));
     }
 
     private string ContentKey(FileInfo file) => hashes.Of(file);

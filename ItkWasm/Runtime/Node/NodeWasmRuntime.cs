@@ -6,9 +6,9 @@ using ItkWasm.Pipelines;
 namespace ItkWasm.Runtime.Node;
 
 /// <summary>
-/// Runs ITK-Wasm pipelines on V8 in long-lived Node.js executor processes owned by this object: WASI modules through
-/// <c>node:wasi</c>, the npm packages' Emscripten modules through their own JS glue. Each executor compiles a module
-/// once and caches it; each run gets a fresh instance. Up to <see cref="NodeWasmRuntimeOptions.MaxConcurrency"/> runs
+/// Runs the npm packages' ITK-Wasm pipelines (Emscripten builds, which only a JS engine can run) on V8 in long-lived
+/// Node.js executor processes owned by this object, through the packages' own JS glue. WASI builds are refused: they
+/// run on <see cref="Wasmtime.WasmtimeRuntime"/>. Each executor compiles a module once and caches it; each run gets a fresh instance. Up to <see cref="NodeWasmRuntimeOptions.MaxConcurrency"/> runs
 /// go on at once, one per executor. Executors start lazily, are replaced when they die or are killed (deadline,
 /// cancellation), are stopped when this object is disposed or the process exits, and exit by themselves if the host
 /// is killed. Thread-safe.

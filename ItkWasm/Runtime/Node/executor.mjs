@@ -1,8 +1,8 @@
 // ItkWasm pipeline executor: a long-lived Node.js process owned by a .NET NodeWasmRuntime.
 //
-// It runs ITK-Wasm pipelines, one at a time, on V8: WASI builds (*.wasi.wasm) through node:wasi, and the Emscripten
-// builds that the @itk-wasm/* npm packages ship through their own JS glue. Each module is compiled once per process
-// and cached by the key the host sends; every run gets a fresh instance (ITKWASM-SPEC §1.3, §6.1).
+// It runs ITK-Wasm pipelines, one at a time, on V8: the Emscripten builds that the @itk-wasm/* npm packages ship,
+// through their own JS glue (WASI builds run in the .NET process on Wasmtime instead). Each module is compiled once
+// per process and cached by the key the host sends; every run gets a fresh instance (ITKWASM-SPEC §1.3, §1.10).
 //
 // Protocol, on stdin (requests) and stdout (responses), one frame per message:
 //   u32 little-endian header length | header (UTF-8 JSON) | raw blobs, in the order the header lists them.
@@ -15,7 +15,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WASI } from 'node:wasi';
 import { Worker } from 'node:worker_threads';
 
 const nodeModules = process.argv[2];
@@ -165,9 +164,7 @@ async function getModule(spec, memoryPages) {
   const started = performance.now();
   let bytes;
   try {
-    bytes = spec.kind === 'emscripten'
-      ? await zstdDecode(new Uint8Array(fs.readFileSync(`${spec.path}.wasm.zst`)))
-      : new Uint8Array(fs.readFileSync(spec.path));
+    bytes = await zstdDecode(new Uint8Array(fs.readFileSync(`${spec.path}.wasm.zst`)));
   } catch (e) {
     throw new ItkWasmError('invalid-module', `cannot read the module: ${e.message}`);
   }
@@ -181,13 +178,6 @@ async function getModule(spec, memoryPages) {
     if (e instanceof ItkWasmError) throw e;
     throw new ItkWasmError('invalid-module', `the module does not compile: ${e.message}`);
   }
-  const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-  if (spec.kind === 'wasi') {
-    const missing = ['memory', '_initialize', 'itk_wasm_delayed_start', 'itk_wasm_delayed_exit', 'itk_wasm_input_array_alloc',
-      'itk_wasm_input_json_alloc', 'itk_wasm_output_json_address', 'itk_wasm_output_json_size', 'itk_wasm_output_array_address',
-      'itk_wasm_output_array_size'].filter((name) => !exports.has(name));
-    if (missing.length > 0) throw new ItkWasmError('invalid-module', `not an ITK-Wasm WASI pipeline: it lacks the exports ${missing.join(', ')}`);
-  }
   compiled.set(key, module);
   return { module, compileMs: performance.now() - started };
 }
@@ -196,81 +186,8 @@ class ItkWasmError extends Error {
   constructor(kind, message) { super(message); this.kind = kind; }
 }
 
-class ProcExit extends Error {
-  constructor(code) { super(`proc_exit(${code})`); this.code = code; }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
-// Instances. Both builds expose the same ITK-Wasm I/O exports (ITKWASM-SPEC §1.2); an instance adapter hides how.
-
-function capture(limit) {
-  const chunks = []; let size = 0; let truncated = false;
-  return {
-    add(bytes) {
-      if (size >= limit) { truncated = true; return; }
-      const part = bytes.subarray(0, Math.min(bytes.length, limit - size));
-      chunks.push(Buffer.from(part)); size += part.length; truncated ||= part.length < bytes.length;
-    },
-    text() { return decoder.decode(Buffer.concat(chunks)) + (truncated ? '\n[output truncated]' : ''); },
-  };
-}
-
-function wasiInstance(module, request) {
-  const preopens = {};
-  for (const dir of request.mountDirs ?? []) preopens[dir] = dir;
-  const programName = path.basename(request.module.path);
-  const wasi = new WASI({ version: 'preview1', args: [programName, ...request.args], env: {}, preopens, returnOnExit: true });
-  const imports = wasi.getImportObject();
-  const preview1 = imports.wasi_snapshot_preview1;
-  const stdout = capture(request.captureLimitBytes);
-  const stderr = capture(request.captureLimitBytes);
-  let memory = null;
-  const fdWrite = preview1.fd_write;
-  preview1.fd_write = (fd, iovs, iovsLength, writtenPointer) => {
-    if (fd !== 1 && fd !== 2) return fdWrite(fd, iovs, iovsLength, writtenPointer);
-    const view = new DataView(memory.buffer);
-    let total = 0;
-    for (let i = 0; i < iovsLength; i++) {
-      const base = view.getUint32(iovs + (8 * i), true);
-      const length = view.getUint32(iovs + (8 * i) + 4, true);
-      (fd === 1 ? stdout : stderr).add(new Uint8Array(memory.buffer, base, length));
-      total += length;
-    }
-    view.setUint32(writtenPointer, total, true);
-    return 0;
-  };
-  preview1.proc_exit = (code) => { throw new ProcExit(code); };
-  const instance = new WebAssembly.Instance(module, imports);
-  const e = instance.exports;
-  memory = e.memory;
-  wasi.initialize(instance);
-  return {
-    heap: () => new Uint8Array(memory.buffer),
-    inputArray: (index, sub, size) => e.itk_wasm_input_array_alloc(0, index, sub, size) >>> 0,
-    inputJson: (index, size) => e.itk_wasm_input_json_alloc(0, index, size) >>> 0,
-    outputJson: (index) => [e.itk_wasm_output_json_address(0, index) >>> 0, e.itk_wasm_output_json_size(0, index) >>> 0],
-    outputArray: (index, sub) => [e.itk_wasm_output_array_address(0, index, sub) >>> 0, e.itk_wasm_output_array_size(0, index, sub) >>> 0],
-    run() {
-      try {
-        return { returnCode: e.itk_wasm_delayed_start(), exited: false };
-      } catch (error) {
-        if (error instanceof ProcExit) return { returnCode: error.code, exited: true };
-        throw error;
-      }
-    },
-    finish(returnCode) {
-      try {
-        e.itk_wasm_delayed_exit(returnCode);
-      } catch (error) {
-        if (!(error instanceof ProcExit)) throw error;
-      }
-    },
-    // Outputs must be copied out before itk_wasm_delayed_exit frees them (ITKWASM-SPEC §1.3).
-    copiesOutputs: true,
-    stdout: () => stdout.text(),
-    stderr: () => stderr.text(),
-  };
-}
+// Instances: an adapter over the Emscripten module's ITK-Wasm I/O exports (ITKWASM-SPEC §1.2).
 
 async function emscriptenInstance(module, request) {
   const gluePath = `${request.module.path}.js`;
@@ -296,7 +213,7 @@ async function emscriptenInstance(module, request) {
     run() {
       const stack = m.stackSave();
       try {
-        return { returnCode: m.callMain(request.args.slice()), exited: false };
+        return m.callMain(request.args.slice());
       } finally {
         m.stackRestore(stack);
       }
@@ -304,7 +221,6 @@ async function emscriptenInstance(module, request) {
     finish() {
       for (const dir of mounted) { try { m.unmountDir(dir); } catch { /* the instance is discarded anyway */ } }
     },
-    copiesOutputs: false,
     stdout: () => limit(m.getModuleStdout() ?? ''),
     stderr: () => limit(m.getModuleStderr() ?? ''),
   };
@@ -390,17 +306,16 @@ const arraysOf = {
 function readOutput(instance, output, index) {
   const heap = instance.heap();
   const view = ([pointer, size]) => heap.subarray(pointer, pointer + size);
-  const keep = (bytes) => (instance.copiesOutputs ? Buffer.from(bytes) : bytes);
   switch (output.type) {
     case 'TextFile': case 'BinaryFile':
       return { type: output.type, arrays: [], blobs: [] };
     case 'TextStream': case 'BinaryStream': case 'JsonCompatible':
-      return { type: output.type, arrays: [0], blobs: [keep(view(instance.outputArray(index, 0)))] };
+      return { type: output.type, arrays: [0], blobs: [view(instance.outputArray(index, 0))] };
     default: {
       if (!(output.type in arraysOf)) throw new ItkWasmError('invalid-request', `unsupported output type ${output.type}`);
       const json = JSON.parse(decoder.decode(view(instance.outputJson(index))));
       const present = arraysOf[output.type](json);
-      const blobs = present.map((isPresent, sub) => (isPresent ? keep(view(instance.outputArray(index, sub))) : new Uint8Array(0)));
+      const blobs = present.map((isPresent, sub) => (isPresent ? view(instance.outputArray(index, sub)) : new Uint8Array(0)));
       return { type: output.type, json, arrays: present.map((_, sub) => sub), blobs };
     }
   }
@@ -418,7 +333,7 @@ async function run(request) {
     const { module, compileMs } = await getModule(request.module, memoryPages);
     timings.compileMs = compileMs;
     let started = performance.now();
-    instance = request.module.kind === 'emscripten' ? await emscriptenInstance(module, request) : wasiInstance(module, request);
+    instance = await emscriptenInstance(module, request);
     timings.instantiateMs = performance.now() - started;
 
     started = performance.now();
@@ -426,21 +341,19 @@ async function run(request) {
     timings.inputMs = performance.now() - started;
 
     started = performance.now();
-    const { returnCode, exited } = instance.run();
+    const returnCode = instance.run();
     timings.computeMs = performance.now() - started;
 
     started = performance.now();
-    const outputs = returnCode === 0 && !exited ? request.outputs.map((output, index) => readOutput(instance, output, index)) : [];
+    const outputs = returnCode === 0 ? request.outputs.map((output, index) => readOutput(instance, output, index)) : [];
     timings.outputMs = performance.now() - started;
-    // WASI outputs were copied and itk_wasm_delayed_exit may still trap, so finish first; Emscripten outputs are views
-    // into the heap, so write them first.
-    if (!exited && instance.copiesOutputs) instance.finish(returnCode);
     const header = {
       ok: true, returnCode, stdout: instance.stdout(), stderr: instance.stderr(), timings,
       outputs: outputs.map(({ type, json, arrays }) => ({ type, json, arrays: arrays.length })),
     };
     writeFrame(header, outputs.flatMap((o) => o.blobs));
-    if (!exited && !instance.copiesOutputs) instance.finish(returnCode);
+    // The outputs are views into the heap: write them before the instance is finished.
+    instance.finish();
   } catch (error) {
     blobs.drain();
     const kind = error instanceof ItkWasmError ? error.kind
