@@ -13,13 +13,22 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
-    public static CliRun Process(params string[] args)
+    public static CliRun Process(params string[] args) => Process(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the real executable with <paramref name="environment"/> added to (or replacing parts of) this
+    /// process's environment. The .NET host is started by its full path, so PATH can be anything.</summary>
+    public static CliRun Process(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "itkwasm-cluster.dll"));
         foreach (var a in args)
         {

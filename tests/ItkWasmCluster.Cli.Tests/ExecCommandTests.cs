@@ -8,6 +8,58 @@ public class ExecCommandTests
 {
     private static string Module(string name) => Path.Combine(AppContext.BaseDirectory, "modules", name + ".wasi.wasm");
 
+    private static string Genuine(string name) => SharedData.Path($"itk-wasm/wasi/{name}.wasi.wasm");
+
+    [Fact]
+    public void Exec_InterfaceJson_PrintsTheDescriptionWithoutPositionals()
+    {
+        var run = CliRun.InProcess("exec", Genuine("vector-magnitude"), "--interface-json");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var description = System.Text.Json.JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("vector-magnitude", description.GetProperty("name").GetString());
+        Assert.Equal("INPUT_IMAGE", description.GetProperty("inputs")[0].GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void Exec_WasiModule_RunsWithNodeAbsentFromPath()
+    {
+        using var temp = new TempDirectory();
+        var emptyPath = Directory.CreateDirectory(temp.Combine("bin")).FullName;
+        var output = temp.Combine("negated.iwi.cbor");
+
+        var run = CliRun.Process(
+            new Dictionary<string, string> { ["PATH"] = emptyPath, ["ITKWASM_CACHE_DIR"] = temp.Combine("cache"), ["ITKWASM_NODE_MODULES"] = temp.Combine("none") },
+            "exec", Module("negate"), SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), output);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal("negated 65536 pixels\n", run.Stdout);
+        Assert.True(File.Exists(output));
+
+        // The same process setup cannot run an npm pipeline: Node.js really is out of reach.
+        var npm = CliRun.Process(
+            new Dictionary<string, string> { ["PATH"] = emptyPath, ["ITKWASM_CACHE_DIR"] = temp.Combine("cache") },
+            "exec", "@itk-wasm/downsample:downsample", "--interface-json");
+        Assert.Equal(1, npm.ExitCode);
+    }
+
+    [Fact]
+    public async Task Exec_TwoProcessesOnAnEmptyModuleCache_BothSucceed_AndLeaveOneArtifact()
+    {
+        using var temp = new TempDirectory();
+        var environment = new Dictionary<string, string> { ["ITKWASM_CACHE_DIR"] = temp.Combine("cache") };
+        string[] args = ["exec", Genuine("vector-magnitude"), "--interface-json"];
+
+        var runs = await Task.WhenAll(Task.Run(() => CliRun.Process(environment, args)), Task.Run(() => CliRun.Process(environment, args)));
+
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Stderr));
+        Assert.All(runs, r => Assert.Contains("\"vector-magnitude\"", r.Stdout, StringComparison.Ordinal));
+        var artifact = Assert.Single(Directory.GetFiles(temp.Combine("cache"), "*", SearchOption.AllDirectories));
+        Assert.EndsWith(".cwasm", artifact, StringComparison.Ordinal);
+        var third = CliRun.Process(environment, args);
+        Assert.True(third.ExitCode == 0, third.Stderr);
+    }
+
     [Fact]
     public void Exec_NpmDownsample_ReadsNiftiAndWritesIwiCbor()
     {
