@@ -9,7 +9,7 @@ using ItkWasm.Runtime.Node;
 namespace ItkWasm.Benchmarks;
 
 /// <summary>
-/// The pipeline runtime against Node.js peers measured in the same run (bench/node/peers.mjs): per-run overhead,
+/// The Node.js runtime of npm pipelines against Node.js peers measured in the same run (bench/node/peers.mjs): per-run overhead,
 /// downsample over 100 real 2D images, and downsample of a 256³ volume. Wall-clock medians with a Stopwatch:
 /// BenchmarkDotNet cannot time the Node peers.
 /// </summary>
@@ -63,8 +63,8 @@ public static class PipelineBenchmarks
                 parallel = await MedianAsync(() => DownsampleAllAsync(pipeline, images)).ConfigureAwait(false);
             }
 
-            var (wasiOverhead, npmOverhead) = await MeasureOverheadAsync(images[0], options).ConfigureAwait(false);
-            Write(markdownPath, images.Count, peers, serial, parallel, volumeMs, wasiOverhead, npmOverhead);
+            var npmOverhead = await MeasureOverheadAsync(images[0], options).ConfigureAwait(false);
+            Write(markdownPath, images.Count, peers, serial, parallel, volumeMs, npmOverhead);
             foreach (var image in images)
             {
                 image.Dispose();
@@ -115,10 +115,9 @@ public static class PipelineBenchmarks
         await Task.WhenAll(runs).ConfigureAwait(false);
     }
 
-    private static async Task<(double Wasi, double Npm)> MeasureOverheadAsync(Image sample, NodeWasmRuntimeOptions options)
+    private static async Task<double> MeasureOverheadAsync(Image sample, NodeWasmRuntimeOptions options)
     {
         using var runtime = new NodeWasmRuntime(options with { MaxConcurrency = 1 });
-        var negate = new Pipeline(PipelineReference.Parse(Path.Combine(AppContext.BaseDirectory, "modules", "negate.wasi.wasm")), runtime);
         var downsample = new Pipeline(PipelineReference.Parse("@itk-wasm/downsample:downsample"), runtime);
         async Task<double> Overhead(Pipeline pipeline, string[] args)
         {
@@ -135,8 +134,7 @@ public static class PipelineBenchmarks
             return Median(overheads);
         }
 
-        return (await Overhead(negate, ["0", "0"]).ConfigureAwait(false),
-            await Overhead(downsample, ["0", "0", "--shrink-factors", "2", "2"]).ConfigureAwait(false));
+        return await Overhead(downsample, ["0", "0", "--shrink-factors", "2", "2"]).ConfigureAwait(false);
     }
 
     private static Dictionary<string, double> RunPeers(string root, string nodeModules, string imagesDir, string volumePath)
@@ -177,7 +175,7 @@ public static class PipelineBenchmarks
         return values[values.Count / 2];
     }
 
-    private static void Write(string markdownPath, int count, Dictionary<string, double> peers, double serial, double parallel, double volume, double wasiOverhead, double npmOverhead)
+    private static void Write(string markdownPath, int count, Dictionary<string, double> peers, double serial, double parallel, double volume, double npmOverhead)
     {
         var cores = Environment.ProcessorCount;
         string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
@@ -193,7 +191,6 @@ public static class PipelineBenchmarks
             .AppendLine($"| downsample {count} 2D images, 1 executor | {F(serial)} ms | kept-module loop: {F(peers["keptModule"])} ms | {R(peers["keptModule"] / serial)} | ≥ 0.9× |")
             .AppendLine($"| downsample {count} 2D images, {cores} executors | {F(parallel)} ms | kept-module loop (1 thread): {F(peers["keptModule"])} ms | {R(peers["keptModule"] / parallel)} | ≥ 0.9× |")
             .AppendLine($"| downsample 256³ float32 volume | {F(volume)} ms | kept-module loop: {F(peers["volume"])} ms | {R(peers["volume"] / volume)} | within 10% (≥ 0.91×) |")
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| per-run overhead, 256² uint8, WASI module (negate) | {wasiOverhead:F2} ms | — | — | ≤ 2 ms median |"))
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| per-run overhead, 256² uint8, npm Emscripten module (downsample) | {npmOverhead:F2} ms | — | — | ≤ 2 ms median |"))
             .AppendLine()
             .AppendLine("Per-run overhead is the .NET caller's wall time from the call to the result, minus the pipeline's compute as timed inside V8: it counts the transfer both ways, the fresh instance, and writing the inputs into and reading the outputs out of linear memory.")

@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ItkWasm.Benchmarks;
 
-// bench/run [files|pipelines|jobs|cluster|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
+// bench/run [files|pipelines|wasmtime|jobs|cluster|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
 var which = args.Length > 0 ? args[0] : "all";
 var root = args.Length > 1 ? args[1] : Directory.GetCurrentDirectory();
 var markdown = Path.Combine(root, "BENCHMARKS.md");
@@ -24,6 +24,11 @@ if (which is "files" or "all")
 if (which is "pipelines" or "all")
 {
     await PipelineBenchmarks.RunAsync(root, markdown);
+}
+
+if (which is "wasmtime" or "all")
+{
+    await WasmtimeBenchmarks.RunAsync(root, markdown);
 }
 
 if (which is "jobs" or "all")

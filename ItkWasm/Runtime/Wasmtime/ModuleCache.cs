@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Hashing;
 using ItkWasm.Pipelines;
@@ -8,16 +7,15 @@ namespace ItkWasm.Runtime.Wasmtime;
 
 /// <summary>
 /// Compiled modules, keyed by the SHA-256 of their bytes: in memory for the life of the runtime, and on disk as
-/// Wasmtime's serialized artifacts so that another process loads instead of compiling. Concurrent first uses of one
-/// module compile it once. An artifact is written to a temporary file and renamed into place, so readers see a whole
-/// one or none, and two processes filling an empty cache both succeed; it carries an XxHash3 of its bytes, so a
-/// corrupt or truncated artifact is recompiled and replaced instead of being handed to Wasmtime (whose deserializer
-/// trusts the machine code it is given). Thread-safe.
+/// Wasmtime's serialized artifacts (<c>SHA256-XXH3.cwasm</c>) so that another process loads instead of compiling.
+/// Concurrent first uses of one module compile it once. An artifact is written to a temporary file and renamed into
+/// place, so readers see a whole one or none, and two processes filling an empty cache both succeed. Its name carries
+/// the XxHash3 of its bytes, checked before Wasmtime maps the file (Wasmtime trusts the machine code it is given), so
+/// a corrupt or truncated artifact is recompiled and replaced. Artifacts are mapped from the file rather than copied,
+/// so a cold process touches only the code pages it runs. Thread-safe.
 /// </summary>
 internal sealed class ModuleCache(WasmtimeEngine engine, string? directory) : IDisposable
 {
-    private const int HeaderLength = 16;
-    private static readonly byte[] Magic = "ITKWASM1"u8.ToArray();
     private readonly ConcurrentDictionary<string, Lazy<CompiledModule>> modules = new();
     private readonly string? folder = directory is null ? null : Path.Combine(directory, $"wasmtime-{engine.Version}-{engine.SettingsKey}");
     private long compiled;
@@ -61,25 +59,34 @@ internal sealed class ModuleCache(WasmtimeEngine engine, string? directory) : ID
 
     private CompiledModule Load(PipelineReference pipeline, string key)
     {
-        var artifact = folder is null ? null : Path.Combine(folder, key.Replace("sha256:", string.Empty, StringComparison.Ordinal) + ".cwasm");
-        if (artifact is not null && File.Exists(artifact))
+        var sha = key.Replace("sha256:", string.Empty, StringComparison.Ordinal);
+        if (folder is not null && Directory.Exists(folder))
         {
-            if (TryDeserialize(artifact, pipeline.Name) is { } module)
+            var damaged = false;
+            foreach (var artifact in Directory.GetFiles(folder, sha + "-*.cwasm"))
             {
-                Interlocked.Increment(ref loaded);
-                return CompiledModule.Check(pipeline, module);
+                if (TryDeserialize(artifact, pipeline.Name) is { } module)
+                {
+                    Interlocked.Increment(ref loaded);
+                    return CompiledModule.Check(pipeline, module);
+                }
+
+                damaged = true;
+                TryDelete(artifact);
             }
 
-            Interlocked.Increment(ref replaced);
+            if (damaged)
+            {
+                Interlocked.Increment(ref replaced);
+            }
         }
 
-        var bytes = ReadModule(pipeline);
-        var compiledModule = Compile(pipeline, bytes);
+        var compiledModule = Compile(pipeline, ReadModule(pipeline));
         Interlocked.Increment(ref compiled);
         var checkedModule = CompiledModule.Check(pipeline, compiledModule);
-        if (artifact is not null)
+        if (folder is not null)
         {
-            TryWrite(artifact, compiledModule);
+            TryWrite(folder, sha, compiledModule);
         }
 
         return checkedModule;
@@ -122,14 +129,26 @@ internal sealed class ModuleCache(WasmtimeEngine engine, string? directory) : ID
     {
         try
         {
-            var bytes = File.ReadAllBytes(artifact);
-            if (bytes.Length <= HeaderLength || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)
-                || BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(Magic.Length)) != XxHash3.HashToUInt64(bytes.AsSpan(HeaderLength)))
+            var named = Path.GetFileNameWithoutExtension(artifact);
+            var checksum = named[(named.LastIndexOf('-') + 1)..];
+            // Streamed through a small buffer: a fresh 6 MB array costs more in page faults than the hash itself.
+            var hash = new XxHash3();
+            using (var stream = new FileStream(artifact, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            {
+                if (stream.Length == 0)
+                {
+                    return null;
+                }
+
+                hash.Append(stream);
+            }
+
+            if (!string.Equals(checksum, Format(hash.GetCurrentHashAsUInt64()), StringComparison.Ordinal))
             {
                 return null;
             }
 
-            return Module.Deserialize(engine.Engine, name, bytes.AsSpan(HeaderLength));
+            return Module.DeserializeFile(engine.Engine, name, artifact);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or WasmtimeException)
         {
@@ -138,34 +157,40 @@ internal sealed class ModuleCache(WasmtimeEngine engine, string? directory) : ID
     }
 
     // A cache that cannot be written (read-only, full) only costs the next process a compile.
-    private static void TryWrite(string artifact, Module module)
+    private static void TryWrite(string folder, string sha, Module module)
     {
-        var temporary = $"{artifact}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        string? temporary = null;
         try
         {
-            var payload = module.Serialize();
-            var header = new byte[HeaderLength];
-            Magic.CopyTo(header, 0);
-            BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(Magic.Length), XxHash3.HashToUInt64(payload));
-            Directory.CreateDirectory(Path.GetDirectoryName(artifact)!);
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(header);
-                stream.Write(payload);
-            }
-
+            var bytes = module.Serialize();
+            Directory.CreateDirectory(folder);
+            var artifact = Path.Combine(folder, $"{sha}-{Checksum(bytes)}.cwasm");
+            temporary = $"{artifact}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllBytes(temporary, bytes);
             File.Move(temporary, artifact, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or WasmtimeException)
         {
-            try
+            if (temporary is not null)
             {
-                File.Delete(temporary);
+                TryDelete(temporary);
             }
-            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
-            {
-                // Left behind in the cache folder; harmless.
-            }
+        }
+    }
+
+    private static string Checksum(byte[] bytes) => Format(XxHash3.HashToUInt64(bytes));
+
+    private static string Format(ulong checksum) => checksum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left behind in the cache folder; it is checked again and skipped next time.
         }
     }
 }

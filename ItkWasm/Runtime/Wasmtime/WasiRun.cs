@@ -16,16 +16,16 @@ namespace ItkWasm.Runtime.Wasmtime;
 /// </summary>
 internal static class WasiRun
 {
-    /// <summary>Runs <paramref name="request"/> on <paramref name="module"/>.</summary>
+    /// <summary>Runs <paramref name="request"/> on <paramref name="module"/> in <paramref name="store"/>, a fresh store
+    /// that the caller disposes once it has handed the result on (dropping the instance's memory takes time).</summary>
     public static PipelineResult Execute(
-        WasmtimeEngine engine, CompiledModule module, PipelineRunRequest request, RunControl control, TimeSpan compileTime)
+        WasmtimeEngine engine, Store store, CompiledModule module, PipelineRunRequest request, RunControl control, TimeSpan compileTime)
     {
         var pipeline = request.Pipeline;
         var limits = request.Options;
         var stdout = new OutputCapture(limits.OutputCaptureLimitBytes);
         var stderr = new OutputCapture(limits.OutputCaptureLimitBytes);
         var budget = new MemoryBudget(limits.MemoryLimitBytes);
-        using var store = new Store(engine.Engine);
         store.SetWasiConfiguration(Configure(request, stdout, stderr));
         if (!engine.CapsMemory)
         {

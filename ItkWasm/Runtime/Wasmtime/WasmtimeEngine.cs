@@ -32,7 +32,7 @@ internal sealed class WasmtimeEngine : IDisposable
             .WithParallelCompilation(true)
             .WithEpochInterruption(Interruption == WasmtimeInterruption.Epoch)
             .WithFuelConsumption(Interruption == WasmtimeInterruption.Fuel);
-        CapsMemory = CappedMemory.TryInstall(config);
+        CapsMemory = CappedMemory.TryInstall(config, options.ComputeSlots);
         Engine = new Engine(config);
         Linker = new Linker(Engine);
         Linker.DefineWasi();

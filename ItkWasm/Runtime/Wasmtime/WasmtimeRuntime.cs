@@ -115,7 +115,8 @@ public sealed class WasmtimeRuntime : IWasmRuntime, IDisposable
         try
         {
             var module = modules.Get(request.Pipeline, key, out var compileTime);
-            completion.TrySetResult(WasiRun.Execute(engine, module, request, control, compileTime));
+            using var store = new global::Wasmtime.Store(engine.Engine);
+            completion.TrySetResult(WasiRun.Execute(engine, store, module, request, control, compileTime));
         }
         catch (Exception e)
         {

@@ -4,7 +4,9 @@
  *   trap    traps (unreachable), as a C++ throw does in ITK-Wasm's WASI builds
  *   loop    never returns
  *   grow    allocates 16 MiB blocks until malloc fails, then reports "out of memory" and aborts
- *   recurse recurses without end, on the wasm call stack (no address-taken locals, so not the C shadow stack) */
+ *   recurse recurses without end, on the wasm call stack (no address-taken locals, so not the C shadow stack)
+ *   scribble grows memory by 48 MiB and fills it with 0xAB
+ *   inspect grows memory by 48 MiB and prints "zero" if every byte of the new pages reads 0 (a fresh memory) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,21 @@ int main(int argc, char **argv) {
     }
   }
   if (strcmp(mode, "recurse") == 0) return (int)deep(~0ul);
+  if (strcmp(mode, "scribble") == 0 || strcmp(mode, "inspect") == 0) {
+    const unsigned long pages = 768; /* 48 MiB */
+    long first = __builtin_wasm_memory_grow(0, pages);
+    if (first < 0) { fprintf(stderr, "memory.grow failed\n"); return 1; }
+    unsigned char *start = (unsigned char *)(first * 65536ul);
+    if (mode[0] == 's') {
+      memset(start, 0xAB, pages * 65536ul);
+      return 0;
+    }
+    for (unsigned long i = 0; i < pages * 65536ul; i++) {
+      if (start[i] != 0) { printf("dirty at +%lu\n", i); return 0; }
+    }
+    printf("zero\n");
+    return 0;
+  }
   fprintf(stderr, "unknown mode '%s'\n", mode);
   return 2;
 }

@@ -173,6 +173,18 @@ public class WasiModuleTests(WasmtimeRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task ReusedMemory_StartsZeroed_EvenPastWhatStaysResident()
+    {
+        // Released memories go back to a pool: the next run must still see fresh, zeroed pages.
+        for (var i = 0; i < 3; i++)
+        {
+            using var scribble = await Module("behave").RunAsync(["scribble"], [], []);
+            using var inspect = await Module("behave").RunAsync(["inspect"], [], []);
+            Assert.Equal("zero\n", inspect.Stdout);
+        }
+    }
+
+    [Fact]
     public async Task EndlessRecursion_IsAStackOverflow_AndTheNextRunWorks()
     {
         var e = await Assert.ThrowsAsync<PipelineRunException>(() => Module("behave").RunAsync(["recurse"], [], []));
