@@ -169,6 +169,20 @@ public static class InterfaceTypeJson
         writer.WriteEndObject();
     }
 
+    /// <summary>Writes the fields every form of a transform entry starts with, in ITK-Wasm's order
+    /// (<c>include/itkTransformJSON.h</c>): the type, the parameter counts and the names, into the object being written.</summary>
+    public static void WriteTransformHeader(Utf8JsonWriter writer, Transform transform)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(transform);
+        Write(writer, "transformType", transform.TransformType);
+        writer.WriteNumber("numberOfFixedParameters", transform.NumberOfFixedParameters);
+        writer.WriteNumber("numberOfParameters", transform.NumberOfParameters);
+        writer.WriteString("name", transform.Name);
+        writer.WriteString("inputSpaceName", transform.InputSpaceName);
+        writer.WriteString("outputSpaceName", transform.OutputSpaceName);
+    }
+
     private static JsonElement.ObjectEnumerator Properties(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object ? e.EnumerateObject() : throw new FormatException($"\"{name}\" must be an object");
 

@@ -137,24 +137,9 @@ public static class PipelineBenchmarks
         return await Overhead(downsample, ["0", "0", "--shrink-factors", "2", "2"]).ConfigureAwait(false);
     }
 
-    private static Dictionary<string, double> RunPeers(string root, string nodeModules, string imagesDir, string volumePath)
-    {
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true };
-        foreach (var a in new[] { Path.Combine(root, "bench", "node", "peers.mjs"), nodeModules, imagesDir, volumePath, Repeats.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEnd();
-        node.WaitForExit();
-        if (node.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"bench/node/peers.mjs failed with exit code {node.ExitCode}");
-        }
-
-        return JsonSerializer.Deserialize<Dictionary<string, double>>(output)!;
-    }
+    private static Dictionary<string, double> RunPeers(string root, string nodeModules, string imagesDir, string volumePath) =>
+        JsonSerializer.Deserialize<Dictionary<string, double>>(
+            NodeScript.Run(root, "peers.mjs", nodeModules, imagesDir, volumePath, Repeats.ToString(CultureInfo.InvariantCulture)))!;
 
     private static async Task<double> MedianAsync(Func<Task> body)
     {
@@ -183,7 +168,7 @@ public static class PipelineBenchmarks
         var section = new StringBuilder()
             .AppendLine("## Pipeline runtime: the .NET NodeWasmRuntime against Node.js running the same npm pipeline")
             .AppendLine()
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `bench/run pipelines` on {cores} logical cores, Node.js {NodeVersion()}, .NET {Environment.Version}. Wall-clock medians of {Repeats} repetitions (overheads: median of {OverheadRuns} runs). The peers run in the same run (`bench/node/peers.mjs`): `downsampleNode` from `@itk-wasm/downsample` per image, and a hand-written loop that compiles the module once and gives each image a fresh instance through ITK-Wasm's own `runPipelineEmscripten` (the engine's limit). Both sides start from images in memory and end with the results in memory. The {count} images cycle through 6 real scalar 2D images of shared/data (PNG, MetaImage, FDF, ITK-Wasm directory; 128² to 640×480); the volume is a synthetic 256³ float32 CT-like image, shrink 2 per axis."))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `bench/run pipelines` on {cores} logical cores, Node.js {NodeScript.Version()}, .NET {Environment.Version}. Wall-clock medians of {Repeats} repetitions (overheads: median of {OverheadRuns} runs). The peers run in the same run (`bench/node/peers.mjs`): `downsampleNode` from `@itk-wasm/downsample` per image, and a hand-written loop that compiles the module once and gives each image a fresh instance through ITK-Wasm's own `runPipelineEmscripten` (the engine's limit). Both sides start from images in memory and end with the results in memory. The {count} images cycle through 6 real scalar 2D images of shared/data (PNG, MetaImage, FDF, ITK-Wasm directory; 128² to 640×480); the volume is a synthetic 256³ float32 CT-like image, shrink 2 per axis."))
             .AppendLine()
             .AppendLine("| measurement | NodeWasmRuntime | peer | ratio (peer ÷ ours) | target |")
             .AppendLine("| --- | ---: | ---: | ---: | --- |")
@@ -196,11 +181,5 @@ public static class PipelineBenchmarks
             .AppendLine("Per-run overhead is the .NET caller's wall time from the call to the result, minus the pipeline's compute as timed inside V8: it counts the transfer both ways, the fresh instance, and writing the inputs into and reading the outputs out of linear memory.")
             .ToString();
         BenchmarkReport.WriteSection(markdownPath, "pipeline-runtime", section);
-    }
-
-    private static string NodeVersion()
-    {
-        using var node = Process.Start(new ProcessStartInfo("node", "--version") { RedirectStandardOutput = true })!;
-        return node.StandardOutput.ReadToEnd().Trim();
     }
 }

@@ -69,12 +69,7 @@ internal static class TransformDirectory
                     var t = transforms[i];
                     var folder = $"data/{JsonItems.Invariant(i)}";
                     w.WriteStartObject();
-                    InterfaceTypeJson.Write(w, "transformType", t.TransformType);
-                    w.WriteNumber("numberOfFixedParameters", t.NumberOfFixedParameters);
-                    w.WriteNumber("numberOfParameters", t.NumberOfParameters);
-                    w.WriteString("name", t.Name);
-                    w.WriteString("inputSpaceName", t.InputSpaceName);
-                    w.WriteString("outputSpaceName", t.OutputSpaceName);
+                    InterfaceTypeJson.WriteTransformHeader(w, t);
                     w.WritePathUrl("fixedParameters", $"{folder}/fixed-parameters.raw");
                     w.WritePathUrl("parameters", $"{folder}/parameters.raw");
                     w.WriteMetadata(t.Metadata);

@@ -178,12 +178,7 @@ internal sealed class MemoryIoInput
             foreach (var t in list)
             {
                 w.WriteStartObject();
-                InterfaceTypeJson.Write(w, "transformType", t.TransformType);
-                w.WriteNumber("numberOfFixedParameters", t.NumberOfFixedParameters);
-                w.WriteNumber("numberOfParameters", t.NumberOfParameters);
-                w.WriteString("name", t.Name);
-                w.WriteString("inputSpaceName", t.InputSpaceName);
-                w.WriteString("outputSpaceName", t.OutputSpaceName);
+                InterfaceTypeJson.WriteTransformHeader(w, t);
                 if (address is not null)
                 {
                     w.WriteString("fixedParameters", t.IsCompositeHeader ? string.Empty : address(sub++));

@@ -224,11 +224,7 @@ public class NpmPipelineTests(NodeRuntimeFixture fixture)
 
     private static void AssertSameImage(Image expected, Image actual)
     {
-        Assert.Equal(expected.ImageType, actual.ImageType);
-        Assert.Equal(expected.Size, actual.Size);
-        Assert.Equal(expected.Spacing, actual.Spacing);
-        Assert.Equal(expected.Origin, actual.Origin);
-        Assert.Equal(expected.Direction, actual.Direction);
+        ImageAssert.SameGeometry(expected, actual);
         Assert.True(expected.Data.ContentEquals(actual.Data), "pixel buffers differ");
     }
 }
