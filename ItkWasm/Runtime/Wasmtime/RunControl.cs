@@ -12,6 +12,7 @@ internal sealed class RunControl
 {
     private readonly long started = Stopwatch.GetTimestamp();
     private readonly long deadline;
+    private int state;
 
     /// <summary>Starts the clock of a run that may take <paramref name="timeout"/> (or forever) from now.</summary>
     public RunControl(TimeSpan timeout, CancellationToken cancellationToken)
@@ -34,6 +35,12 @@ internal sealed class RunControl
 
     /// <summary>Gets whether the run must stop.</summary>
     public bool MustStop => CancellationToken.IsCancellationRequested || Stopwatch.GetTimestamp() > deadline;
+
+    /// <summary>Marks the run as started by a run thread, unless the caller abandoned it first.</summary>
+    public bool TryStart() => Interlocked.CompareExchange(ref state, 1, 0) == 0;
+
+    /// <summary>Marks a run that has not started as abandoned, so that no thread will start it.</summary>
+    public bool TryAbandon() => Interlocked.CompareExchange(ref state, 2, 0) == 0;
 
     /// <summary>Called at an epoch tick: returns the ticks until the next check, or throws to stop the module.</summary>
     /// <exception cref="Stopped">The deadline passed or the run was cancelled.</exception>

@@ -120,6 +120,12 @@ internal static class WasiRun
             .WithStandardErrorCallback(stderr.Add);
         foreach (var (folder, writable) in Preopens(request))
         {
+            if (!Directory.Exists(folder))
+            {
+                throw new PipelineRunException(request.Pipeline, PipelineFailureKind.InvalidRequest,
+                    $"no such folder: {folder} (the folder of a file argument)", string.Empty, string.Empty);
+            }
+
             config.WithPreopenedDirectory(folder, folder, writable);
         }
 

@@ -51,6 +51,16 @@ public sealed class WasmtimeRuntime : IWasmRuntime, IDisposable
         var control = new RunControl(request.Options.Timeout, linked.Token);
         var completion = new TaskCompletionSource<PipelineResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         threads.Post(() => Run(request, key, control, completion));
+
+        // A call cancelled while it waits for a slot returns at once. Once the run has started it reads the caller's
+        // inputs, so the call waits for the module to stop at its next epoch check.
+        using var registration = cancellationToken.Register(() =>
+        {
+            if (control.TryAbandon())
+            {
+                completion.TrySetCanceled(cancellationToken);
+            }
+        });
         try
         {
             return await completion.Task.ConfigureAwait(false);
@@ -105,6 +115,11 @@ public sealed class WasmtimeRuntime : IWasmRuntime, IDisposable
 
     private void Run(PipelineRunRequest request, string key, RunControl control, TaskCompletionSource<PipelineResult> completion)
     {
+        if (!control.TryStart())
+        {
+            return;
+        }
+
         if (control.MustStop)
         {
             completion.TrySetException(control.StopError(request.Pipeline));
@@ -116,7 +131,11 @@ public sealed class WasmtimeRuntime : IWasmRuntime, IDisposable
         {
             var module = modules.Get(request.Pipeline, key, out var compileTime);
             using var store = new global::Wasmtime.Store(engine.Engine);
-            completion.TrySetResult(WasiRun.Execute(engine, store, module, request, control, compileTime));
+            var result = WasiRun.Execute(engine, store, module, request, control, compileTime);
+            if (!completion.TrySetResult(result))
+            {
+                result.Dispose();
+            }
         }
         catch (Exception e)
         {

@@ -160,6 +160,42 @@ public class WasiModuleTests(WasmtimeRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task Cancellation_OfARunWaitingForASlot_ReturnsWithoutWaiting()
+    {
+        using var stopLoops = new CancellationTokenSource();
+        var loops = Enumerable.Range(0, 2).Select(_ => Module("behave").RunAsync(["loop"], [], [], null, stopLoops.Token)).ToArray();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        // Both slots spin; the third run waits in the queue until its token is cancelled.
+        var queued = Module("behave").RunAsync(["print", "never"], [], [], null, cancel.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+
+        Assert.All(loops, l => Assert.False(l.IsCompleted));
+        await stopLoops.CancelAsync();
+        foreach (var loop in loops)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+        }
+
+        await AssertHealthy();
+    }
+
+    [Fact]
+    public async Task OutputFileInAMissingFolder_IsAnInvalidRequest()
+    {
+        using var temp = new TempDirectory();
+        var input = temp.Combine("in.txt");
+        await File.WriteAllTextAsync(input, "data");
+        var output = temp.Combine("missing/out.txt");
+
+        var e = await Assert.ThrowsAsync<PipelineRunException>(() => Module("echo").RunAsync(
+            [input, output], [PipelineOutput.File(InterfaceType.TextFile, output)], [PipelineInput.TextFile(input)]));
+
+        Assert.Equal(PipelineFailureKind.InvalidRequest, e.Kind);
+        Assert.Contains($"no such folder: {temp.Combine("missing")}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunawayMemory_HitsTheLimit_AndTheNextRunWorks()
     {
         var e = await Assert.ThrowsAsync<PipelineRunException>(() => Module("behave").RunAsync(
