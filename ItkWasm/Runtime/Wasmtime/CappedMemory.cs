@@ -30,6 +30,7 @@ internal static unsafe class CappedMemory
 
     private static readonly ConcurrentStack<nint> Pool = new();
     private static int poolLimit;
+    private static int engines;
 
     [ThreadStatic]
     private static MemoryBudget? current;
@@ -53,9 +54,23 @@ internal static unsafe class CappedMemory
         var handle = (SafeHandle)property.GetValue(config)!;
         config.WithMemoryInitCopyOnWrite(false);
         InterlockedMax(ref poolLimit, OperatingSystem.IsLinux() ? computeSlots : 0);
+        Interlocked.Increment(ref engines);
         var creator = new Native.MemoryCreator { NewMemory = &NewMemory };
         Native.wasmtime_config_host_memory_creator_set(handle, &creator);
         return true;
+    }
+
+    /// <summary>Called when an engine that <see cref="TryInstall"/> served is disposed: when it was the last one, the
+    /// pooled memories are unmapped.</summary>
+    public static void Uninstall()
+    {
+        if (Interlocked.Decrement(ref engines) == 0)
+        {
+            while (Pool.TryPop(out var pooled))
+            {
+                Release((State*)pooled);
+            }
+        }
     }
 
     /// <summary>Makes <paramref name="budget"/> the budget of the memories this thread creates and grows, until the

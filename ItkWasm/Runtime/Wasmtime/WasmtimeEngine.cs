@@ -89,6 +89,11 @@ internal sealed class WasmtimeEngine : IDisposable
         ticker.Join();
         Linker.Dispose();
         Engine.Dispose();
+        if (CapsMemory)
+        {
+            CappedMemory.Uninstall();
+        }
+
         runsActive.Dispose();
     }
 
