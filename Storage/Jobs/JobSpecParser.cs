@@ -25,6 +25,9 @@ namespace ItkWasmCluster.Jobs;
 public static class JobSpecParser
 {
     private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", "taskTimeoutSeconds"];
+    private static readonly string[] InputKeys = ["location", "include", "exclude", "items"];
+    private static readonly string[] OutputKeys = ["location", "format"];
+    private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension"];
 
     /// <summary>Reads a job file; relative locations are resolved against the file's folder.</summary>
     /// <exception cref="JobSpecException">The file is missing or invalid.</exception>
@@ -63,13 +66,7 @@ public static class JobSpecParser
     public static JobSpec FromJson(JsonNode? root, string? baseDirectory = null)
     {
         var o = root as JsonObject ?? throw new JobSpecException("(document)", "a job spec must be an object");
-        foreach (var (key, _) in o)
-        {
-            if (!TopLevelKeys.Contains(key))
-            {
-                throw new JobSpecException(key, $"unknown field; the fields are {string.Join(", ", TopLevelKeys)}");
-            }
-        }
+        KnownFields(o, TopLevelKeys, string.Empty);
 
         var stages = Required(o, "stages") as JsonArray ?? throw new JobSpecException("stages", "must be a list of stages");
         if (stages.Count == 0)
@@ -147,6 +144,7 @@ public static class JobSpecParser
         }
 
         var o = node as JsonObject ?? throw new JobSpecException("input", "must be a location or an object with location, include, exclude or items");
+        KnownFields(o, InputKeys, "input.");
         return new DatasetSpec
         {
             Location = Resolve(Text(Required(o, "location", "input."), "input.location"), baseDirectory),
@@ -164,6 +162,7 @@ public static class JobSpecParser
         }
 
         var o = node as JsonObject ?? throw new JobSpecException("output", "must be a location or an object with location and format");
+        KnownFields(o, OutputKeys, "output.");
         var format = o["format"] is { } f ? Text(f, "output.format") : ".iwi.cbor";
         if (!format.StartsWith('.') || format.Contains('/', StringComparison.Ordinal))
         {
@@ -176,6 +175,7 @@ public static class JobSpecParser
     private static StageSpec Stage(JsonNode? node, string field)
     {
         var o = node as JsonObject ?? throw new JobSpecException(field, "must be an object with pipeline and args");
+        KnownFields(o, StageKeys, field + ".");
         var byDimension = new Dictionary<int, IReadOnlyList<string>>();
         if (o["argsByDimension"] is { } map)
         {
@@ -202,6 +202,18 @@ public static class JobSpecParser
             Args = o["args"] is { } args ? List(args, $"{field}.args") : [],
             ArgsByDimension = byDimension,
         };
+    }
+
+    // A misspelt or unsupported field would otherwise be ignored and the job would run without it.
+    private static void KnownFields(JsonObject o, string[] known, string prefix)
+    {
+        foreach (var (key, _) in o)
+        {
+            if (!known.Contains(key))
+            {
+                throw new JobSpecException(prefix + key, $"unknown field; the fields are {string.Join(", ", known)}");
+            }
+        }
     }
 
     private static JsonNode Required(JsonObject o, string key, string prefix = "") =>

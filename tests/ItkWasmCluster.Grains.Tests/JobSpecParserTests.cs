@@ -52,6 +52,9 @@ public class JobSpecParserTests
     [InlineData("""{"name":"x","input":"a","output":{"location":"b","format":"png"},"stages":[{"pipeline":"p"}]}""", "output.format: must be an extension")]
     [InlineData("""{"name":"x","input":"a","output":"b","stages":[{"pipeline":"p","argsByDimension":{"two":[]}}]}""", "stages[0].argsByDimension: 'two' is not a dimension")]
     [InlineData("""{"name":"x","input":"a","output":"b","stages":[{"pipeline":"p"}],"colour":"red"}""", "colour: unknown field")]
+    [InlineData("""{"name":"x","input":"a","output":"b","stages":[{"pipeline":"p","bogusField":3}]}""", "stages[0].bogusField: unknown field; the fields are pipeline, args, argsByDimension")]
+    [InlineData("""{"name":"x","input":{"location":"a","inclde":["*"]},"output":"b","stages":[{"pipeline":"p"}]}""", "input.inclde: unknown field")]
+    [InlineData("""{"name":"x","input":"a","output":{"location":"b","fromat":".nrrd"},"stages":[{"pipeline":"p"}]}""", "output.fromat: unknown field")]
     [InlineData("[1, 2", "(document): not valid JSON")]
     public void Parse_InvalidSpec_NamesTheField(string json, string expected)
     {
