@@ -22,6 +22,15 @@ public class ExecCommandTests
     }
 
     [Fact]
+    public void Exec_ModuleWithoutAnInterfaceDescription_RunsWithItsArgumentsAsWritten()
+    {
+        var run = CliRun.InProcess("exec", Genuine("stdout-stderr-test"));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal("The modem humming\nCode rapidly compiling.\nClick. Perfect success.\n", run.Stderr);
+    }
+
+    [Fact]
     public void Exec_WasiModule_RunsWithNodeAbsentFromPath()
     {
         using var temp = new TempDirectory();

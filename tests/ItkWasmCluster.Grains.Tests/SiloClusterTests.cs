@@ -123,7 +123,11 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Contains("stages", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync("/api/jobs", Json("{not json"))).StatusCode);
-        var huge = await http.PostAsync("/api/jobs", Json($$"""{"name": "{{new string('x', 2 << 20)}}"}"""));
+        // Expect: 100-continue lets the silo refuse the body before it is sent; otherwise the refusal can race the
+        // upload and the client sees a broken pipe instead of the 413.
+        using var hugeRequest = new HttpRequestMessage(HttpMethod.Post, "/api/jobs") { Content = Json($$"""{"name": "{{new string('x', 2 << 20)}}"}""") };
+        hugeRequest.Headers.ExpectContinue = true;
+        var huge = await http.SendAsync(hugeRequest);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/jobs/nope")).StatusCode);
 

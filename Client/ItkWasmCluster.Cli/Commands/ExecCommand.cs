@@ -41,7 +41,20 @@ internal static class ExecCommand
                 return CliApp.Success;
             }
 
-            var description = await pipeline.GetInterfaceAsync(cancellationToken).ConfigureAwait(false);
+            PipelineInterface description;
+            try
+            {
+                description = await pipeline.GetInterfaceAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PipelineRunException e) when (e.Kind == PipelineFailureKind.InvalidModule && e.Detail.StartsWith("--interface-json", StringComparison.Ordinal))
+            {
+                // A module that describes no interface (a test or tool module): its arguments pass through as written.
+                using var plain = await pipeline.RunAsync(tokens, [], [], null, cancellationToken).ConfigureAwait(false);
+                await stdout.WriteAsync(plain.Stdout).ConfigureAwait(false);
+                await stderr.WriteAsync(plain.Stderr).ConfigureAwait(false);
+                return CliApp.Success;
+            }
+
             var plan = new ExecPlan(new DataFiles(runtime));
             await plan.BindAsync(description, tokens, cancellationToken).ConfigureAwait(false);
             try
