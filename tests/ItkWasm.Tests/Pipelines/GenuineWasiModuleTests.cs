@@ -34,6 +34,9 @@ public sealed class WasmRuntimeFixture : IDisposable
 /// package @itk-wasm/compare-images 5.4.2 also ships are compared with it run directly in Node (Oracle/oracle.mjs):
 /// pixel for pixel, floats within 1e-6 relative where the two compilers' builds differ.
 /// </summary>
+/// <remarks>In the "NodeRuntime" collection: its Node executors read the input formats, and the executor tests there kill
+/// every executor of this process.</remarks>
+[Collection("NodeRuntime")]
 public class GenuineWasiModuleTests(WasmRuntimeFixture fixture) : IClassFixture<WasmRuntimeFixture>
 {
     private Pipeline Module(string name) => new(PipelineReference.Parse(TestModules.Genuine(name)), fixture.Runtime);
