@@ -59,7 +59,7 @@ public sealed class EmbeddedCluster : IDisposable
             await store.ReleaseRunningAsync(id, cancellationToken).ConfigureAwait(false);
             await store.SetJobStateAsync(id, JobState.Running, cancellationToken).ConfigureAwait(false);
             var hashes = await InputHasher.HashAsync(items, input, store, cancellationToken).ConfigureAwait(false);
-            var executor = await TaskExecutor.CreateAsync(spec, input, output, store, runtime, hashes, cancellationToken).ConfigureAwait(false);
+            var executor = await TaskExecutor.CreateAsync(spec, input, output, store.FindResultsAsync, runtime, hashes, cancellationToken).ConfigureAwait(false);
             var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
             var counts = await store.GetCountsAsync(id, cancellationToken).ConfigureAwait(false);
             return new EmbeddedJob(job, counts, store, output, (report, ct) =>

@@ -96,6 +96,6 @@ public sealed class SiloWorker(IJobStore store, IWasmRuntime runtime, string nod
         var input = new FileSystemBlobStore(job.Spec.Input.Location);
         var hashes = await InputHasher.LoadAsync(input, store, CancellationToken.None).ConfigureAwait(false);
         var output = new FileSystemBlobStore(job.Spec.Output.Location);
-        return (await TaskExecutor.CreateAsync(job.Spec, input, output, store, runtime, hashes, CancellationToken.None).ConfigureAwait(false), job);
+        return (await TaskExecutor.CreateAsync(job.Spec, input, output, store.FindResultsAsync, runtime, hashes, CancellationToken.None).ConfigureAwait(false), job);
     });
 }

@@ -7,7 +7,6 @@ using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
-using ItkWasmCluster.Storage.JobStores;
 
 namespace ItkWasmCluster.Grains;
 
@@ -23,7 +22,7 @@ internal sealed class TaskExecutor
     private readonly JobSpec spec;
     private readonly IBlobStore input;
     private readonly IBlobStore output;
-    private readonly IJobStore store;
+    private readonly ResultLookup findResults;
     private readonly IReadOnlyList<StagePlan> stages;
     private readonly ImageIo imageIo;
     private readonly string stagesKey;
@@ -31,12 +30,12 @@ internal sealed class TaskExecutor
     private IReadOnlyDictionary<string, string> knownResults = new Dictionary<string, string>();
 
     private TaskExecutor(
-        JobSpec spec, IBlobStore input, IBlobStore output, IJobStore store, IWasmRuntime runtime, IReadOnlyDictionary<string, InputHash> inputHashes)
+        JobSpec spec, IBlobStore input, IBlobStore output, ResultLookup findResults, IWasmRuntime runtime, IReadOnlyDictionary<string, InputHash> inputHashes)
     {
         this.spec = spec;
         this.input = input;
         this.output = output;
-        this.store = store;
+        this.findResults = findResults;
         this.inputHashes = inputHashes;
         imageIo = new ImageIo(runtime);
         stages = spec.Stages.Select((s, i) => new StagePlan(s, i, runtime)).ToArray();
@@ -50,16 +49,23 @@ internal sealed class TaskExecutor
         stagesKey = key.Append(spec.Output.Format).ToString();
     }
 
-    /// <summary>Creates the executor of a job's tasks, and looks up in one query the results already recorded for the
+    /// <summary>Creates the executor of a job's tasks, and looks up at once the results already recorded for the
     /// inputs as hashed (<paramref name="inputHashes"/>), so that a task needs no lookup of its own unless its input
     /// changed since.</summary>
+    /// <param name="spec">The job.</param>
+    /// <param name="input">Where the inputs are.</param>
+    /// <param name="output">Where the results go.</param>
+    /// <param name="findResults">Finds the results recorded for content keys (the job store's record, or an item's).</param>
+    /// <param name="runtime">Runs the stages.</param>
+    /// <param name="inputHashes">The inputs' content hashes taken when the job started, by input name.</param>
+    /// <param name="cancellationToken">Controls the request lifetime.</param>
     public static async Task<TaskExecutor> CreateAsync(
-        JobSpec spec, IBlobStore input, IBlobStore output, IJobStore store, IWasmRuntime runtime, IReadOnlyDictionary<string, InputHash> inputHashes,
+        JobSpec spec, IBlobStore input, IBlobStore output, ResultLookup findResults, IWasmRuntime runtime, IReadOnlyDictionary<string, InputHash> inputHashes,
         CancellationToken cancellationToken)
     {
-        var executor = new TaskExecutor(spec, input, output, store, runtime, inputHashes);
+        var executor = new TaskExecutor(spec, input, output, findResults, runtime, inputHashes);
         var keys = inputHashes.Values.Select(h => executor.ContentKey(h.Hash)).ToArray();
-        executor.knownResults = await store.FindResultsAsync(keys, cancellationToken).ConfigureAwait(false);
+        executor.knownResults = keys.Length == 0 ? executor.knownResults : await findResults(keys, cancellationToken).ConfigureAwait(false);
         return executor;
     }
 
@@ -79,7 +85,7 @@ internal sealed class TaskExecutor
         var (key, hashedAtStart) = await ContentKeyAsync(lease.Input, cancellationToken).ConfigureAwait(false);
         var recorded = hashedAtStart
             ? knownResults.GetValueOrDefault(key)
-            : (await store.FindResultsAsync([key], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(key);
+            : (await findResults([key], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(key);
         if (recorded == lease.Output
             && await output.GetPropertiesAsync(lease.Output, cancellationToken).ConfigureAwait(false) is not null)
         {

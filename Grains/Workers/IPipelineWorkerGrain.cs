@@ -1,0 +1,53 @@
+namespace ItkWasmCluster.Grains.Workers;
+
+/// <summary>
+/// Runs one item of a job on the silo it is called from: reads the input, runs the stages on the silo's compute slots,
+/// commits the result at its deterministic name. A stateless worker: every silo has its own activations, so the
+/// caller's placement decides where items run.
+/// </summary>
+public interface IPipelineWorkerGrain : IGrainWithIntegerKey
+{
+    /// <summary>Runs <paramref name="request"/>'s item once. A failed attempt is a result (with its error and the
+    /// pipeline's stderr), not an exception, so the caller decides on a retry.</summary>
+    /// <exception cref="OperationCanceledException">The attempt was cancelled; nothing was recorded.</exception>
+    Task<ItemResult> RunAsync(ItemRequest request, GrainCancellationToken? cancellation = null);
+}
+
+/// <summary>One attempt at one item.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="SpecJson">The job's spec as JSON (<c>JobSpecParser.ToJson</c>).</param>
+/// <param name="Index">The item's index in the job.</param>
+/// <param name="Input">The input blob's name.</param>
+/// <param name="Output">The result blob's name.</param>
+/// <param name="Attempt">The attempt number, from 1.</param>
+/// <param name="RecordedContentKey">The content key of the result this item last committed, if any: when the item's
+/// key is still the same and the result is there, nothing runs.</param>
+[GenerateSerializer]
+[Immutable]
+public sealed record ItemRequest(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] string SpecJson,
+    [property: Id(2)] int Index,
+    [property: Id(3)] string Input,
+    [property: Id(4)] string Output,
+    [property: Id(5)] int Attempt,
+    [property: Id(6)] string? RecordedContentKey);
+
+/// <summary>How one attempt ended.</summary>
+/// <param name="Succeeded">Whether the result is committed.</param>
+/// <param name="Duration">How long the attempt took.</param>
+/// <param name="Error">Why it failed.</param>
+/// <param name="Stderr">The failing pipeline's standard error.</param>
+/// <param name="Reused">Whether the result was already committed under the same content key and nothing ran.</param>
+/// <param name="ContentKey">The content key of the committed result.</param>
+/// <param name="Silo">The silo that ran the attempt.</param>
+[GenerateSerializer]
+[Immutable]
+public sealed record ItemResult(
+    [property: Id(0)] bool Succeeded,
+    [property: Id(1)] TimeSpan Duration,
+    [property: Id(2)] string? Error,
+    [property: Id(3)] string? Stderr,
+    [property: Id(4)] bool Reused,
+    [property: Id(5)] string? ContentKey,
+    [property: Id(6)] string Silo);

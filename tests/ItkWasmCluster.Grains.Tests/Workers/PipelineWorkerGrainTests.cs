@@ -1,0 +1,92 @@
+using ItkWasm;
+using ItkWasm.IO;
+using ItkWasm.Runtime;
+using ItkWasm.Runtime.Wasmtime;
+using ItkWasm.Tests;
+using ItkWasmCluster.Grains.Workers;
+using ItkWasmCluster.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace ItkWasmCluster.Grains.Tests.Workers;
+
+/// <summary>The worker grain runs an item on the silo's runtime: it commits the result and names its content key,
+/// reuses a result committed under the same key, and reports a failed stage with its stderr.</summary>
+public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory temp = new();
+    private InProcessTestCluster? cluster;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        var cache = temp.Combine("module-cache");
+        builder.ConfigureSilo((_, silo) => silo.ConfigureServices(services => services.AddSingleton<IWasmRuntime>(
+            _ => new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = 2, Wasmtime = new WasmtimeRuntimeOptions { CacheDirectory = cache } }))));
+        cluster = builder.Build();
+        await cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await cluster!.DisposeAsync();
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public async Task Run_CommitsTheResult_ThenReusesItUnderTheSameContentKey()
+    {
+        var spec = Spec();
+        File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(spec.Input.Location, "head.iwi.cbor"));
+        var worker = cluster!.Client.GetGrain<IPipelineWorkerGrain>(0);
+
+        var first = await worker.RunAsync(Request(spec, "head.iwi.cbor", recorded: null));
+
+        Assert.True(first.Succeeded, first.Error);
+        Assert.False(first.Reused);
+        Assert.Matches("^[0-9a-f]{64}$", first.ContentKey);
+        Assert.False(string.IsNullOrEmpty(first.Silo));
+        var result = Path.Combine(spec.Output.Location, "head.iwi.cbor");
+        using (var original = ImageFile.Read(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor")))
+        using (var negated = ImageFile.Read(result))
+        {
+            Assert.Equal(255 - original.Data.AsSpan()[1000], negated.Data.AsSpan()[1000]);
+        }
+
+        var written = File.GetLastWriteTimeUtc(result);
+        var second = await worker.RunAsync(Request(spec, "head.iwi.cbor", first.ContentKey));
+
+        Assert.True(second.Succeeded, second.Error);
+        Assert.True(second.Reused);
+        Assert.Equal(first.ContentKey, second.ContentKey);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(result));
+    }
+
+    [Fact]
+    public async Task Run_AFailingStage_IsAResultWithTheStageStderr()
+    {
+        var spec = Spec();
+        using (var floats = new Image(new ImageType(2, ComponentType.Float32, PixelType.Scalar, 1)) { Size = [4, 4] })
+        {
+            floats.Data.Dispose();
+            floats.Data = DataBuffer.Allocate(16 * sizeof(float));
+            ImageFile.Write(floats, Path.Combine(spec.Input.Location, "floats.iwi.cbor"));
+        }
+
+        var result = await cluster!.Client.GetGrain<IPipelineWorkerGrain>(0).RunAsync(Request(spec, "floats.iwi.cbor", recorded: null));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("exited with code 2", result.Error, StringComparison.Ordinal);
+        Assert.Equal("negate: the input must be uint8\n", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(spec.Output.Location, "floats.iwi.cbor")));
+    }
+
+    private JobSpec Spec() => new()
+    {
+        Name = "worker",
+        Input = new DatasetSpec { Location = Directory.CreateDirectory(temp.Combine($"in-{Guid.NewGuid():N}")).FullName },
+        Output = new OutputSpec { Location = Directory.CreateDirectory(temp.Combine($"out-{Guid.NewGuid():N}")).FullName },
+        Stages = [new StageSpec { Pipeline = ClusterFixture.Module("negate") }],
+    };
+
+    private static ItemRequest Request(JobSpec spec, string input, string? recorded) =>
+        new("job-1", JobSpecParser.ToJson(spec).ToJsonString(), 0, input, spec.Output.ResultName(input), 1, recorded);
+}
