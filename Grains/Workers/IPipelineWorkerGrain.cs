@@ -1,16 +1,20 @@
 namespace ItkWasmCluster.Grains.Workers;
 
 /// <summary>
-/// Runs one item of a job on the silo it is called from: reads the input, runs the stages on the silo's compute slots,
-/// commits the result at its deterministic name. A stateless worker: every silo has its own activations, so the
-/// caller's placement decides where items run.
+/// Runs one item of a job at a time, on the silo of the caller that first used it: reads the input, runs the stages
+/// on the silo's compute slots, commits the result at its deterministic name. Keyed by its caller and a slot number
+/// (<c>PARTITION#SLOT</c>), so the partitions' placement decides where items run and a cancellation reaches the one
+/// activation running the attempt. (Not a stateless worker: Orleans routes a call's cancellation to any activation of
+/// one, often an idle one, dotnet/orleans#9877.)
 /// </summary>
-public interface IPipelineWorkerGrain : IGrainWithIntegerKey
+public interface IPipelineWorkerGrain : IGrainWithStringKey
 {
     /// <summary>Runs <paramref name="request"/>'s item once. A failed attempt is a result (with its error and the
     /// pipeline's stderr), not an exception, so the caller decides on a retry.</summary>
+    /// <param name="request">The item and its attempt.</param>
+    /// <param name="cancellationToken">Stops the attempt (its running pipeline too); Orleans carries it with the call.</param>
     /// <exception cref="OperationCanceledException">The attempt was cancelled; nothing was recorded.</exception>
-    Task<ItemResult> RunAsync(ItemRequest request, GrainCancellationToken? cancellation = null);
+    Task<ItemResult> RunAsync(ItemRequest request, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One attempt at one item.</summary>

@@ -21,7 +21,7 @@ public class CrashTests
         }
 
         var reference = await ClusterFixture.RunAsync(ClusterFixture.Downsample(input, temp.Combine("reference")));
-        Assert.Equal(Jobs.JobState.Succeeded, reference.State);
+        Assert.Equal(ItkWasmCluster.Jobs.JobState.Succeeded, reference.State);
         var expected = ClusterFixture.VisibleFiles(temp.Combine("reference"));
         var jobFile = temp.Combine("job.yaml");
         await File.WriteAllTextAsync(jobFile, $$"""

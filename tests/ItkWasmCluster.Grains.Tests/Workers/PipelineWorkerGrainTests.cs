@@ -36,7 +36,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
     {
         var spec = Spec();
         File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(spec.Input.Location, "head.iwi.cbor"));
-        var worker = cluster!.Client.GetGrain<IPipelineWorkerGrain>(0);
+        var worker = cluster!.Client.GetGrain<IPipelineWorkerGrain>("test#0");
 
         var first = await worker.RunAsync(Request(spec, "head.iwi.cbor", recorded: null));
 
@@ -71,7 +71,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
             ImageFile.Write(floats, Path.Combine(spec.Input.Location, "floats.iwi.cbor"));
         }
 
-        var result = await cluster!.Client.GetGrain<IPipelineWorkerGrain>(0).RunAsync(Request(spec, "floats.iwi.cbor", recorded: null));
+        var result = await cluster!.Client.GetGrain<IPipelineWorkerGrain>("test#0").RunAsync(Request(spec, "floats.iwi.cbor", recorded: null));
 
         Assert.False(result.Succeeded);
         Assert.Contains("exited with code 2", result.Error, StringComparison.Ordinal);
