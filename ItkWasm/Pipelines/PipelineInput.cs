@@ -9,6 +9,15 @@ namespace ItkWasm.Pipelines;
 /// <param name="Value">The value: an <see cref="ItkWasm.Image"/>, <see cref="ItkWasm.TextStream"/>, <see cref="ItkWasm.TextFile"/>, … matching <paramref name="Type"/>.</param>
 public sealed record PipelineInput(InterfaceType Type, object Value)
 {
+    /// <summary>Gets the full path of a <see cref="ItkWasm.TextFile"/> or <see cref="ItkWasm.BinaryFile"/> input, which
+    /// a runtime makes visible to the module by its folder; null for the other types.</summary>
+    internal string? FilePath => Value switch
+    {
+        TextFile t => Path.GetFullPath(t.Path),
+        BinaryFile b => Path.GetFullPath(b.Path),
+        _ => null,
+    };
+
     /// <summary>An image input.</summary>
     public static PipelineInput Image(Image image) => new(InterfaceType.Image, image);
 

@@ -18,7 +18,8 @@ public static class PipelineBenchmarks
     private const int Repeats = 5;
     private const int OverheadRuns = 300;
 
-    private static readonly string[] Sources =
+    /// <summary>The 6 real scalar 2D images of shared/data that the runtime benchmarks cycle through.</summary>
+    internal static readonly string[] Sources =
     [
         "itk-wasm/cthead1.png", "itk-wasm/web-worker-pool-baseline.iwi", "itk-examples/RatLungSlice1.mha",
         "itk-examples/BrainProtonDensitySliceBorder20DirectionPlus30.mhd", "itk-wasm/test.fdf", "itk-wasm/Gourds.png",

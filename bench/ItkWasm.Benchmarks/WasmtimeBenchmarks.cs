@@ -7,6 +7,7 @@ using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasm.Runtime.Node;
 using ItkWasm.Runtime.Wasmtime;
+using ItkWasm.Tests;
 
 namespace ItkWasm.Benchmarks;
 
@@ -24,12 +25,6 @@ public static class WasmtimeBenchmarks
     private const int DesignRepeats = 9;
     private const int Count = 100;
     private const int OverheadRuns = 300;
-
-    private static readonly string[] Sources =
-    [
-        "itk-wasm/cthead1.png", "itk-wasm/web-worker-pool-baseline.iwi", "itk-examples/RatLungSlice1.mha",
-        "itk-examples/BrainProtonDensitySliceBorder20DirectionPlus30.mhd", "itk-wasm/test.fdf", "itk-wasm/Gourds.png",
-    ];
 
     private static readonly string[] CompareArgs = ["0", "0", "1", "2", "--baseline-images", "1", "--difference-threshold", "2", "--radius-tolerance", "1", "--memory-io"];
 
@@ -85,12 +80,12 @@ public static class WasmtimeBenchmarks
         using var runtime = new WasmRuntime(new WasmRuntimeOptions { Node = new NodeWasmRuntimeOptions { NodeModulesDirectory = nodeModules } });
         var io = new ImageIo(runtime);
         var pairs = new List<Pair>();
-        foreach (var (source, i) in Sources.Select((s, i) => (s, i)))
+        foreach (var (source, i) in PipelineBenchmarks.Sources.Select((s, i) => (s, i)))
         {
             var path = Path.Combine(data, source);
             using var original = ItkWasmPath.TryParse(path) is null ? await io.ReadAsync(path).ConfigureAwait(false) : ImageFile.Read(path);
-            var test = ToFloat64(original);
-            var baseline = ToFloat64(original);
+            var test = ImageConversion.ToFloat64Scalar(original);
+            var baseline = ImageConversion.ToFloat64Scalar(original);
             var pixels = baseline.Data.AsSpan<double>(0, (int)(baseline.Data.Length / sizeof(double)));
             for (var p = 0; p < pixels.Length; p += 7)
             {
@@ -338,34 +333,6 @@ public static class WasmtimeBenchmarks
         File.WriteAllText(specPath, JsonSerializer.Serialize(new { module, args, outputs, items, repeats }));
         var output = NodeScript.Run(root, "wasi-loop.mjs", nodeModules, specPath);
         return JsonDocument.Parse(output).RootElement.Clone();
-    }
-
-    private static Image ToFloat64(Image source)
-    {
-        var count = source.Size.Aggregate(1L, (a, b) => a * b);
-        var image = new Image(source.ImageType with { ComponentType = ComponentType.Float64, PixelType = PixelType.Scalar, Components = 1 })
-        {
-            Size = source.Size,
-            Origin = source.Origin,
-            Spacing = source.Spacing,
-            Direction = source.Direction,
-        };
-        image.Data.Dispose();
-        image.Data = DataBuffer.Allocate(count * sizeof(double));
-        var target = image.Data.AsSpan<double>(0, (int)count);
-        for (var i = 0; i < count; i++)
-        {
-            target[i] = source.ImageType.ComponentType switch
-            {
-                ComponentType.UInt8 => source.Data.AsSpan<byte>(i, 1)[0],
-                ComponentType.Int16 => source.Data.AsSpan<short>(i, 1)[0],
-                ComponentType.UInt16 => source.Data.AsSpan<ushort>(i, 1)[0],
-                ComponentType.Float32 => source.Data.AsSpan<float>(i, 1)[0],
-                _ => source.Data.AsSpan<double>(i, 1)[0],
-            };
-        }
-
-        return image;
     }
 
     private static double Median(List<double> values)

@@ -148,9 +148,9 @@ internal static class ExecutorWire
         var layout = MemoryIoInput.Describe(input);
         w.WriteStartObject();
         w.WriteString("type", input.Type.ToString());
-        if (input.Value is TextFile or BinaryFile)
+        if (input.FilePath is { } path)
         {
-            mountDirs.Add(Path.GetDirectoryName(Path.GetFullPath(input.Value is TextFile t ? t.Path : ((BinaryFile)input.Value).Path))!);
+            mountDirs.Add(Path.GetDirectoryName(path)!);
         }
 
         if (layout.IsDataObject)

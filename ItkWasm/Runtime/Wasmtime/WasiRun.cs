@@ -137,13 +137,9 @@ internal static class WasiRun
     private static SortedDictionary<string, bool> Preopens(PipelineRunRequest request)
     {
         var folders = new SortedDictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var input in request.Inputs)
+        foreach (var path in request.Inputs.Select(i => i.FilePath).OfType<string>())
         {
-            var path = input.Value switch { TextFile t => t.Path, BinaryFile b => b.Path, _ => null };
-            if (path is not null)
-            {
-                folders.TryAdd(Path.GetDirectoryName(Path.GetFullPath(path))!, false);
-            }
+            folders.TryAdd(Path.GetDirectoryName(path)!, false);
         }
 
         foreach (var output in request.Outputs.Where(o => o.Path is not null))
