@@ -1,68 +1,61 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ItkWasmCluster.Grains;
+using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Jobs;
-using ItkWasmCluster.Storage.Blobs;
-using ItkWasmCluster.Storage.JobStores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace ItkWasmCluster.Silo;
 
 /// <summary>
-/// The job API: <c>POST /api/jobs</c> (a JSON job spec; an <c>Idempotency-Key</c> header makes retries create one
-/// job), <c>GET /api/jobs</c>, <c>GET /api/jobs/{id}</c>, <c>GET /api/jobs/{id}/items</c>,
-/// <c>POST /api/jobs/{id}/cancel</c>, <c>GET /api/jobs/{id}/events</c> (server-sent events: <c>progress</c> with the
-/// counts, then <c>end</c>), and <c>GET /api/nodes</c>.
+/// The job API, served from the grains: <c>POST /api/jobs</c> (a JSON job spec; an <c>Idempotency-Key</c> header makes
+/// retries create one job), <c>GET /api/jobs</c>, <c>GET /api/jobs/{id}</c>, <c>GET /api/jobs/{id}/items</c> (with
+/// the silo that ran each), <c>POST /api/jobs/{id}/cancel</c>, <c>GET /api/jobs/{id}/events</c> (server-sent events
+/// from the job grain's observer: <c>progress</c> with the counts and the item event, then <c>end</c>), and
+/// <c>GET /api/nodes</c> (the active silos with their slots and capabilities). Shapes: <see cref="JobJson"/>.
 /// </summary>
 internal static class JobsApi
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(300);
-
     public static void Map(WebApplication app)
     {
         app.MapPost("/api/jobs", SubmitAsync);
-        app.MapGet("/api/jobs", async (PostgresJobStore store, CancellationToken ct) =>
+        app.MapGet("/api/jobs", async (IGrainFactory grains) =>
         {
-            var views = new List<JsonObject>();
-            foreach (var job in await store.ListJobsAsync(ct).ConfigureAwait(false))
-            {
-                views.Add(View(job, await store.GetCountsAsync(job.Id, ct).ConfigureAwait(false)));
-            }
-
-            return Results.Json(views);
+            var ids = await grains.GetGrain<IJobCatalogGrain>(0).ListAsync().ConfigureAwait(false);
+            var jobs = await Task.WhenAll(ids.Select(id => grains.GetGrain<IJobGrain>(id).GetStatusAsync())).ConfigureAwait(false);
+            return Results.Json(jobs.OfType<JobStatus>().Select(JobJson.ToJson));
         });
-        app.MapGet("/api/jobs/{id}", async (string id, PostgresJobStore store, CancellationToken ct) =>
-            await store.GetJobAsync(id, ct).ConfigureAwait(false) is { } job
-                ? Results.Json(View(job, await store.GetCountsAsync(id, ct).ConfigureAwait(false)))
-                : NotFound(id));
-        app.MapGet("/api/jobs/{id}/items", async (string id, PostgresJobStore store, CancellationToken ct) =>
-            await store.GetJobAsync(id, ct).ConfigureAwait(false) is null
+        app.MapGet("/api/jobs/{id}", async (string id, IGrainFactory grains) =>
+            await grains.GetGrain<IJobGrain>(id).GetStatusAsync().ConfigureAwait(false) is { } job ? Results.Json(JobJson.ToJson(job)) : NotFound(id));
+        app.MapGet("/api/jobs/{id}/items", async (string id, IGrainFactory grains) =>
+        {
+            var job = grains.GetGrain<IJobGrain>(id);
+            return await job.GetStatusAsync().ConfigureAwait(false) is null
                 ? NotFound(id)
-                : Results.Json((await store.GetTasksAsync(id, ct).ConfigureAwait(false)).Select(Item)));
-        app.MapPost("/api/jobs/{id}/cancel", async (string id, PostgresJobStore store, CancellationToken ct) =>
-        {
-            if (await store.GetJobAsync(id, ct).ConfigureAwait(false) is not { } job)
-            {
-                return NotFound(id);
-            }
-
-            if (job.State == JobState.Running)
-            {
-                await store.SetJobStateAsync(id, JobState.Cancelled, ct).ConfigureAwait(false);
-                await JobFinalizer.WriteReportAsync(store, job, JobState.Cancelled, new FileSystemBlobStore(job.Spec.Output.Location), ct).ConfigureAwait(false);
-            }
-
-            return Results.Accepted($"/api/jobs/{id}", View((await store.GetJobAsync(id, ct).ConfigureAwait(false))!, await store.GetCountsAsync(id, ct).ConfigureAwait(false)));
+                : Results.Json((await job.GetItemsAsync().ConfigureAwait(false)).Select(JobJson.ToJson));
         });
+        app.MapPost("/api/jobs/{id}/cancel", async (string id, IGrainFactory grains) =>
+            await grains.GetGrain<IJobGrain>(id).CancelAsync().ConfigureAwait(false) is { } job
+                ? Results.Accepted($"/api/jobs/{id}", JobJson.ToJson(job))
+                : NotFound(id));
         app.MapGet("/api/jobs/{id}/events", EventsAsync);
-        app.MapGet("/api/nodes", async (PostgresJobStore store, SiloOptions options, CancellationToken ct) =>
-            Results.Json((await store.ListNodesAsync(options.LeaseDuration, ct).ConfigureAwait(false))
-                .Select(n => new { id = n.Node, capabilities = n.Capabilities.Split(',', StringSplitOptions.RemoveEmptyEntries), concurrency = n.Concurrency })));
+        app.MapGet("/api/nodes", (IClusterMembershipService membership, ISiloMetadataCache metadata) =>
+            Results.Json(membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m =>
+            {
+                var data = metadata.GetSiloMetadata(m.SiloAddress).Metadata;
+                return new
+                {
+                    id = m.SiloAddress.ToString(),
+                    name = m.Name,
+                    capabilities = data.GetValueOrDefault(ClusterSlots.CapabilitiesKey, string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                    concurrency = int.TryParse(data.GetValueOrDefault(ClusterSlots.SlotsKey), out var slots) ? slots : (int?)null,
+                };
+            })));
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, PostgresJobStore store, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(HttpRequest request, IGrainFactory grains, CancellationToken ct)
     {
         JobSpec spec;
         try
@@ -85,15 +78,15 @@ internal static class JobsApi
 
         var id = JobIds.For(spec);
         if (request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } key
-            && await store.RecordSubmissionAsync(key, id, ct).ConfigureAwait(false) is var first && first != id)
+            && await grains.GetGrain<IJobCatalogGrain>(0).AddAsync(id, key).ConfigureAwait(false) is var first && first != id)
         {
             return Results.Conflict(new ApiError($"the Idempotency-Key was already used for job {first}, with another spec"));
         }
 
         try
         {
-            var job = await JobSubmission.SubmitAsync(store, spec, ct).ConfigureAwait(false);
-            return Results.Created($"/api/jobs/{job.Id}", View(job, await store.GetCountsAsync(job.Id, ct).ConfigureAwait(false)));
+            var job = await grains.GetGrain<IJobGrain>(id).SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString()).ConfigureAwait(false);
+            return Results.Created($"/api/jobs/{id}", JobJson.ToJson(job));
         }
         catch (JobSpecException e)
         {
@@ -101,46 +94,32 @@ internal static class JobsApi
         }
     }
 
-    private static async Task EventsAsync(string id, HttpContext context, PostgresJobStore store, CancellationToken ct)
+    private static async Task EventsAsync(string id, HttpContext context, IGrainFactory grains, CancellationToken ct)
     {
-        if (await store.GetJobAsync(id, ct).ConfigureAwait(false) is null)
+        var (watch, status) = await JobWatch.StartAsync(grains, id).ConfigureAwait(false);
+        await using (watch.ConfigureAwait(false))
         {
-            await NotFound(id).ExecuteAsync(context).ConfigureAwait(false);
-            return;
-        }
-
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        JobCounts? last = null;
-        while (!ct.IsCancellationRequested)
-        {
-            JobRecord? job;
-            JobCounts counts;
-            try
+            if (status is null)
             {
-                job = await store.GetJobAsync(id, ct).ConfigureAwait(false);
-                counts = await store.GetCountsAsync(id, ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (StoreErrors.IsTransient(e) && !ct.IsCancellationRequested)
-            {
-                // The database is restarting: keep the stream open and poll again.
-                await Task.Delay(Poll, ct).ConfigureAwait(false);
-                continue;
-            }
-
-            if (counts != last)
-            {
-                await WriteEventAsync(context, "progress", View(job!, counts), ct).ConfigureAwait(false);
-                last = counts;
-            }
-
-            if (job!.State != JobState.Running)
-            {
-                await WriteEventAsync(context, "end", View(job, counts), ct).ConfigureAwait(false);
+                await NotFound(id).ExecuteAsync(context).ConfigureAwait(false);
                 return;
             }
 
-            await Task.Delay(Poll, ct).ConfigureAwait(false);
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            watch.Begin(status);
+            await foreach (var progress in watch.Progress.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                var data = JobJson.ToJson(status with { Counts = progress.Counts });
+                if (progress.Event is { } e)
+                {
+                    data["item"] = JobJson.ToJson(e);
+                }
+
+                await WriteEventAsync(context, "progress", data, ct).ConfigureAwait(false);
+            }
+
+            await WriteEventAsync(context, "end", JobJson.ToJson(await watch.Ended.ConfigureAwait(false)), ct).ConfigureAwait(false);
         }
     }
 
@@ -151,34 +130,4 @@ internal static class JobsApi
     }
 
     private static IResult NotFound(string id) => Results.NotFound(new ApiError($"no job {id}"));
-
-    private static JsonObject View(JobRecord job, JobCounts counts) => new()
-    {
-        ["id"] = job.Id,
-        ["name"] = job.Spec.Name,
-        ["state"] = job.State.ToString().ToLowerInvariant(),
-        ["counts"] = new JsonObject
-        {
-            ["total"] = counts.Total,
-            ["succeeded"] = counts.Succeeded,
-            ["failed"] = counts.Failed,
-            ["pending"] = counts.Pending,
-            ["running"] = counts.Running,
-        },
-        ["created"] = job.Created.ToString("O", CultureInfo.InvariantCulture),
-        ["finished"] = job.Finished?.ToString("O", CultureInfo.InvariantCulture),
-        ["output"] = job.Spec.Output.Location,
-    };
-
-    private static JsonObject Item(TaskRecord t) => new()
-    {
-        ["input"] = t.Input,
-        ["output"] = t.Output,
-        ["status"] = (t.State == TaskState.Running ? TaskState.Pending : t.State).ToString().ToLowerInvariant(),
-        ["attempts"] = t.Attempts,
-        ["durationMs"] = Math.Round(t.Duration.TotalMilliseconds, 1),
-        ["reused"] = t.Reused,
-        ["error"] = t.Error,
-        ["stderr"] = t.Stderr,
-    };
 }

@@ -1,54 +1,97 @@
 using ItkWasm.Runtime;
-using ItkWasmCluster.Storage.JobStores;
+using ItkWasmCluster.Grains.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace ItkWasmCluster.Silo;
 
 /// <summary>
-/// Builds a silo: the HTTP API under <c>/api/</c> (bearer token required) and <c>/healthz</c>, the work loop and the
-/// heartbeats, on the shared PostgreSQL job store (schema created or migrated at start). Any silo accepts any request;
-/// all state lives in PostgreSQL.
+/// Builds a silo: an Orleans silo in the cluster store the settings name (Azure Storage or Redis: membership, grain
+/// state, reminders), with the job, partition and worker grains over this process's pipeline runtime, and the HTTP API
+/// under <c>/api/</c> (bearer token required) and <c>/healthz</c>, served from the grains. Any silo accepts any
+/// request.
 /// </summary>
 public static class SiloHost
 {
-    /// <summary>Builds the web application for <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
-    public static WebApplication Build(SiloOptions options)
+    /// <summary>The prefix of the environment variables that set a silo's options.</summary>
+    public const string EnvironmentPrefix = "ITKWASM_SILO_";
+
+    /// <summary>
+    /// Adds the silo to <paramref name="builder"/>: reads <see cref="SiloOptions"/> from its configuration (with the
+    /// <c>ITKWASM_SILO_</c> environment variables) and validates them, then configures Orleans, the runtime and the
+    /// web server. Call <see cref="MapItkWasmCluster"/> on the built application.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is missing or invalid; the message names it.</exception>
+    public static SiloOptions AddItkWasmCluster(this WebApplicationBuilder builder)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(builder);
+        if (!builder.Configuration.Sources.OfType<EnvironmentVariablesConfigurationSource>().Any(s => s.Prefix == EnvironmentPrefix))
+        {
+            builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        }
+
+        var options = SiloOptions.FromConfiguration(builder.Configuration);
         options.Validate();
-        var builder = WebApplication.CreateSlimBuilder();
+        var runtime = new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = options.Concurrency });
         builder.WebHost.UseUrls(options.Urls.Split(';'));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(_ => new PostgresJobStore(options.Postgres!));
-        builder.Services.AddSingleton<IWasmRuntime>(_ => new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = options.Concurrency }));
-        builder.Services.AddHostedService<SiloService>();
-        var app = builder.Build();
+        builder.Services.AddSingleton(_ => runtime); // a factory registration, so the host disposes it
+        builder.UseOrleans(silo =>
+        {
+            silo.UseItkWasmClusterStore(options.ClusterStore)
+                .AddItkWasmCluster(runtime, options.Concurrency, options.Capabilities)
+                .Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (options.ProbeTimeout, options.MissedProbes))
+                .Configure<EndpointOptions>(o =>
+                {
+                    o.SiloPort = options.SiloPort;
+                    o.GatewayPort = options.GatewayPort;
+                    if (options.AdvertisedAddress is { } address)
+                    {
+                        o.AdvertisedIPAddress = address;
+                    }
+                });
+        });
+        return options;
+    }
+
+    /// <summary>Maps <c>/healthz</c> and the API, behind the bearer token and the answer of 503 while the cluster
+    /// cannot serve.</summary>
+    public static WebApplication MapItkWasmCluster(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<BearerTokenMiddleware>();
-        app.UseMiddleware<StoreOutageMiddleware>();
+        app.UseMiddleware<ClusterUnavailableMiddleware>();
         app.MapGet("/healthz", () => Results.Text("ok"));
         JobsApi.Map(app);
         return app;
     }
 
-    /// <summary>Initializes the schema, starts the silo, writes a line to <paramref name="log"/> once it listens, and
-    /// runs until <paramref name="cancellationToken"/> is cancelled; then running tasks are given back.</summary>
-    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
-    public static async Task RunAsync(SiloOptions options, TextWriter log, CancellationToken cancellationToken = default)
+    /// <summary>Runs a silo with the settings of the environment and <paramref name="settings"/> (which override
+    /// it), writes a line to <paramref name="log"/> once it serves, and runs until <paramref name="cancellationToken"/>
+    /// is cancelled or the process is asked to stop (SIGTERM, Ctrl-C); then the silo leaves the cluster gracefully and
+    /// its items run elsewhere.</summary>
+    /// <exception cref="ArgumentException">A setting is missing or invalid; the message names it.</exception>
+    public static async Task RunAsync(IReadOnlyDictionary<string, string?> settings, TextWriter log, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
-        await using var app = Build(options);
-        await app.Services.GetRequiredService<PostgresJobStore>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.Configuration.AddInMemoryCollection(settings.Where(s => s.Value is not null)); // the command line wins
+        var options = builder.AddItkWasmCluster();
+        await using var app = builder.Build();
+        app.MapItkWasmCluster();
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        await log.WriteLineAsync($"silo {options.NodeId} listening on {options.Urls}").ConfigureAwait(false);
+        await log.WriteLineAsync($"silo {app.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress} of cluster {options.ClusterId} serving on {options.Urls}").ConfigureAwait(false);
         await log.FlushAsync(cancellationToken).ConfigureAwait(false);
-        // Stop on the caller's cancellation or on the host's own SIGTERM/SIGINT handling, whichever comes first.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
         try
         {

@@ -1,42 +1,101 @@
+using System.Globalization;
+using System.Net;
+using ItkWasmCluster.Grains.Hosting;
+using Microsoft.Extensions.Configuration;
+
 namespace ItkWasmCluster.Silo;
 
-/// <summary>Settings of a silo; each names the command-line option and environment variable that set it.</summary>
+/// <summary>
+/// Settings of a silo. Each is read from configuration under the key in its documentation, which the environment sets
+/// as <c>ITKWASM_SILO_KEY</c> and the <c>silo</c> command's options override (<c>--key</c>, lowercase with dashes).
+/// </summary>
 public sealed record SiloOptions
 {
-    /// <summary>Gets the PostgreSQL connection string (<c>--postgres</c>, <c>ITKWASM_SILO_POSTGRES</c>). Required.</summary>
-    public string? Postgres { get; init; }
+    /// <summary>Gets the Azure Storage connection string of the cluster store (<c>AZURE_STORAGE</c>); this or
+    /// <see cref="Redis"/> is required.</summary>
+    public string? AzureStorage { get; init; }
 
-    /// <summary>Gets the URLs the HTTP API listens on (<c>--urls</c>, <c>ITKWASM_SILO_URLS</c>). Default
-    /// <c>http://127.0.0.1:5080</c>.</summary>
+    /// <summary>Gets the Redis configuration of the cluster store (<c>REDIS</c>, such as <c>localhost:6379</c>).</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>Gets the cluster's id (<c>CLUSTER_ID</c>): silos with the same store and id form one cluster. Default
+    /// <c>itkwasm</c>.</summary>
+    public string ClusterId { get; init; } = "itkwasm";
+
+    /// <summary>Gets the URLs the HTTP API listens on (<c>URLS</c>, ';'-separated). Default <c>http://127.0.0.1:5080</c>.</summary>
     public string Urls { get; init; } = "http://127.0.0.1:5080";
 
-    /// <summary>Gets the bearer token every <c>/api</c> request must carry (<c>--token</c>, <c>ITKWASM_SILO_TOKEN</c>).
-    /// Required; at least 16 characters.</summary>
+    /// <summary>Gets the bearer token every <c>/api</c> request must carry (<c>TOKEN</c>). Required; at least 16
+    /// characters.</summary>
     public string? Token { get; init; }
 
-    /// <summary>Gets how many tasks this silo runs at once (<c>--concurrency</c>, <c>ITKWASM_SILO_CONCURRENCY</c>). Default: the processor count; 1 to 256.</summary>
+    /// <summary>Gets how many items this silo runs at once, its compute slots (<c>CONCURRENCY</c>). Default: the
+    /// processor count; 1 to 256.</summary>
     public int Concurrency { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Gets this node's capabilities, such as <c>gpu</c> (<c>--capability</c>, <c>ITKWASM_SILO_CAPABILITIES</c>). Default none.</summary>
+    /// <summary>Gets this silo's capabilities, such as <c>gpu</c> (<c>CAPABILITIES</c>, ','-separated). Default none.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
-    /// <summary>Gets the task lease length (<c>--lease</c>, <c>ITKWASM_SILO_LEASE</c>, in seconds), renewed every third of it; a silo that stops
-    /// heartbeating loses its tasks once it lapses. Default 30 s; 1 s to 1 h.</summary>
-    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Gets the port silos talk to each other on (<c>SILO_PORT</c>). Default 11111.</summary>
+    public int SiloPort { get; init; } = 11111;
+
+    /// <summary>Gets the port Orleans clients connect to (<c>GATEWAY_PORT</c>). Default 30000.</summary>
+    public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>Gets the address other silos and clients reach this one at (<c>ADVERTISED_ADDRESS</c>). Default: the
+    /// host's first address, as Orleans picks it.</summary>
+    public IPAddress? AdvertisedAddress { get; init; }
+
+    /// <summary>Gets how long a probe of another silo may take before it counts as missed (<c>PROBE_TIMEOUT</c>, in
+    /// seconds). Default 1; with <see cref="MissedProbes"/> it sets how soon a killed silo is declared dead (here
+    /// about 1 to 5 s; Orleans' defaults take over 10 s).</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets how many missed probes declare a silo dead (<c>MISSED_PROBES</c>). Default 2.</summary>
+    public int MissedProbes { get; init; } = 2;
 
     /// <summary>Gets the largest request body accepted, in bytes; larger requests get 413. Default 1 MiB.</summary>
     public long MaxRequestBytes { get; init; } = 1 << 20;
 
-    /// <summary>Gets this node's id in heartbeats and leases. Default: host name and process id.</summary>
-    public string NodeId { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+    /// <summary>Gets the cluster store these settings name.</summary>
+    public ClusterStoreOptions ClusterStore => new() { AzureStorageConnectionString = AzureStorage, RedisConfiguration = Redis, ClusterId = ClusterId };
+
+    /// <summary>Reads the settings from <paramref name="configuration"/> (keys as documented on each property).</summary>
+    /// <exception cref="ArgumentException">A value does not parse; the message names the setting.</exception>
+    public static SiloOptions FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var defaults = new SiloOptions();
+        string? Text(string key) => configuration[key] is { Length: > 0 } value ? value : null;
+        int Int(string key, int fallback) => Text(key) is { } value
+            ? int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(key, value, "a whole number")
+            : fallback;
+        return new SiloOptions
+        {
+            AzureStorage = Text("AZURE_STORAGE"),
+            Redis = Text("REDIS"),
+            ClusterId = Text("CLUSTER_ID") ?? defaults.ClusterId,
+            Urls = Text("URLS") ?? defaults.Urls,
+            Token = Text("TOKEN"),
+            Concurrency = Int("CONCURRENCY", defaults.Concurrency),
+            Capabilities = Text("CAPABILITIES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            SiloPort = Int("SILO_PORT", defaults.SiloPort),
+            GatewayPort = Int("GATEWAY_PORT", defaults.GatewayPort),
+            AdvertisedAddress = Text("ADVERTISED_ADDRESS") is { } address
+                ? IPAddress.TryParse(address, out var ip) ? ip : throw Bad("ADVERTISED_ADDRESS", address, "an IP address")
+                : null,
+            ProbeTimeout = TimeSpan.FromSeconds(Int("PROBE_TIMEOUT", (int)defaults.ProbeTimeout.TotalSeconds)),
+            MissedProbes = Int("MISSED_PROBES", defaults.MissedProbes),
+        };
+    }
 
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">Names the setting to fix.</exception>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Postgres))
+        if (string.IsNullOrWhiteSpace(AzureStorage) == string.IsNullOrWhiteSpace(Redis))
         {
-            throw new ArgumentException("the PostgreSQL connection string is required: --postgres or ITKWASM_SILO_POSTGRES");
+            throw new ArgumentException("name the cluster store: --azure-storage CONNSTR or --redis CONFIG (ITKWASM_SILO_AZURE_STORAGE or ITKWASM_SILO_REDIS), exactly one");
         }
 
         if (string.IsNullOrEmpty(Token) || Token.Length < 16)
@@ -46,17 +105,33 @@ public sealed record SiloOptions
 
         if (Concurrency is < 1 or > 256)
         {
-            throw new ArgumentException($"--concurrency must be 1 to 256, not {Concurrency}");
+            throw new ArgumentException($"--concurrency (ITKWASM_SILO_CONCURRENCY) must be 1 to 256, not {Concurrency}");
         }
 
-        if (LeaseDuration < TimeSpan.FromSeconds(1) || LeaseDuration > TimeSpan.FromHours(1))
+        foreach (var (name, port) in new[] { ("--silo-port (ITKWASM_SILO_SILO_PORT)", SiloPort), ("--gateway-port (ITKWASM_SILO_GATEWAY_PORT)", GatewayPort) })
         {
-            throw new ArgumentException($"--lease must be 1 to 3600 seconds, not {LeaseDuration.TotalSeconds}");
+            if (port is < 1 or > 65535)
+            {
+                throw new ArgumentException($"{name} must be 1 to 65535, not {port}");
+            }
+        }
+
+        if (ProbeTimeout < TimeSpan.FromSeconds(1) || MissedProbes < 1)
+        {
+            throw new ArgumentException("--probe-timeout must be at least 1 second and --missed-probes at least 1");
         }
 
         if (!Urls.Split(';').All(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
-            throw new ArgumentException($"--urls must be http(s) URLs separated by ';', not '{Urls}'");
+            throw new ArgumentException($"--urls (ITKWASM_SILO_URLS) must be http(s) URLs separated by ';', not '{Urls}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(ClusterId))
+        {
+            throw new ArgumentException("--cluster-id (ITKWASM_SILO_CLUSTER_ID) must not be empty");
         }
     }
+
+    private static ArgumentException Bad(string key, string value, string what) =>
+        new($"--{key.ToLowerInvariant().Replace('_', '-')} (ITKWASM_SILO_{key}) must be {what}, not '{value}'");
 }

@@ -108,7 +108,7 @@ public static class CliApp
     {
         PipelineRunException failed => failed.Summary,
         ItkWasmFormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
-            or UnsupportedFormatException or FormatException or Jobs.JobSpecException or Grains.StageException => e.Message,
+            or UnsupportedFormatException or FormatException or Jobs.JobSpecException => e.Message,
         UnauthorizedAccessException or IOException => $"I/O error: {e.Message}",
         Client.ItkWasmClusterException => $"the cluster refused the request: {e.Message}",
         System.Net.Http.HttpRequestException => $"cannot reach the cluster: {e.Message}",

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using ItkWasmCluster.Jobs;
 using Polly;
 using Polly.Retry;
 
@@ -73,17 +72,6 @@ internal sealed class ClusterHttp : IDisposable
         }, cancellationToken).AsTask();
 
     public void Dispose() => http.Dispose();
-
-    public static JobStatus Status(JsonNode view)
-    {
-        var c = view["counts"]!;
-        return new JobStatus(
-            view["id"]!.GetValue<string>(), view["name"]!.GetValue<string>(), Enum.Parse<JobState>(view["state"]!.GetValue<string>(), ignoreCase: true),
-            new JobCounts(c["total"]!.GetValue<int>(), c["pending"]!.GetValue<int>(), c["running"]!.GetValue<int>(), c["succeeded"]!.GetValue<int>(), c["failed"]!.GetValue<int>()),
-            view["output"]!.GetValue<string>(),
-            DateTimeOffset.Parse(view["created"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
-            view["finished"] is { } finished ? DateTimeOffset.Parse(finished.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) : null);
-    }
 
     private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ItkWasmCluster.Grains;
+using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Client;
 

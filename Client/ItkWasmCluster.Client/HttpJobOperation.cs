@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
-using ItkWasmCluster.Grains;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Client;
@@ -13,7 +12,7 @@ internal sealed class HttpJobOperation(ClusterHttp http, string id) : JobOperati
 
     /// <summary>Streams the job's server-sent events. A stream that breaks or ends before the job does (the silo
     /// restarting, a proxy's idle timeout) is opened again, up to <see cref="ClusterHttp.MaxRetries"/> times in a row
-    /// with backoff; each new stream starts with the job's current counts, so nothing is lost.</summary>
+    /// with backoff; each new stream starts with the job's current counts, so the counts are never lost (item events in between are).</summary>
     public override async IAsyncEnumerable<JobProgress> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
@@ -39,7 +38,8 @@ internal sealed class HttpJobOperation(ClusterHttp http, string id) : JobOperati
                 }
 
                 failures = 0;
-                yield return new JobProgress(id, ClusterHttp.Status(ev.Data).Counts, null, Stopwatch.GetElapsedTime(started));
+                var item = ev.Data["item"] is { } itemView ? JobJson.ToEvent(itemView) : null;
+                yield return new JobProgress(id, JobJson.ToStatus(ev.Data).Counts, item, Stopwatch.GetElapsedTime(started));
                 if (ev.Name == "end")
                 {
                     yield break;
@@ -81,7 +81,7 @@ internal sealed class HttpJobOperation(ClusterHttp http, string id) : JobOperati
         {
         }
 
-        var status = ClusterHttp.Status(await http.SendAsync(HttpMethod.Get, $"/api/jobs/{id}", cancellationToken: cancellationToken).ConfigureAwait(false));
+        var status = JobJson.ToStatus(await http.SendAsync(HttpMethod.Get, $"/api/jobs/{id}", cancellationToken: cancellationToken).ConfigureAwait(false));
         var tasks = await GetResultsAsync(cancellationToken).ConfigureAwait(false);
         return new JobSummary(id, status.State, status.Counts, tasks, Stopwatch.GetElapsedTime(started), $"{status.Output.TrimEnd('/')}/job.json");
     }
@@ -89,13 +89,7 @@ internal sealed class HttpJobOperation(ClusterHttp http, string id) : JobOperati
     public override Task CancelAsync(CancellationToken cancellationToken = default) =>
         http.SendAsync(HttpMethod.Post, $"/api/jobs/{id}/cancel", cancellationToken: cancellationToken);
 
-    public override async Task<IReadOnlyList<TaskRecord>> GetResultsAsync(CancellationToken cancellationToken = default)
-    {
-        var items = (await http.SendAsync(HttpMethod.Get, $"/api/jobs/{id}/items", cancellationToken: cancellationToken).ConfigureAwait(false)).AsArray();
-        return items.Select((item, index) => new TaskRecord(
-            id, index, item!["input"]!.GetValue<string>(), item["output"]!.GetValue<string>(),
-            Enum.Parse<TaskState>(item["status"]!.GetValue<string>(), ignoreCase: true), item["attempts"]!.GetValue<int>(),
-            item["error"]?.GetValue<string>(), item["stderr"]?.GetValue<string>(),
-            TimeSpan.FromMilliseconds(item["durationMs"]!.GetValue<double>()), item["reused"]!.GetValue<bool>())).ToArray();
-    }
+    public override async Task<IReadOnlyList<ItemRecord>> GetResultsAsync(CancellationToken cancellationToken = default) =>
+        (await http.SendAsync(HttpMethod.Get, $"/api/jobs/{id}/items", cancellationToken: cancellationToken).ConfigureAwait(false))
+            .AsArray().Select(item => JobJson.ToItem(item!)).ToArray();
 }

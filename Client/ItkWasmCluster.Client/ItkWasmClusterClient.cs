@@ -1,14 +1,18 @@
 using ItkWasmCluster.Grains;
+using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace ItkWasmCluster.Client;
 
 /// <summary>
-/// The entry point of the SDK: submits jobs to a cluster and returns a <see cref="JobOperation"/> for each. With an
-/// <see cref="ItkWasmClusterClientOptions.Endpoint"/> it talks to a remote cluster over HTTP (any silo), retrying
-/// transient failures; without one it runs jobs on an embedded cluster (this process is the whole cluster). The same
-/// job spec runs either way. Members are virtual so tests can mock the client. Dispose it to stop its pipeline executors
-/// or close its connections.
+/// The entry point of the SDK: submits jobs to a cluster and returns a <see cref="JobOperation"/> for each. It
+/// connects one of three ways, with the same API and the same job specs: over HTTP to any silo
+/// (<see cref="ItkWasmClusterClientOptions.Endpoint"/>, retrying transient failures), as an Orleans client through the
+/// cluster's gateways (<see cref="ItkWasmClusterClientOptions.ClusterStore"/>), or, with neither, to an embedded
+/// cluster (an Orleans silo in this process). Members are virtual so tests can mock the client. Dispose it to close its
+/// connections or stop its pipeline executors.
 /// </summary>
 /// <example>
 /// <code>
@@ -22,15 +26,27 @@ public class ItkWasmClusterClient : IDisposable
 {
     private readonly EmbeddedCluster? cluster;
     private readonly ClusterHttp? http;
+    private readonly Lazy<Task<IHost>>? orleans;
 
-    /// <summary>Creates a client for the remote cluster <see cref="ItkWasmClusterClientOptions.Endpoint"/> names, or
-    /// for an embedded cluster when it is null.</summary>
+    /// <summary>Creates a client for the cluster <paramref name="options"/> name.</summary>
+    /// <exception cref="ArgumentException">Both an endpoint and a cluster store are set, or the store's settings are
+    /// invalid; the message names the setting.</exception>
     public ItkWasmClusterClient(ItkWasmClusterClientOptions? options = null)
     {
         options ??= new ItkWasmClusterClientOptions();
         if (options.Endpoint is { } endpoint)
         {
+            if (options.ClusterStore is not null)
+            {
+                throw new ArgumentException("set either Endpoint (HTTP) or ClusterStore (Orleans client), not both", nameof(options));
+            }
+
             http = new ClusterHttp(endpoint, options.Token, options.MaxRetries);
+        }
+        else if (options.ClusterStore is { } store)
+        {
+            store.Validate();
+            orleans = new(() => ConnectAsync(store));
         }
         else
         {
@@ -43,14 +59,14 @@ public class ItkWasmClusterClient : IDisposable
     {
     }
 
-    /// <summary>Submits (or resumes) a job: a spec already run with the same output location carries on where it
-    /// stopped, and a finished one does no work.</summary>
+    /// <summary>Submits (or resumes) a job: a spec already run carries on where it stopped, and a finished one does no
+    /// work.</summary>
     /// <param name="spec">The job.</param>
     /// <param name="cancellationToken">Controls the request lifetime (not the job's; use <see cref="JobOperation.CancelAsync"/>).</param>
     /// <returns>The running job.</returns>
     /// <exception cref="JobSpecException">The spec is unusable; the exception names the field.</exception>
-    /// <exception cref="InvalidOperationException">Another run holds the output location.</exception>
-    /// <exception cref="ItkWasmClusterException">A remote cluster refused the job (400 names the field).</exception>
+    /// <exception cref="InvalidOperationException">Another embedded run holds the output location.</exception>
+    /// <exception cref="ItkWasmClusterException">The HTTP API refused the job (400 names the field).</exception>
     public virtual async Task<JobOperation> SubmitJobAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -61,6 +77,14 @@ public class ItkWasmClusterClient : IDisposable
             return new HttpJobOperation(http, view["id"]!.GetValue<string>());
         }
 
+        if (orleans is not null)
+        {
+            var grains = await GrainsAsync(cancellationToken).ConfigureAwait(false);
+            var id = JobIds.For(spec);
+            await grains.GetGrain<IJobGrain>(id).SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString()).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new GrainJobOperation(grains, id);
+        }
+
         var job = await Cluster.StartJobAsync(spec, cancellationToken).ConfigureAwait(false);
         return new EmbeddedJobOperation(job);
     }
@@ -68,23 +92,41 @@ public class ItkWasmClusterClient : IDisposable
     /// <summary>Returns the operation of a job submitted earlier to a remote cluster.</summary>
     /// <exception cref="NotSupportedException">The client runs an embedded cluster, whose jobs are reached through the
     /// operation <see cref="SubmitJobAsync"/> returned.</exception>
-    public virtual JobOperation GetJob(string id) => http is not null
-        ? new HttpJobOperation(http, id)
-        : throw new NotSupportedException("an embedded cluster's jobs are reached through the operation SubmitJobAsync returned");
+    public virtual async Task<JobOperation> GetJobAsync(string id, CancellationToken cancellationToken = default) =>
+        http is not null ? new HttpJobOperation(http, id)
+        : orleans is not null ? new GrainJobOperation(await GrainsAsync(cancellationToken).ConfigureAwait(false), id)
+        : throw EmbeddedOnly();
 
     /// <summary>Returns a remote cluster's jobs, newest first.</summary>
     /// <exception cref="NotSupportedException">The client runs an embedded cluster.</exception>
-    public virtual async Task<IReadOnlyList<JobStatus>> ListJobsAsync(CancellationToken cancellationToken = default) => http is not null
-        ? (await http.SendAsync(HttpMethod.Get, "/api/jobs", cancellationToken: cancellationToken).ConfigureAwait(false)).AsArray().Select(j => ClusterHttp.Status(j!)).ToArray()
-        : throw new NotSupportedException("an embedded cluster runs one job at a time in this process");
+    public virtual async Task<IReadOnlyList<JobStatus>> ListJobsAsync(CancellationToken cancellationToken = default)
+    {
+        if (http is not null)
+        {
+            return (await http.SendAsync(HttpMethod.Get, "/api/jobs", cancellationToken: cancellationToken).ConfigureAwait(false)).AsArray().Select(j => JobJson.ToStatus(j!)).ToArray();
+        }
+
+        var grains = orleans is not null ? await GrainsAsync(cancellationToken).ConfigureAwait(false) : throw EmbeddedOnly();
+        var ids = await grains.GetGrain<IJobCatalogGrain>(0).ListAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (await Task.WhenAll(ids.Select(id => grains.GetGrain<IJobGrain>(id).GetStatusAsync())).ConfigureAwait(false)).OfType<JobStatus>().ToArray();
+    }
 
     /// <summary>Returns a remote cluster's view of one job.</summary>
     /// <exception cref="ItkWasmClusterException">No such job (404), or the request was refused.</exception>
-    public virtual async Task<JobStatus> GetStatusAsync(string id, CancellationToken cancellationToken = default) => http is not null
-        ? ClusterHttp.Status(await http.SendAsync(HttpMethod.Get, $"/api/jobs/{id}", cancellationToken: cancellationToken).ConfigureAwait(false))
-        : throw new NotSupportedException("an embedded cluster's jobs are reached through the operation SubmitJobAsync returned");
+    /// <exception cref="NotSupportedException">The client runs an embedded cluster.</exception>
+    public virtual async Task<JobStatus> GetStatusAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (http is not null)
+        {
+            return JobJson.ToStatus(await http.SendAsync(HttpMethod.Get, $"/api/jobs/{id}", cancellationToken: cancellationToken).ConfigureAwait(false));
+        }
 
-    /// <summary>Stops the cluster's pipeline executors.</summary>
+        var grains = orleans is not null ? await GrainsAsync(cancellationToken).ConfigureAwait(false) : throw EmbeddedOnly();
+        return await grains.GetGrain<IJobGrain>(id).GetStatusAsync().WaitAsync(cancellationToken).ConfigureAwait(false)
+               ?? throw new ItkWasmClusterException(System.Net.HttpStatusCode.NotFound, $"no job {id}", null);
+    }
+
+    /// <summary>Closes the connections or stops the embedded cluster's pipeline executors.</summary>
     public void Dispose()
     {
         Dispose(true);
@@ -98,8 +140,28 @@ public class ItkWasmClusterClient : IDisposable
         {
             cluster?.Dispose();
             http?.Dispose();
+            if (orleans is { IsValueCreated: true } && orleans.Value.IsCompletedSuccessfully)
+            {
+                using var host = orleans.Value.Result;
+                host.StopAsync().GetAwaiter().GetResult();
+            }
         }
     }
+
+    private static async Task<IHost> ConnectAsync(ClusterStoreOptions store)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => client.UseItkWasmClusterStore(store));
+        var host = builder.Build();
+        await host.StartAsync().ConfigureAwait(false);
+        return host;
+    }
+
+    private static NotSupportedException EmbeddedOnly() =>
+        new("an embedded cluster's jobs are reached through the operation SubmitJobAsync returned");
+
+    private async Task<IGrainFactory> GrainsAsync(CancellationToken cancellationToken) =>
+        (await orleans!.Value.WaitAsync(cancellationToken).ConfigureAwait(false)).Services.GetRequiredService<IClusterClient>();
 
     private EmbeddedCluster Cluster => cluster ?? throw new InvalidOperationException("This client was created for mocking.");
 }

@@ -1,22 +1,28 @@
 using ItkWasmCluster.Grains;
+using ItkWasmCluster.Grains.Hosting;
 
 namespace ItkWasmCluster.Client;
 
-/// <summary>Settings of an <see cref="ItkWasmClusterClient"/>: a remote cluster's <see cref="Endpoint"/> and
-/// <see cref="Token"/>, or, without an endpoint, an embedded cluster in this process.</summary>
+/// <summary>Settings of an <see cref="ItkWasmClusterClient"/>. It talks to a remote cluster over HTTP when
+/// <see cref="Endpoint"/> is set, as an Orleans client when <see cref="ClusterStore"/> is set, and otherwise runs an
+/// embedded cluster in this process.</summary>
 public sealed record ItkWasmClusterClientOptions
 {
-    /// <summary>Gets the address of any silo of a remote cluster, such as <c>http://10.0.0.5:5080</c>; null for an
-    /// embedded cluster.</summary>
+    /// <summary>Gets the address of any silo's HTTP API, such as <c>http://10.0.0.5:5080</c>.</summary>
     public Uri? Endpoint { get; init; }
 
-    /// <summary>Gets the bearer token the remote cluster requires.</summary>
+    /// <summary>Gets the bearer token the HTTP API requires.</summary>
     public string? Token { get; init; }
 
-    /// <summary>Gets how many times a request that failed transiently (connection refused or reset, 502, 503, 504) is
-    /// tried again, with exponential backoff from 200 ms. Default 5.</summary>
+    /// <summary>Gets how many times an HTTP request that failed transiently (connection refused or reset, 502, 503,
+    /// 504) is tried again, with exponential backoff from 200 ms. Default 5.</summary>
     public int MaxRetries { get; init; } = 5;
 
-    /// <summary>Gets the settings of the embedded cluster, when <see cref="Endpoint"/> is null.</summary>
+    /// <summary>Gets the cluster store (Azure Storage or Redis, with the cluster's id) through which an Orleans client
+    /// finds the silos' gateways; in-cluster .NET code can use it instead of HTTP.</summary>
+    public ClusterStoreOptions? ClusterStore { get; init; }
+
+    /// <summary>Gets the settings of the embedded cluster, used when neither <see cref="Endpoint"/> nor
+    /// <see cref="ClusterStore"/> is set.</summary>
     public EmbeddedClusterOptions Embedded { get; init; } = new();
 }

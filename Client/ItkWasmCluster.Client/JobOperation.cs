@@ -1,4 +1,3 @@
-using ItkWasmCluster.Grains;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Client;
@@ -23,6 +22,6 @@ public abstract class JobOperation
     public abstract Task CancelAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Returns every item with its status, attempts, duration and error, once the job has ended.</summary>
-    public virtual async Task<IReadOnlyList<TaskRecord>> GetResultsAsync(CancellationToken cancellationToken = default) =>
-        (await WaitForCompletionAsync(cancellationToken).ConfigureAwait(false)).Tasks;
+    public virtual async Task<IReadOnlyList<ItemRecord>> GetResultsAsync(CancellationToken cancellationToken = default) =>
+        (await WaitForCompletionAsync(cancellationToken).ConfigureAwait(false)).Items;
 }

@@ -1,23 +1,45 @@
+using ItkWasmCluster.Jobs;
+
 namespace ItkWasmCluster.Grains.Jobs;
 
 /// <summary>
-/// A slice of a job's items (at most a few thousand), keyed <c>JOBID/N</c>. It keeps each item's status, attempts,
-/// error, content key and silo in its persistent state, runs its items on the pipeline workers with a bounded window,
-/// retries failed attempts with exponential backoff up to the job's retry budget, and records completions as they
-/// come (coalesced writes). Its state outlives the silo: a reactivated partition resumes where it stopped, and the
-/// attempts that were running then start again, uncounted.
+/// A slice of a job's items (at most <see cref="PartitionGrain.MaxItems"/>), keyed <c>JOBID/N</c>. It keeps each
+/// item's record (status, attempts, error, content key, silo) in its persistent state, runs its items on the pipeline
+/// worker grains of every active silo in proportion to their compute slots, retries failed attempts with exponential
+/// backoff up to the job's retry budget, records completions as they come (coalesced writes of its own state only),
+/// and reports each item's start and end to its job grain. A reactivated partition (its silo died, or the cluster
+/// restarted) resumes where it stopped: attempts that were in flight start again, uncounted.
 /// </summary>
 public interface IPartitionGrain : IGrainWithStringKey
 {
     /// <summary>Makes the partition hold <paramref name="items"/> of the job <paramref name="specJson"/> describes and
-    /// starts (or resumes) running them. Items already done stay done unless their input's version changed.</summary>
-    Task StartAsync(string specJson, IReadOnlyList<PartitionItem> items);
+    /// starts (or resumes) running them. An item already done stays done unless its input's version changed; a record
+    /// keeps its content key, so an unchanged result is reused rather than rewritten.</summary>
+    /// <param name="specJson">The job's spec as JSON.</param>
+    /// <param name="items">The partition's items.</param>
+    /// <param name="partitions">How many partitions the job has: each keeps about twice its share of the cluster's
+    /// compute slots busy.</param>
+    /// <returns>The partition's counts.</returns>
+    Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int partitions);
 
-    /// <summary>Returns the partition's items and counts.</summary>
-    Task<PartitionSnapshot> GetAsync();
+    /// <summary>Returns the partition's counts (activating it, which resumes it if it was running).</summary>
+    Task<JobCounts> GetCountsAsync();
 
-    /// <summary>Stops running: attempts in flight are cancelled and their items left pending, uncounted.</summary>
-    Task StopAsync();
+    /// <summary>Returns the partition's items in index order.</summary>
+    Task<IReadOnlyList<ItemRecord>> GetItemsAsync();
+
+    /// <summary>Stops running: attempts in flight are cancelled (their running wasm too) and their items left pending,
+    /// uncounted.</summary>
+    /// <returns>The partition's counts once stopped.</returns>
+    Task<JobCounts> StopAsync();
+}
+
+/// <summary>What the partitions report to their job grain (the job grain implements it).</summary>
+public interface IJobProgressGrain : IGrainWithStringKey
+{
+    /// <summary>Partition <paramref name="partition"/> now stands at <paramref name="counts"/> after
+    /// <paramref name="events"/>.</summary>
+    Task ReportAsync(int partition, JobCounts counts, IReadOnlyList<ItemEvent> events);
 }
 
 /// <summary>An item assigned to a partition.</summary>
@@ -27,79 +49,31 @@ public interface IPartitionGrain : IGrainWithStringKey
 /// <param name="Version">The input's version (size and modification time): a change makes a done item run again.</param>
 [GenerateSerializer]
 [Immutable]
+[Alias("itkwasm.PartitionItem")]
 public sealed record PartitionItem(
     [property: Id(0)] int Index,
     [property: Id(1)] string Input,
     [property: Id(2)] string Output,
     [property: Id(3)] string Version);
 
-/// <summary>Where an item stands.</summary>
-public enum ItemStatus
-{
-    /// <summary>Waiting to run (again).</summary>
-    Pending,
-
-    /// <summary>An attempt is in flight.</summary>
-    Running,
-
-    /// <summary>Its result is committed.</summary>
-    Succeeded,
-
-    /// <summary>Its attempts are spent; the last one's error is kept.</summary>
-    Failed,
-}
-
-/// <summary>One item's record.</summary>
+/// <summary>A partition's persistent state.</summary>
 [GenerateSerializer]
-public sealed record ItemRecord
+[Alias("itkwasm.PartitionState")]
+public sealed class PartitionState
 {
-    /// <summary>Gets the item as assigned.</summary>
+    /// <summary>Gets or sets the job's spec as JSON.</summary>
     [Id(0)]
-    public required PartitionItem Item { get; init; }
+    public string SpecJson { get; set; } = string.Empty;
 
-    /// <summary>Gets where it stands.</summary>
+    /// <summary>Gets or sets the items, in index order.</summary>
     [Id(1)]
-    public ItemStatus Status { get; init; }
+    public List<ItemRecord> Items { get; set; } = [];
 
-    /// <summary>Gets how many attempts ended (cancelled ones are not counted).</summary>
+    /// <summary>Gets or sets whether the partition was started and not stopped: a reactivated partition resumes.</summary>
     [Id(2)]
-    public int Attempts { get; init; }
+    public bool Running { get; set; }
 
-    /// <summary>Gets the last failed attempt's error.</summary>
+    /// <summary>Gets or sets how many partitions the job has.</summary>
     [Id(3)]
-    public string? Error { get; init; }
-
-    /// <summary>Gets the last failed attempt's pipeline stderr.</summary>
-    [Id(4)]
-    public string? Stderr { get; init; }
-
-    /// <summary>Gets the last attempt's duration.</summary>
-    [Id(5)]
-    public TimeSpan Duration { get; init; }
-
-    /// <summary>Gets the committed result's content key.</summary>
-    [Id(6)]
-    public string? ContentKey { get; init; }
-
-    /// <summary>Gets the silo that ran the last attempt.</summary>
-    [Id(7)]
-    public string? Silo { get; init; }
-
-    /// <summary>Gets whether the result was reused rather than computed.</summary>
-    [Id(8)]
-    public bool Reused { get; init; }
-}
-
-/// <summary>A partition's items and how many stand where.</summary>
-[GenerateSerializer]
-[Immutable]
-public sealed record PartitionSnapshot(
-    [property: Id(0)] IReadOnlyList<ItemRecord> Items,
-    [property: Id(1)] int Pending,
-    [property: Id(2)] int Running,
-    [property: Id(3)] int Succeeded,
-    [property: Id(4)] int Failed)
-{
-    /// <summary>Gets whether every item succeeded or failed.</summary>
-    public bool IsFinished => Pending == 0 && Running == 0;
+    public int Partitions { get; set; } = 1;
 }

@@ -1,41 +1,68 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.Runtime.Placement;
+using Orleans.Storage;
 
 namespace ItkWasmCluster.Grains.Jobs;
 
 /// <summary>
-/// The <see cref="IPartitionGrain"/>: a dispatch loop on the grain's own scheduler (reentrant, so reads and stops
-/// interleave with it) keeps up to <see cref="Window"/> attempts in flight, each on the worker grain of its slot
-/// (placed on this silo), and writes the state after completions, one write at a time (completions that arrive during
-/// a write are written by the next). An attempt that fails is retried after 250 ms, doubling up to 10 s, until the job's retry budget is spent; a
-/// call that fails for the cluster's reasons (a silo lost) runs again without counting.
+/// The <see cref="IPartitionGrain"/>. A dispatch loop on the grain's own scheduler (reentrant, so reads, reports and
+/// stops interleave with it) keeps a window of attempts in flight, each sent to the worker grain of the active silo
+/// with the fewest of this partition's attempts per compute slot (<see cref="ClusterSlots"/>), so that every
+/// partition spreads its items over the whole cluster. The window is about twice the partition's share of the
+/// cluster's slots. The state is written after completions, one write at a time (completions that arrive during a
+/// write go into the next); a failed write is retried with backoff (the store may be briefly unreachable), and a
+/// write refused because another activation wrote meanwhile ends this one. An attempt that fails is retried after
+/// 250 ms, doubling up to 10 s, until the job's retry budget is spent; a call that fails for the cluster's reasons (a
+/// silo declared dead, a timeout) runs again elsewhere without counting.
 /// </summary>
 [Reentrant]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The dispatch loop disposes its cancellation source when it ends.")]
-internal sealed class PartitionGrain(
-    [PersistentState("partition", ClusterStoreOptions.GrainStorageName)] IPersistentState<PartitionState> state) : Grain, IPartitionGrain
+internal sealed partial class PartitionGrain(
+    [PersistentState("partition", ClusterStoreOptions.GrainStorageName)] IPersistentState<PartitionState> state,
+    ClusterSlots cluster,
+    ILocalSiloDetails localSilo,
+    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
 {
-    /// <summary>How many attempts one partition keeps in flight.</summary>
-    internal const int Window = 4;
+    /// <summary>The most items one partition holds.</summary>
+    internal const int MaxItems = 500;
 
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
     private readonly Dictionary<int, DateTimeOffset> notBefore = [];
-    private readonly Stack<int> freeSlots = new(Enumerable.Range(0, Window).Reverse());
+    private readonly Dictionary<SiloAddress, int> inFlightOn = [];
+    private readonly List<ItemEvent> unreported = [];
     private CancellationTokenSource? attempts;
     private Task? loop;
     private Task? writing;
+    private Task? reporting;
+    private TaskCompletionSource? wake;
     private bool dirty;
     private bool stopping;
+    private bool superseded;
+
+    private string JobId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')];
+
+    private int PartitionIndex => int.Parse(this.GetPrimaryKeyString()[(this.GetPrimaryKeyString().LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Attempts that were in flight when the partition's silo stopped start again, uncounted.
-        state.State.Items = state.State.Items.Select(r => r.Status == ItemStatus.Running ? r with { Status = ItemStatus.Pending } : r).ToList();
+        var items = state.State.Items;
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i].Status == ItemStatus.Running)
+            {
+                items[i] = items[i] with { Status = ItemStatus.Pending };
+            }
+        }
+
         if (state.State.Running)
         {
             EnsureRunning();
@@ -45,33 +72,28 @@ internal sealed class PartitionGrain(
     }
 
     /// <inheritdoc/>
-    public async Task StartAsync(string specJson, IReadOnlyList<PartitionItem> items)
+    public async Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int partitions)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var known = state.State.Items.ToDictionary(r => r.Item.Index);
+        var known = state.State.Items.ToDictionary(r => r.Input, StringComparer.Ordinal);
         state.State.SpecJson = specJson;
-        state.State.Items = items.OrderBy(i => i.Index).Select(item =>
-            known.TryGetValue(item.Index, out var record) && record.Item == item
-                ? record
-                : new ItemRecord { Item = item, ContentKey = known.GetValueOrDefault(item.Index)?.ContentKey }).ToList();
+        state.State.Partitions = Math.Max(1, partitions);
+        state.State.Items = items.OrderBy(i => i.Index).Select(item => Merge(item, known.GetValueOrDefault(item.Input))).ToList();
         state.State.Running = true;
         stopping = false;
         await PersistAsync();
         EnsureRunning();
+        return Counts();
     }
 
     /// <inheritdoc/>
-    public Task<PartitionSnapshot> GetAsync()
-    {
-        var items = state.State.Items;
-        return Task.FromResult(new PartitionSnapshot(
-            [.. items], Count(ItemStatus.Pending), Count(ItemStatus.Running), Count(ItemStatus.Succeeded), Count(ItemStatus.Failed)));
-
-        int Count(ItemStatus status) => items.Count(r => r.Status == status);
-    }
+    public Task<JobCounts> GetCountsAsync() => Task.FromResult(Counts());
 
     /// <inheritdoc/>
-    public async Task StopAsync()
+    public Task<IReadOnlyList<ItemRecord>> GetItemsAsync() => Task.FromResult<IReadOnlyList<ItemRecord>>([.. state.State.Items]);
+
+    /// <inheritdoc/>
+    public async Task<JobCounts> StopAsync()
     {
         stopping = true;
         state.State.Running = false;
@@ -80,17 +102,51 @@ internal sealed class PartitionGrain(
             await attempts.CancelAsync();
         }
 
+        wake?.TrySetResult();
         if (loop is not null)
         {
             await loop;
         }
 
         await PersistAsync();
+        await FlushReportsAsync();
+        return Counts();
+    }
+
+    // An item keeps its record when it is the same item at the same version; a changed input runs again, keeping the
+    // content key of its last result so that an unchanged result is found and kept.
+    private static ItemRecord Merge(PartitionItem item, ItemRecord? known) =>
+        known is not null && known.Output == item.Output && known.Version == item.Version
+            ? known with { Index = item.Index }
+            : new ItemRecord
+            {
+                Index = item.Index,
+                Input = item.Input,
+                Output = item.Output,
+                Version = item.Version,
+                ContentKey = known?.Output == item.Output ? known.ContentKey : null,
+            };
+
+    private JobCounts Counts()
+    {
+        int pending = 0, running = 0, succeeded = 0, failed = 0;
+        foreach (var r in state.State.Items)
+        {
+            switch (r.Status)
+            {
+                case ItemStatus.Pending: pending++; break;
+                case ItemStatus.Running: running++; break;
+                case ItemStatus.Succeeded: succeeded++; break;
+                default: failed++; break;
+            }
+        }
+
+        return new JobCounts(state.State.Items.Count, pending, running, succeeded, failed);
     }
 
     private void EnsureRunning()
     {
-        if (loop is null || loop.IsCompleted)
+        if (!superseded && (loop is null || loop.IsCompleted))
         {
             loop = RunAsync();
         }
@@ -102,16 +158,18 @@ internal sealed class PartitionGrain(
         using var source = new CancellationTokenSource();
         attempts = source;
         var inFlight = new List<Task>();
-        while (!stopping)
+        var next = 0; // where the search for a pending item resumes: O(1) per dispatch over a pass
+        while (!stopping && !superseded)
         {
             var now = DateTimeOffset.UtcNow;
             var items = state.State.Items;
-            for (var i = 0; i < items.Count && inFlight.Count < Window; i++)
+            var silos = cluster.Active();
+            var window = Math.Max(2, (int)Math.Ceiling(2.0 * silos.Sum(s => s.Slots) / state.State.Partitions));
+            for (var scanned = 0; scanned < items.Count && inFlight.Count < window; scanned++, next = (next + 1) % items.Count)
             {
-                if (items[i].Status == ItemStatus.Pending && notBefore.GetValueOrDefault(i) <= now)
+                if (items[next].Status == ItemStatus.Pending && notBefore.GetValueOrDefault(next) <= now)
                 {
-                    items[i] = items[i] with { Status = ItemStatus.Running };
-                    inFlight.Add(AttemptAsync(i, retries, source.Token));
+                    inFlight.Add(AttemptAsync(next, PickSilo(silos), retries, source.Token));
                 }
             }
 
@@ -127,41 +185,92 @@ internal sealed class PartitionGrain(
                 continue;
             }
 
-            inFlight.Remove(await Task.WhenAny(inFlight));
+            // Wake on the first completion, or after a second to take in silos that joined.
+            wake = new TaskCompletionSource();
+            await Task.WhenAny(Task.WhenAny(inFlight), wake.Task, Task.Delay(TimeSpan.FromSeconds(1)));
+            inFlight.RemoveAll(t => t.IsCompleted);
         }
 
         await Task.WhenAll(inFlight);
         attempts = null;
         await PersistAsync();
+        await FlushReportsAsync();
     }
 
-    private async Task AttemptAsync(int i, int retries, CancellationToken cancellation)
+    // The active silo with the fewest of this partition's attempts per slot; ties go round by partition number, so
+    // that partitions with small windows do not all pick the same silo.
+    private SiloAddress PickSilo(IReadOnlyList<SiloSlots> silos)
     {
-        var record = state.State.Items[i];
-        var request = new ItemRequest(this.GetPrimaryKeyString().Split('/')[0], state.State.SpecJson, record.Item.Index,
-            record.Item.Input, record.Item.Output, record.Attempts + 1, record.ContentKey);
-        var slot = freeSlots.Pop();
+        if (silos.Count == 0)
+        {
+            return localSilo.SiloAddress;
+        }
+
+        var best = silos[0].Silo;
+        var bestLoad = double.MaxValue;
+        for (var k = 0; k < silos.Count; k++)
+        {
+            var s = silos[(k + PartitionIndex) % silos.Count];
+            var load = (inFlightOn.GetValueOrDefault(s.Silo) + 1.0) / s.Slots;
+            if (load < bestLoad)
+            {
+                (best, bestLoad) = (s.Silo, load);
+            }
+        }
+
+        return best;
+    }
+
+    private async Task AttemptAsync(int i, SiloAddress silo, int retries, CancellationToken cancellation)
+    {
+        var record = state.State.Items[i] = state.State.Items[i] with { Status = ItemStatus.Running };
+        var attempt = record.Attempts + 1;
+        Report(record, ItemStatus.Running, attempt, TimeSpan.Zero, null, false, silo.ToString());
+        var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey);
+        inFlightOn[silo] = inFlightOn.GetValueOrDefault(silo) + 1;
         ItemResult result;
         try
         {
-            result = await GrainFactory.GetGrain<IPipelineWorkerGrain>($"{this.GetPrimaryKeyString()}#{slot}").RunAsync(request, cancellation);
+            Task<ItemResult> call;
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+            try
+            {
+                call = GrainFactory.GetGrain<IPipelineWorkerGrain>(silo.ToParsableString()).RunAsync(request, cancellation);
+            }
+            finally
+            {
+                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+            }
+
+            result = await call;
         }
         catch (Exception e) when (e is OperationCanceledException or OrleansException or TimeoutException)
         {
             // Stopped, or the worker's silo was lost: the attempt does not count.
+            if (!stopping)
+            {
+                LogAttemptLost(logger, JobId, record.Input, silo, e.Message);
+            }
+
             state.State.Items[i] = record with { Status = ItemStatus.Pending };
             notBefore[i] = DateTimeOffset.UtcNow + (stopping ? TimeSpan.Zero : FirstBackoff);
+            Report(record, ItemStatus.Pending, attempt, TimeSpan.Zero, null, false, silo.ToString());
             return;
+        }
+        catch (Exception e)
+        {
+            // The worker broke in a way an attempt does not report (it turns the item's own failures into results):
+            // count it, so that a fault that repeats ends in a failed item rather than a loop.
+            result = new ItemResult(false, TimeSpan.Zero, $"the worker on {silo} failed: {e.Message}", null, false, null, silo.ToString());
         }
         finally
         {
-            freeSlots.Push(slot);
+            inFlightOn[silo]--;
         }
 
-        var attempt = record.Attempts + 1;
         if (result.Succeeded)
         {
-            state.State.Items[i] = record with
+            record = state.State.Items[i] = record with
             {
                 Status = ItemStatus.Succeeded,
                 Attempts = attempt,
@@ -175,7 +284,7 @@ internal sealed class PartitionGrain(
         }
         else
         {
-            state.State.Items[i] = record with
+            record = state.State.Items[i] = record with
             {
                 Status = attempt > retries ? ItemStatus.Failed : ItemStatus.Pending,
                 Attempts = attempt,
@@ -189,6 +298,52 @@ internal sealed class PartitionGrain(
         }
 
         await PersistAsync();
+        Report(record, record.Status, attempt, result.Duration, result.Error, result.Reused, result.Silo);
+    }
+
+    // Events go to the job grain in batches, one call at a time: events that arrive during a call go in the next.
+    private void Report(ItemRecord record, ItemStatus status, int attempt, TimeSpan duration, string? error, bool reused, string? silo)
+    {
+        unreported.Add(new ItemEvent(record.Index, record.Input, record.Output, status, attempt, duration, error, reused, silo));
+        if (reporting is null || reporting.IsCompleted)
+        {
+            reporting = SendReportsAsync();
+        }
+    }
+
+    private async Task FlushReportsAsync()
+    {
+        if (unreported.Count > 0 && (reporting is null || reporting.IsCompleted))
+        {
+            reporting = SendReportsAsync();
+        }
+
+        if (reporting is not null)
+        {
+            await reporting;
+        }
+    }
+
+    private async Task SendReportsAsync()
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (unreported.Count > 0 && !superseded)
+        {
+            var batch = unreported.ToArray();
+            try
+            {
+                await GrainFactory.GetGrain<IJobProgressGrain>(JobId).ReportAsync(PartitionIndex, Counts(), batch);
+                unreported.RemoveRange(0, batch.Length);
+                delay = TimeSpan.FromMilliseconds(100);
+            }
+            catch (Exception e)
+            {
+                // The job grain's silo was lost, or the cluster store is briefly unreachable: try again.
+                LogReportFailed(logger, this.GetPrimaryKeyString(), e);
+                await Task.Delay(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
     }
 
     // One write at a time: a change made during a write is written by the next one.
@@ -213,11 +368,50 @@ internal sealed class PartitionGrain(
 
         async Task WriteAsync()
         {
-            while (dirty)
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (dirty && !superseded)
             {
                 dirty = false;
-                await state.WriteStateAsync();
+                try
+                {
+                    await state.WriteStateAsync();
+                    delay = TimeSpan.FromMilliseconds(100);
+                }
+                catch (InconsistentStateException e)
+                {
+                    // Another activation of this partition wrote since (this silo was declared dead while paused):
+                    // it owns the items now. Stop, write nothing more, and go.
+                    LogSuperseded(logger, this.GetPrimaryKeyString(), e.Message);
+                    superseded = true;
+                    stopping = true;
+                    if (attempts is not null)
+                    {
+                        await attempts.CancelAsync();
+                    }
+
+                    DeactivateOnIdle();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The cluster store is unreachable: keep the state in memory and write it when it is back.
+                    LogWriteFailed(logger, this.GetPrimaryKeyString(), delay, e.Message);
+                    dirty = true;
+                    await Task.Delay(delay);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                }
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: the attempt at {Input} on {Silo} was lost ({Reason}); it runs again, uncounted")]
+    private static partial void LogAttemptLost(ILogger logger, string jobId, string input, SiloAddress silo, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} was taken over by another activation ({Reason}); this one stops")]
+    private static partial void LogSuperseded(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} could not report to its job; retrying")]
+    private static partial void LogReportFailed(ILogger logger, string partition, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} could not write its state; retrying in {Delay} ({Reason})")]
+    private static partial void LogWriteFailed(ILogger logger, string partition, TimeSpan delay, string reason);
 }

@@ -1,11 +1,10 @@
 namespace ItkWasmCluster.Grains.Workers;
 
 /// <summary>
-/// Runs one item of a job at a time, on the silo of the caller that first used it: reads the input, runs the stages
-/// on the silo's compute slots, commits the result at its deterministic name. Keyed by its caller and a slot number
-/// (<c>PARTITION#SLOT</c>), so the partitions' placement decides where items run and a cancellation reaches the one
-/// activation running the attempt. (Not a stateless worker: Orleans routes a call's cancellation to any activation of
-/// one, often an idle one, dotnet/orleans#9877.)
+/// Runs items of jobs on one silo, keyed by that silo's address (<c>SiloAddress.ToParsableString()</c>) and placed on
+/// it by a placement hint: reads the input, runs the stages on the silo's compute slots, commits the result at its
+/// deterministic name. Not a stateless worker: Orleans routes a call's cancellation to any activation of one, often an
+/// idle one (dotnet/orleans#9877), and partitions choose the silo themselves.
 /// </summary>
 public interface IPipelineWorkerGrain : IGrainWithStringKey
 {
@@ -14,6 +13,7 @@ public interface IPipelineWorkerGrain : IGrainWithStringKey
     /// <param name="request">The item and its attempt.</param>
     /// <param name="cancellationToken">Stops the attempt (its running pipeline too); Orleans carries it with the call.</param>
     /// <exception cref="OperationCanceledException">The attempt was cancelled; nothing was recorded.</exception>
+    [ResponseTimeout("1.00:00:00")]
     Task<ItemResult> RunAsync(ItemRequest request, CancellationToken cancellationToken = default);
 }
 
@@ -28,6 +28,7 @@ public interface IPipelineWorkerGrain : IGrainWithStringKey
 /// key is still the same and the result is there, nothing runs.</param>
 [GenerateSerializer]
 [Immutable]
+[Alias("itkwasm.ItemRequest")]
 public sealed record ItemRequest(
     [property: Id(0)] string JobId,
     [property: Id(1)] string SpecJson,
@@ -47,6 +48,7 @@ public sealed record ItemRequest(
 /// <param name="Silo">The silo that ran the attempt.</param>
 [GenerateSerializer]
 [Immutable]
+[Alias("itkwasm.ItemResult")]
 public sealed record ItemResult(
     [property: Id(0)] bool Succeeded,
     [property: Id(1)] TimeSpan Duration,

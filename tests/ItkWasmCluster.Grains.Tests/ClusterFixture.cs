@@ -27,7 +27,7 @@ public static class ClusterFixture
 
     public static ItkWasmClusterClient NewClient(int concurrency = 2) => new(new ItkWasmClusterClientOptions
     {
-        Embedded = new EmbeddedClusterOptions { Concurrency = concurrency, FirstRetryDelay = TimeSpan.FromMilliseconds(10) },
+        Embedded = new EmbeddedClusterOptions { Concurrency = concurrency },
     });
 
     public static async Task<JobSummary> RunAsync(JobSpec spec, int concurrency = 2)

@@ -25,7 +25,7 @@ public class EmbeddedJobTests
 
         var summary = await ClusterFixture.RunAsync(spec);
 
-        var inputs = summary.Tasks.Select(t => t.Input).ToArray();
+        var inputs = summary.Items.Select(t => t.Input).ToArray();
         Assert.Equal(16, inputs.Length); // 10 in itk-examples, 6 in itk-wasm
         Assert.Contains("itk-wasm/tooth.nrrd", inputs);
         Assert.DoesNotContain(inputs, i => i.EndsWith(".raw", StringComparison.Ordinal));
@@ -40,10 +40,10 @@ public class EmbeddedJobTests
         var oracle = JsonNode.Parse(await File.ReadAllTextAsync(temp.Combine("oracle.json")))!.AsArray();
         for (var n = 0; n < inputs.Length; n++)
         {
-            var task = summary.Tasks[n];
+            var task = summary.Items[n];
             if (oracle[n]!["ok"]!.GetValue<bool>())
             {
-                Assert.True(task.State == TaskState.Succeeded, $"{task.Input}: {task.Error}");
+                Assert.True(task.Status == ItemStatus.Succeeded, $"{task.Input}: {task.Error}");
                 using var expected = ImageFile.Read(temp.Combine($"oracle-{n}.iwi.cbor"));
                 using var actual = ImageFile.Read(Path.Combine(temp.Combine("out"), task.Output));
                 Assert.Equal(expected.Size, actual.Size);
@@ -55,12 +55,12 @@ public class EmbeddedJobTests
             else
             {
                 // The npm package refuses it too (RGB or complex pixels): the job records the failure and goes on.
-                Assert.Equal(TaskState.Failed, task.State);
+                Assert.Equal(ItemStatus.Failed, task.Status);
                 Assert.Equal(2, task.Attempts);
             }
         }
 
-        Assert.Contains(summary.Tasks, t => t.Input.EndsWith("tooth.nrrd", StringComparison.Ordinal) && t.State == TaskState.Succeeded);
+        Assert.Contains(summary.Items, t => t.Input.EndsWith("tooth.nrrd", StringComparison.Ordinal) && t.Status == ItemStatus.Succeeded);
         Assert.Equal(JobState.Failed, summary.State);
     }
 
@@ -77,11 +77,11 @@ public class EmbeddedJobTests
 
         var summary = await ClusterFixture.RunAsync(spec);
 
-        var rgb = summary.Tasks.Single(t => t.Input == "rgb.png");
-        Assert.Equal((TaskState.Failed, 3), (rgb.State, rgb.Attempts));
+        var rgb = summary.Items.Single(t => t.Input == "rgb.png");
+        Assert.Equal((ItemStatus.Failed, 3), (rgb.Status, rgb.Attempts));
         Assert.Contains("exited with code 1", rgb.Error, StringComparison.Ordinal);
         Assert.Contains("Unsupported image type", rgb.Stderr, StringComparison.Ordinal);
-        Assert.All(summary.Tasks.Where(t => t.Input != "rgb.png"), t => Assert.Equal(TaskState.Succeeded, t.State));
+        Assert.All(summary.Items.Where(t => t.Input != "rgb.png"), t => Assert.Equal(ItemStatus.Succeeded, t.Status));
         Assert.Equal(["good.iwi.cbor", "job.json", "lung.iwi.cbor"], ClusterFixture.VisibleFiles(temp.Combine("out")));
         var report = JsonNode.Parse(await File.ReadAllTextAsync(temp.Combine("out/job.json")))!;
         var item = report["items"]!.AsArray().Single(i => i!["input"]!.GetValue<string>() == "rgb.png")!;
@@ -105,7 +105,7 @@ public class EmbeddedJobTests
 
         Assert.Equal(JobState.Succeeded, again.State);
         Assert.All(written, w => Assert.Equal(w.Value, File.GetLastWriteTimeUtc(Path.Combine(temp.Combine("out"), w.Key))));
-        Assert.All(again.Tasks, t => Assert.Equal(1, t.Attempts));
+        Assert.All(again.Items, t => Assert.Equal(1, t.Attempts));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30));
     }
 
@@ -163,7 +163,7 @@ public class EmbeddedJobTests
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"cancelling took {watch.Elapsed}");
         Assert.Equal(JobState.Cancelled, summary.State);
-        Assert.All(summary.Tasks, t => Assert.Equal((TaskState.Pending, 0), (t.State, t.Attempts)));
+        Assert.All(summary.Items, t => Assert.Equal((ItemStatus.Pending, 0), (t.Status, t.Attempts)));
         Assert.Equal(["job.json"], ClusterFixture.VisibleFiles(temp.Combine("out")));
     }
 
@@ -202,7 +202,7 @@ public class EmbeddedJobTests
         Assert.Equal(JobState.Succeeded, resumed.State);
         Assert.Equal(13, ClusterFixture.VisibleFiles(temp.Combine("out")).Length);
         Assert.All(done, d => Assert.Equal(d.Value, File.GetLastWriteTimeUtc(Path.Combine(temp.Combine("out"), d.Key))));
-        Assert.All(resumed.Tasks, t => Assert.Equal(1, t.Attempts));
+        Assert.All(resumed.Items, t => Assert.Equal(1, t.Attempts));
     }
 
     [Fact]
@@ -221,8 +221,8 @@ public class EmbeddedJobTests
 
         var results = await job.GetResultsAsync();
         Assert.Null(events[0].Event);
-        Assert.Equal(2, events.Count(e => e.Event?.State == TaskState.Running));
-        Assert.Equal(2, events.Count(e => e.Event?.State == TaskState.Succeeded));
+        Assert.Equal(2, events.Count(e => e.Event?.Status == ItemStatus.Running));
+        Assert.Equal(2, events.Count(e => e.Event?.Status == ItemStatus.Succeeded));
         Assert.Equal(2, events[^1].Counts.Succeeded);
         Assert.Equal(["Gourds.png", "cthead1.png"], results.Select(r => r.Input));
         Assert.Equal(job.Id, events[^1].JobId);

@@ -15,7 +15,7 @@ public sealed class JobEventStreamTests : IAsyncDisposable
 
     public JobEventStreamTests()
     {
-        endpoint = new Uri($"http://127.0.0.1:{PostgresServer.FreePort()}");
+        endpoint = new Uri($"http://127.0.0.1:{Ports.Free()}");
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(endpoint.ToString());
         server = builder.Build();
@@ -52,7 +52,7 @@ public sealed class JobEventStreamTests : IAsyncDisposable
         BreakUntil = 3;
         using var client = new ItkWasmClusterClient(new ItkWasmClusterClientOptions { Endpoint = endpoint, MaxRetries = 3 });
         var seen = new List<int>();
-        await foreach (var progress in client.GetJob("j1").WatchAsync())
+        await foreach (var progress in (await client.GetJobAsync("j1")).WatchAsync())
         {
             seen.Add(progress.Counts.Succeeded);
         }
@@ -69,7 +69,7 @@ public sealed class JobEventStreamTests : IAsyncDisposable
         var seen = 0;
         var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await foreach (var _ in client.GetJob("j1").WatchAsync())
+            await foreach (var _ in (await client.GetJobAsync("j1")).WatchAsync())
             {
                 seen++;
             }

@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace ItkWasmCluster.Grains.Tests;
 
-/// <summary>A silo as a real process (<c>itkwasm-cluster silo</c>), to be killed, stopped and resumed by signal.</summary>
+/// <summary>A silo as a real process (<c>itkwasm-cluster silo</c> on a test store, on free ports), to be killed,
+/// stopped and resumed by signal.</summary>
 public sealed class SiloProcess : IDisposable
 {
     public const string Token = "test-token-0123456789";
@@ -11,20 +12,24 @@ public sealed class SiloProcess : IDisposable
     private readonly TaskCompletionSource listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder output = new();
 
-    private SiloProcess(string postgres, int concurrency, int leaseSeconds)
+    private SiloProcess(Hosting.StoreServer store, string clusterId, int concurrency, IEnumerable<string> extra)
     {
-        Url = $"http://127.0.0.1:{PostgresServer.FreePort()}";
+        Url = $"http://127.0.0.1:{Ports.Free()}";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[]
         {
-            Path.Combine(AppContext.BaseDirectory, "itkwasm-cluster.dll"), "silo", "--postgres", postgres, "--urls", Url, "--token", Token,
+            Path.Combine(AppContext.BaseDirectory, "itkwasm-cluster.dll"), "silo", store.Kind == "redis" ? "--redis" : "--azure-storage", store.Connection,
+            "--cluster-id", clusterId, "--urls", Url, "--token", Token,
             "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--lease", leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
+            "--silo-port", Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--advertised-address", "127.0.0.1",
+        }.Concat(extra))
         {
             start.ArgumentList.Add(a);
         }
 
+        start.Environment["ITKWASM_CACHE_DIR"] = Path.Combine(Path.GetTempPath(), "itkwasm-test-module-cache");
         process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Record(e.Data, e.Data?.StartsWith("silo ", StringComparison.Ordinal) == true);
         process.ErrorDataReceived += (_, e) => Record(e.Data, false);
@@ -36,8 +41,8 @@ public sealed class SiloProcess : IDisposable
 
     public string Url { get; }
 
-    /// <summary>Gets the node id the silo claims tasks under (host name and process id).</summary>
-    public string NodeId => $"{Environment.MachineName}/{process.Id}";
+    /// <summary>Gets the silo's address as its log line gave it (<c>S127.0.0.1:PORT:GENERATION</c>).</summary>
+    public string Address { get; private set; } = string.Empty;
 
     public int Pid => process.Id;
 
@@ -52,10 +57,13 @@ public sealed class SiloProcess : IDisposable
         }
     }
 
-    /// <summary>Starts a silo and waits until it listens.</summary>
-    public static async Task<SiloProcess> StartAsync(string postgres, int concurrency = 2, int leaseSeconds = 5)
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Starts a silo of the cluster <paramref name="clusterId"/> in <paramref name="store"/> and waits until
+    /// it serves.</summary>
+    public static async Task<SiloProcess> StartAsync(Hosting.StoreServer store, string clusterId, int concurrency = 2, params string[] extra)
     {
-        var silo = new SiloProcess(postgres, concurrency, leaseSeconds);
+        var silo = new SiloProcess(store, clusterId, concurrency, extra);
         await silo.listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
         return silo;
     }
@@ -92,6 +100,7 @@ public sealed class SiloProcess : IDisposable
 
         if (started)
         {
+            Address = line.Split(' ')[1];
             listening.TrySetResult();
         }
     }

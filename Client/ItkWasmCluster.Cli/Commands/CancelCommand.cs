@@ -15,7 +15,7 @@ internal static class CancelCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var client = connection.CreateClient(parse);
-            await client.GetJob(parse.GetValue(id)!).CancelAsync(cancellationToken).ConfigureAwait(false);
+            await (await client.GetJobAsync(parse.GetValue(id)!, cancellationToken).ConfigureAwait(false)).CancelAsync(cancellationToken).ConfigureAwait(false);
             var status = await client.GetStatusAsync(parse.GetValue(id)!, cancellationToken).ConfigureAwait(false);
             await stdout.WriteLineAsync($"{status.Id}: {status.State.ToString().ToLowerInvariant()}").ConfigureAwait(false);
             return CliApp.Success;

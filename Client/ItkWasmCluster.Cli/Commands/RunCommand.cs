@@ -87,17 +87,17 @@ internal static class RunCommand
         await foreach (var p in job.WatchAsync().ConfigureAwait(false))
         {
             ran += Computed(p.Event);
-            if (p.Event is not { State: not TaskState.Running } e)
+            if (p.Event is not { Status: not ItemStatus.Running } e)
             {
                 continue;
             }
 
             var done = p.Counts.Succeeded + p.Counts.Failed;
-            var what = e.State switch
+            var what = e.Status switch
             {
-                TaskState.Succeeded when e.Reused => "unchanged",
-                TaskState.Succeeded => "succeeded",
-                TaskState.Failed => "FAILED",
+                ItemStatus.Succeeded when e.Reused => "unchanged",
+                ItemStatus.Succeeded => "succeeded",
+                ItemStatus.Failed => "FAILED",
                 _ => "retrying",
             };
             var line = string.Create(CultureInfo.InvariantCulture,
@@ -108,7 +108,7 @@ internal static class RunCommand
         return ran;
     }
 
-    private static int Computed(TaskEvent? e) => e is { State: TaskState.Succeeded or TaskState.Failed, Reused: false } ? 1 : 0;
+    private static int Computed(ItemEvent? e) => e is { Status: ItemStatus.Succeeded or ItemStatus.Failed, Reused: false } ? 1 : 0;
 
     private static void WriteSummary(IAnsiConsole console, JobSpec spec, JobSummary summary, int ran)
     {
@@ -122,7 +122,7 @@ internal static class RunCommand
             (summary.Counts.Pending + summary.Counts.Running).ToString(CultureInfo.InvariantCulture),
             summary.Elapsed.ToString(@"hh\:mm\:ss\.f", CultureInfo.InvariantCulture), rate.ToString("F1", CultureInfo.InvariantCulture));
         console.Write(table);
-        foreach (var failed in summary.Tasks.Where(t => t.State == TaskState.Failed))
+        foreach (var failed in summary.Items.Where(t => t.Status == ItemStatus.Failed))
         {
             console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Input)} after {failed.Attempts} attempts: {Markup.Escape(failed.Error ?? string.Empty)}");
         }

@@ -1,67 +1,61 @@
 using System.CommandLine;
-using System.Globalization;
-using ItkWasmCluster.Grains;
 using ItkWasmCluster.Silo;
 
 namespace ItkWasmCluster.Cli.Commands;
 
 /// <summary>
-/// <c>itkwasm-cluster silo --postgres CONNSTR --urls URL --token TOKEN [--concurrency N] [--lease S] [--capability C]</c>:
-/// runs a cluster node until SIGINT or SIGTERM, when it gives its running tasks back. Every option falls back to an
-/// <c>ITKWASM_SILO_*</c> environment variable.
+/// <c>itkwasm-cluster silo (--azure-storage CONNSTR | --redis CONFIG) --urls URL --token TOKEN [--concurrency N]
+/// [--cluster-id ID] [--silo-port P] [--gateway-port P] [--capability gpu]</c>: runs an Orleans silo of the cluster
+/// with its HTTP API until SIGINT or SIGTERM, when it leaves the cluster and its items run elsewhere. Every option falls
+/// back to an <c>ITKWASM_SILO_*</c> environment variable (<see cref="SiloOptions"/>).
 /// </summary>
 internal static class SiloCommand
 {
+    private static readonly (string Option, string Key, string Description)[] Settings =
+    [
+        ("--azure-storage", "AZURE_STORAGE", "Azure Storage connection string of the cluster store (membership, grain state, reminders)."),
+        ("--redis", "REDIS", "Redis configuration of the cluster store, such as localhost:6379."),
+        ("--urls", "URLS", "Where the HTTP API listens, ';'-separated (default http://127.0.0.1:5080)."),
+        ("--token", "TOKEN", "Bearer token every /api request must carry, at least 16 characters."),
+        ("--concurrency", "CONCURRENCY", "Items at once on this silo, its compute slots (default: processor count)."),
+        ("--cluster-id", "CLUSTER_ID", "The cluster's id: silos with the same store and id form one cluster (default itkwasm)."),
+        ("--silo-port", "SILO_PORT", "Port for silo-to-silo traffic (default 11111)."),
+        ("--gateway-port", "GATEWAY_PORT", "Port for Orleans clients (default 30000)."),
+        ("--advertised-address", "ADVERTISED_ADDRESS", "IP address other silos reach this one at (default: the host's)."),
+        ("--probe-timeout", "PROBE_TIMEOUT", "Seconds before a probe of another silo counts as missed (default 1)."),
+        ("--missed-probes", "MISSED_PROBES", "Missed probes that declare a silo dead (default 2)."),
+    ];
+
     public static Command Create(TextWriter stdout)
     {
-        var defaults = new SiloOptions();
-        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (ITKWASM_SILO_POSTGRES).", DefaultValueFactory = _ => Env("POSTGRES") };
-        var urls = new Option<string>("--urls") { Description = "Where the HTTP API listens, ';'-separated (ITKWASM_SILO_URLS).", DefaultValueFactory = _ => Env("URLS") ?? defaults.Urls };
-        var token = new Option<string?>("--token") { Description = "Bearer token every /api request must carry, ≥ 16 characters (ITKWASM_SILO_TOKEN).", DefaultValueFactory = _ => Env("TOKEN") };
-        var concurrency = new Option<int>("--concurrency") { Description = "Tasks at once (ITKWASM_SILO_CONCURRENCY; default: processor count).", DefaultValueFactory = _ => EnvInt("CONCURRENCY") ?? defaults.Concurrency };
-        var lease = new Option<int>("--lease") { Description = "Task lease in seconds (ITKWASM_SILO_LEASE; default 30).", DefaultValueFactory = _ => EnvInt("LEASE") ?? (int)defaults.LeaseDuration.TotalSeconds };
-        var capability = new Option<string[]>("--capability") { Description = "A capability of this node, such as gpu; repeatable (ITKWASM_SILO_CAPABILITIES, ','-separated).", DefaultValueFactory = _ => Env("CAPABILITIES")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [] };
-        var command = new Command("silo", "Runs a cluster node: the HTTP API and the work loop, on a shared PostgreSQL database.")
+        var options = Settings.Select(s => (s.Key, Option: new Option<string?>(s.Option) { Description = $"{s.Description} (ITKWASM_SILO_{s.Key})" })).ToArray();
+        var capability = new Option<string[]>("--capability") { Description = "A capability of this silo, such as gpu; repeatable (ITKWASM_SILO_CAPABILITIES, ','-separated)." };
+        var command = new Command("silo", "Runs a silo of a cluster (Orleans, on Azure Storage or Redis) with its HTTP API.");
+        foreach (var (_, option) in options)
         {
-            postgres, urls, token, concurrency, lease, capability,
-        };
+            command.Options.Add(option);
+        }
+
+        command.Options.Add(capability);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = new SiloOptions
+            var settings = options.ToDictionary(o => o.Key, o => parse.GetValue(o.Option));
+            if (parse.GetValue(capability) is { Length: > 0 } capabilities)
             {
-                Postgres = parse.GetValue(postgres),
-                Urls = parse.GetValue(urls)!,
-                Token = parse.GetValue(token),
-                Concurrency = parse.GetValue(concurrency),
-                LeaseDuration = TimeSpan.FromSeconds(parse.GetValue(lease)),
-                Capabilities = parse.GetValue(capability)!,
-            };
+                settings["CAPABILITIES"] = string.Join(',', capabilities);
+            }
+
             try
             {
-                options.Validate();
+                await SiloHost.RunAsync(settings, stdout, cancellationToken).ConfigureAwait(false);
             }
             catch (ArgumentException e)
             {
                 throw new CliUsageException(e.Message);
             }
 
-            try
-            {
-                await SiloHost.RunAsync(options, stdout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (StoreErrors.IsTransient(e) && !cancellationToken.IsCancellationRequested)
-            {
-                throw new InvalidOperationException($"cannot use the PostgreSQL database: {e.Message}", e);
-            }
-
             return CliApp.Success;
         });
         return command;
     }
-
-    private static string? Env(string name) => Environment.GetEnvironmentVariable($"ITKWASM_SILO_{name}") is { Length: > 0 } value ? value : null;
-
-    private static int? EnvInt(string name) => Env(name) is { } value
-        ? int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new CliUsageException($"ITKWASM_SILO_{name} must be a whole number, not '{value}'")
-        : null;
 }

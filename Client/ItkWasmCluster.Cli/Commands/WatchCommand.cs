@@ -19,7 +19,7 @@ internal static class WatchCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var client = connection.CreateClient(parse);
-            var operation = client.GetJob(parse.GetValue(id)!);
+            var operation = (await client.GetJobAsync(parse.GetValue(id)!, cancellationToken).ConfigureAwait(false));
             JobCounts? last = null;
             await foreach (var p in operation.WatchAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -75,7 +75,7 @@ public sealed class ClusterStoreTests
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
             .UseOrleans(silo => silo
                 .UseItkWasmClusterStore(store)
-                .ConfigureEndpoints(IPAddress.Loopback, PostgresServer.FreePort(), PostgresServer.FreePort())
+                .ConfigureEndpoints(IPAddress.Loopback, Ports.Free(), Ports.Free())
                 .Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1)))
             .Build();
         await host.StartAsync();

@@ -39,7 +39,7 @@ public sealed class StoreServer : IDisposable
 
     public static StoreServer Redis()
     {
-        var port = PostgresServer.FreePort();
+        var port = Ports.Free();
         var folder = new TempDirectory();
         return new StoreServer(folder, "redis", "redis-server",
             ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", folder.FullName, "--appendonly", "yes", "--save", "", "--protected-mode", "no"],
@@ -49,7 +49,7 @@ public sealed class StoreServer : IDisposable
     public static StoreServer Azurite()
     {
         var script = FindAzurite();
-        var (blob, queue, table) = (PostgresServer.FreePort(), PostgresServer.FreePort(), PostgresServer.FreePort());
+        var (blob, queue, table) = (Ports.Free(), Ports.Free(), Ports.Free());
         var folder = new TempDirectory();
         string P(int p) => p.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new StoreServer(folder, "azure", "node",

@@ -1,15 +1,9 @@
 using System.Diagnostics;
 using ItkWasm;
 using ItkWasm.IO;
-using ItkWasm.Runtime;
-using ItkWasm.Runtime.Wasmtime;
 using ItkWasm.Tests;
-using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
-using ItkWasmCluster.Storage.GrainStorage;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace ItkWasmCluster.Grains.Tests.Jobs;
 
@@ -26,23 +20,23 @@ public sealed class PartitionGrainTests : IDisposable
     {
         var spec = Spec(retries: 1);
         var items = Prepare(spec, good: 5, bad: 1);
-        PartitionSnapshot done;
+        IReadOnlyList<ItemRecord> done;
         await using (var cluster = await StartClusterAsync())
         {
             var partition = cluster.Client.GetGrain<IPartitionGrain>("job-a/0");
-            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items);
+            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1);
             done = await WaitFinishedAsync(partition);
         }
 
-        Assert.Equal((5, 1), (done.Succeeded, done.Failed));
-        var failed = Assert.Single(done.Items, r => r.Status == ItemStatus.Failed);
+        Assert.Equal((5, 1), (done.Count(r => r.Status == ItemStatus.Succeeded), done.Count(r => r.Status == ItemStatus.Failed)));
+        var failed = Assert.Single(done, r => r.Status == ItemStatus.Failed);
         Assert.Equal(2, failed.Attempts);
         Assert.Equal("negate: the input must be uint8\n", failed.Stderr);
-        Assert.All(done.Items.Where(r => r.Status == ItemStatus.Succeeded), r =>
+        Assert.All(done.Where(r => r.Status == ItemStatus.Succeeded), r =>
         {
             Assert.Equal(1, r.Attempts);
             Assert.Matches("^[0-9a-f]{64}$", r.ContentKey);
-            Assert.True(File.Exists(Path.Combine(spec.Output.Location, r.Item.Output)));
+            Assert.True(File.Exists(Path.Combine(spec.Output.Location, r.Output)));
         });
         var written = Directory.GetFiles(spec.Output.Location).ToDictionary(f => f, File.GetLastWriteTimeUtc);
         Assert.Equal(5, written.Count);
@@ -50,10 +44,10 @@ public sealed class PartitionGrainTests : IDisposable
         await using (var cluster = await StartClusterAsync())
         {
             var partition = cluster.Client.GetGrain<IPartitionGrain>("job-a/0");
-            Assert.Equal(done.Items, (await partition.GetAsync()).Items);
-            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items);
+            Assert.Equal(done, await partition.GetItemsAsync());
+            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1);
             var again = await WaitFinishedAsync(partition);
-            Assert.Equal(done.Items, again.Items);
+            Assert.Equal(done, again);
         }
 
         Assert.Equal(written, Directory.GetFiles(spec.Output.Location).ToDictionary(f => f, File.GetLastWriteTimeUtc));
@@ -66,8 +60,8 @@ public sealed class PartitionGrainTests : IDisposable
         var items = Prepare(spec, good: 2, bad: 0);
         await using var cluster = await StartClusterAsync();
         var partition = cluster.Client.GetGrain<IPartitionGrain>("job-b/0");
-        await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items);
-        for (var i = 0; i < 100 && (await partition.GetAsync()).Running < 2; i++)
+        await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1);
+        for (var i = 0; i < 100 && (await partition.GetCountsAsync()).Running < 2; i++)
         {
             await Task.Delay(50);
         }
@@ -76,19 +70,18 @@ public sealed class PartitionGrainTests : IDisposable
         await partition.StopAsync();
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {watch.Elapsed}");
-        var stopped = await partition.GetAsync();
+        var stopped = await partition.GetCountsAsync();
         Assert.Equal((2, 0), (stopped.Pending, stopped.Running));
-        Assert.All(stopped.Items, r => Assert.Equal(0, r.Attempts));
+        Assert.All(await partition.GetItemsAsync(), r => Assert.Equal(0, r.Attempts));
     }
 
-    private static async Task<PartitionSnapshot> WaitFinishedAsync(IPartitionGrain partition)
+    private static async Task<IReadOnlyList<ItemRecord>> WaitFinishedAsync(IPartitionGrain partition)
     {
         for (var i = 0; i < 600; i++)
         {
-            var snapshot = await partition.GetAsync();
-            if (snapshot.IsFinished)
+            if ((await partition.GetCountsAsync()).IsFinished)
             {
-                return snapshot;
+                return await partition.GetItemsAsync();
             }
 
             await Task.Delay(100);
@@ -97,18 +90,7 @@ public sealed class PartitionGrainTests : IDisposable
         throw new TimeoutException("the partition did not finish within 60 s");
     }
 
-    private async Task<InProcessTestCluster> StartClusterAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        var (cache, state) = (temp.Combine("module-cache"), temp.Combine("grains"));
-        builder.ConfigureSilo((_, silo) => silo
-            .AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = state)
-            .ConfigureServices(services => services.AddSingleton<IWasmRuntime>(
-                _ => new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = 2, Wasmtime = new WasmtimeRuntimeOptions { CacheDirectory = cache } }))));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
-    }
+    private Task<TestCluster> StartClusterAsync() => TestCluster.StartAsync(temp.Combine("grains"), temp.Combine("module-cache"));
 
     private JobSpec Spec(int retries) => new()
     {

@@ -1,12 +1,8 @@
 using ItkWasm;
 using ItkWasm.IO;
-using ItkWasm.Runtime;
-using ItkWasm.Runtime.Wasmtime;
 using ItkWasm.Tests;
 using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace ItkWasmCluster.Grains.Tests.Workers;
 
@@ -15,17 +11,9 @@ namespace ItkWasmCluster.Grains.Tests.Workers;
 public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory temp = new();
-    private InProcessTestCluster? cluster;
+    private TestCluster? cluster;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        var cache = temp.Combine("module-cache");
-        builder.ConfigureSilo((_, silo) => silo.ConfigureServices(services => services.AddSingleton<IWasmRuntime>(
-            _ => new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = 2, Wasmtime = new WasmtimeRuntimeOptions { CacheDirectory = cache } }))));
-        cluster = builder.Build();
-        await cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => cluster = await TestCluster.StartAsync(temp.Combine("grains"), temp.Combine("module-cache"));
 
     public async Task DisposeAsync() => await cluster!.DisposeAsync();
 

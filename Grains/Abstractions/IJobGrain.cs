@@ -1,0 +1,66 @@
+using Orleans.Concurrency;
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Grains;
+
+/// <summary>
+/// One job, keyed by its id (<see cref="JobIds.For"/>: a hash of its spec). It lists the dataset, splits the items into
+/// partitions spread over the cluster, follows their progress, and at the end writes <c>job.json</c> into the output
+/// location. Its state outlives every silo: while it runs it holds a reminder, so it resumes by itself after the whole
+/// cluster restarts. Every silo's HTTP API, the embedded cluster and Orleans clients reach jobs through this grain.
+/// </summary>
+public interface IJobGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the job, or resumes it: the dataset is listed again, items already done stay done unless their
+    /// input changed, and a finished job whose inputs did not change does no work. Submitting a running job again
+    /// changes nothing.</summary>
+    /// <param name="specJson">The job's spec as JSON (<see cref="JobSpecParser.ToJson"/>); its id must be this
+    /// grain's key.</param>
+    /// <returns>The job as it stands after the submission.</returns>
+    /// <exception cref="JobSpecException">The spec is invalid, its id is not this grain's key, the dataset or output
+    /// location is unusable, or two items would write the same result.</exception>
+    Task<JobStatus> SubmitAsync(string specJson);
+
+    /// <summary>Returns the job, or null when it was never submitted.</summary>
+    Task<JobStatus?> GetStatusAsync();
+
+    /// <summary>Returns every item of the job in index order (empty when it was never submitted).</summary>
+    Task<IReadOnlyList<ItemRecord>> GetItemsAsync();
+
+    /// <summary>Cancels the job: attempts in flight are stopped (their running wasm too), their items left pending and
+    /// uncounted, and <c>job.json</c> written. Submitting the same spec again resumes it.</summary>
+    /// <returns>The job, or null when it was never submitted.</returns>
+    Task<JobStatus?> CancelAsync();
+
+    /// <summary>Sends the job's progress to <paramref name="observer"/> for the next two minutes (subscribe again
+    /// sooner to keep it).</summary>
+    /// <returns>The job as it stands when the subscription starts, or null when it was never submitted.</returns>
+    Task<JobStatus?> SubscribeAsync(IJobObserver observer);
+
+    /// <summary>Stops sending progress to <paramref name="observer"/>.</summary>
+    Task UnsubscribeAsync(IJobObserver observer);
+}
+
+/// <summary>Receives a job's progress (<see cref="IJobGrain.SubscribeAsync"/>).</summary>
+public interface IJobObserver : IGrainObserver
+{
+    /// <summary>Items started or ended: the job's counts after <paramref name="events"/>, in the order they happened
+    /// within each partition.</summary>
+    [OneWay]
+    Task OnProgressAsync(JobCounts counts, IReadOnlyList<ItemEvent> events);
+
+    /// <summary>The job ended (succeeded, failed or cancelled).</summary>
+    [OneWay]
+    Task OnEndedAsync(JobStatus status);
+}
+
+/// <summary>The cluster's list of jobs and the submissions' idempotency keys. A single grain (key 0).</summary>
+public interface IJobCatalogGrain : IGrainWithIntegerKey
+{
+    /// <summary>Records that <paramref name="jobId"/> was submitted, under <paramref name="idempotencyKey"/> if given.</summary>
+    /// <returns>The job the key was first used for: <paramref name="jobId"/>, or another job (a conflict).</returns>
+    Task<string> AddAsync(string jobId, string? idempotencyKey);
+
+    /// <summary>Returns the jobs' ids, newest first.</summary>
+    Task<IReadOnlyList<string>> ListAsync();
+}

@@ -1,0 +1,57 @@
+namespace ItkWasmCluster.Jobs;
+
+/// <summary>One item of a job: an input blob, the result blob it yields, and how its attempts went.</summary>
+[GenerateSerializer]
+[Alias("itkwasm.ItemRecord")]
+public sealed record ItemRecord
+{
+    /// <summary>Gets the item's position in the job (inputs in name order).</summary>
+    [Id(0)]
+    public required int Index { get; init; }
+
+    /// <summary>Gets the input blob's name, relative to the input location.</summary>
+    [Id(1)]
+    public required string Input { get; init; }
+
+    /// <summary>Gets the result blob's name, relative to the output location.</summary>
+    [Id(2)]
+    public required string Output { get; init; }
+
+    /// <summary>Gets the input's version when the item was listed (size and modification time): a changed version makes
+    /// a finished item run again.</summary>
+    [Id(3)]
+    public required string Version { get; init; }
+
+    /// <summary>Gets where the item stands.</summary>
+    [Id(4)]
+    public ItemStatus Status { get; init; }
+
+    /// <summary>Gets how many attempts ended (attempts cut short by a cancellation or a lost silo do not count).</summary>
+    [Id(5)]
+    public int Attempts { get; init; }
+
+    /// <summary>Gets the last failed attempt's error.</summary>
+    [Id(6)]
+    public string? Error { get; init; }
+
+    /// <summary>Gets the last failed attempt's pipeline standard error.</summary>
+    [Id(7)]
+    public string? Stderr { get; init; }
+
+    /// <summary>Gets how long the last attempt took.</summary>
+    [Id(8)]
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>Gets the content key of the committed result: the SHA-256 of every stage's module and arguments, the
+    /// input's bytes and the output format.</summary>
+    [Id(9)]
+    public string? ContentKey { get; init; }
+
+    /// <summary>Gets the silo that ran the last attempt.</summary>
+    [Id(10)]
+    public string? Silo { get; init; }
+
+    /// <summary>Gets whether the result was found already committed under the same content key, so nothing ran.</summary>
+    [Id(11)]
+    public bool Reused { get; init; }
+}

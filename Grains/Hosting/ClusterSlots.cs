@@ -1,0 +1,33 @@
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace ItkWasmCluster.Grains.Hosting;
+
+/// <summary>
+/// The cluster's active silos and how many compute slots each offers, from Orleans membership and the silo metadata
+/// each silo publishes (<see cref="SlotsKey"/>, set by <see cref="ItkWasmClusterSiloBuilderExtensions.AddItkWasmCluster"/>).
+/// Partitions use it to spread their items over every silo in proportion to its slots. A silo whose metadata has not
+/// arrived yet counts as one slot.
+/// </summary>
+public sealed class ClusterSlots(IClusterMembershipService membership, ISiloMetadataCache metadata)
+{
+    /// <summary>The silo metadata key of a silo's compute slots.</summary>
+    public const string SlotsKey = "itkwasm.slots";
+
+    /// <summary>The silo metadata key of a silo's capabilities (comma-separated, such as <c>gpu</c>).</summary>
+    public const string CapabilitiesKey = "itkwasm.capabilities";
+
+    /// <summary>Returns the active silos with their slots, in address order.</summary>
+    public IReadOnlyList<SiloSlots> Active() => membership.CurrentSnapshot.Members.Values
+        .Where(m => m.Status == SiloStatus.Active)
+        .Select(m => new SiloSlots(m.SiloAddress, SlotsOf(m.SiloAddress)))
+        .OrderBy(s => s.Silo.ToParsableString(), StringComparer.Ordinal)
+        .ToArray();
+
+    private int SlotsOf(SiloAddress silo) =>
+        metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SlotsKey, out var text) && int.TryParse(text, out var slots) && slots > 0 ? slots : 1;
+}
+
+/// <summary>An active silo and its compute slots.</summary>
+/// <param name="Silo">The silo.</param>
+/// <param name="Slots">How many items it runs at once.</param>
+public sealed record SiloSlots(SiloAddress Silo, int Slots);

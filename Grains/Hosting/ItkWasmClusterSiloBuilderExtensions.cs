@@ -1,0 +1,33 @@
+using ItkWasm.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace ItkWasmCluster.Grains.Hosting;
+
+/// <summary>Registers ItkWasmCluster's grains' services on a silo.</summary>
+public static class ItkWasmClusterSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds what the job, partition and worker grains need: the silo's pipeline <paramref name="runtime"/> (its compute
+    /// slots are this silo's share of the cluster's work), the silo's slots and capabilities in its silo metadata, and
+    /// the view of the cluster's slots that spreads items over the silos. The cluster store (membership, grain storage
+    /// named <see cref="ClusterStoreOptions.GrainStorageName"/>, reminders) is configured separately.
+    /// </summary>
+    /// <param name="builder">The silo.</param>
+    /// <param name="runtime">The runtime the silo's items run on; the caller owns it and disposes it after the silo stops.</param>
+    /// <param name="slots">How many items the runtime runs at once (its compute slots).</param>
+    /// <param name="capabilities">What the silo offers beyond wasm (such as <c>gpu</c>).</param>
+    public static ISiloBuilder AddItkWasmCluster(this ISiloBuilder builder, IWasmRuntime runtime, int slots, IEnumerable<string>? capabilities = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
+        builder.UseSiloMetadata(new Dictionary<string, string>
+        {
+            [ClusterSlots.SlotsKey] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [ClusterSlots.CapabilitiesKey] = string.Join(',', capabilities ?? []),
+        });
+        builder.ConfigureServices(services => services.AddSingleton(runtime).AddSingleton<ClusterSlots>().AddSingleton<Workers.ItemExecutors>());
+        return builder;
+    }
+}

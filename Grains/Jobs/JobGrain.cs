@@ -1,0 +1,338 @@
+using System.Text.Json.Nodes;
+using ItkWasmCluster.Grains.Hosting;
+using ItkWasmCluster.Jobs;
+using ItkWasmCluster.Storage.Blobs;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace ItkWasmCluster.Grains.Jobs;
+
+/// <summary>
+/// The <see cref="IJobGrain"/>. Submitting lists the dataset (off the grain's scheduler), splits the items into
+/// partitions of at most <see cref="PartitionGrain.MaxItems"/> (at least <see cref="MinPartitions"/> when there are
+/// enough items, so that the work of dispatching and recording is spread too), starts them, and registers a reminder
+/// so that the job resumes after the whole cluster restarted. The partitions report their items' starts and ends;
+/// the grain adds their counts up, passes the events on to its observers, and when every item has finished writes
+/// <c>job.json</c> and ends. A watchdog timer asks partitions that have gone quiet for their counts, which
+/// reactivates (and so resumes) a partition whose silo died. Reentrant, so that reports interleave with a long
+/// submission or a cancellation; those two take turns.
+/// </summary>
+[Reentrant]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The turn semaphore is disposed on deactivation.")]
+internal sealed partial class JobGrain(
+    [PersistentState("job", ClusterStoreOptions.GrainStorageName)] IPersistentState<JobGrainState> state,
+    ILogger<JobGrain> logger) : Grain, IJobGrain, IJobProgressGrain, IRemindable
+{
+    /// <summary>The fewest partitions a job of at least that many items is split into.</summary>
+    internal const int MinPartitions = 4;
+
+    /// <summary>The reminder that resumes a running job after a restart of the cluster.</summary>
+    internal const string ResumeReminder = "resume";
+
+    private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
+    private readonly Dictionary<IJobObserver, DateTimeOffset> observers = [];
+    private readonly SemaphoreSlim turn = new(1, 1);
+    private JobCounts[] partitionCounts = [];
+    private DateTimeOffset[] lastReport = [];
+    private IGrainTimer? watchdog;
+    private bool started;
+    private bool finishing;
+
+    private bool Exists => state.State.SpecJson.Length > 0;
+
+    /// <inheritdoc/>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Exists && state.State.State == JobState.Running)
+        {
+            // A running job reactivated (its silo died, or the cluster restarted): wake its partitions, which resume.
+            Track(state.State.Partitions);
+            lastReport.AsSpan().Fill(DateTimeOffset.MinValue);
+            StartWatchdog();
+            started = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        turn.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async Task<JobStatus> SubmitAsync(string specJson)
+    {
+        var spec = JobSpecParser.FromJson(JsonNode.Parse(specJson));
+        if (JobIds.For(spec) != this.GetPrimaryKeyString())
+        {
+            throw new JobSpecException("spec", $"its id is {JobIds.For(spec)}, not {this.GetPrimaryKeyString()}");
+        }
+
+        await turn.WaitAsync();
+        try
+        {
+            if (Exists && state.State.State == JobState.Running && started && watchdog is not null)
+            {
+                return Status(); // already running here: submitting again changes nothing
+            }
+
+            var items = await Task.Run(() => DatasetExpander.ExpandAsync(spec, CancellationToken.None));
+            var isNew = !Exists;
+            var partitions = items.Count == 0 ? 0 : Math.Max(Math.Min(items.Count, MinPartitions), (items.Count + PartitionGrain.MaxItems - 1) / PartitionGrain.MaxItems);
+            state.State.SpecJson = specJson;
+            state.State.Name = spec.Name;
+            state.State.Output = spec.Output.Location;
+            state.State.State = JobState.Running;
+            state.State.Created = isNew ? DateTimeOffset.UtcNow : state.State.Created;
+            state.State.Finished = null;
+            state.State.Partitions = partitions;
+            state.State.MaxPartitions = Math.Max(state.State.MaxPartitions, partitions);
+            finishing = false;
+            await state.WriteStateAsync();
+            if (isNew)
+            {
+                await GrainFactory.GetGrain<IJobCatalogGrain>(0).AddAsync(this.GetPrimaryKeyString(), null);
+            }
+
+            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            Track(partitions);
+            var canonical = JobSpecParser.ToJson(spec).ToJsonString();
+            var counts = await Task.WhenAll(Enumerable.Range(0, state.State.MaxPartitions).Select(p =>
+                Partition(p).StartAsync(canonical, p < partitions ? Slice(items, p, partitions) : [], partitions)));
+            for (var p = 0; p < partitions; p++)
+            {
+                partitionCounts[p] = counts[p];
+                lastReport[p] = DateTimeOffset.UtcNow;
+            }
+
+            started = true;
+            StartWatchdog();
+        }
+        finally
+        {
+            turn.Release();
+        }
+
+        await FinishIfDoneAsync();
+        return Status();
+    }
+
+    /// <inheritdoc/>
+    public Task<JobStatus?> GetStatusAsync() => Task.FromResult(Exists ? Status() : null);
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ItemRecord>> GetItemsAsync()
+    {
+        var parts = await Task.WhenAll(Enumerable.Range(0, state.State.Partitions).Select(p => Partition(p).GetItemsAsync()));
+        return parts.SelectMany(p => p).OrderBy(r => r.Index).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public async Task<JobStatus?> CancelAsync()
+    {
+        if (!Exists)
+        {
+            return null;
+        }
+
+        await turn.WaitAsync();
+        try
+        {
+            if (state.State.State != JobState.Running)
+            {
+                return Status();
+            }
+
+            StopWatchdog();
+            var counts = await Task.WhenAll(Enumerable.Range(0, state.State.Partitions).Select(p => Partition(p).StopAsync()));
+            counts.CopyTo(partitionCounts, 0);
+            await EndAsync(JobState.Cancelled);
+        }
+        finally
+        {
+            turn.Release();
+        }
+
+        return Status();
+    }
+
+    /// <inheritdoc/>
+    public Task<JobStatus?> SubscribeAsync(IJobObserver observer)
+    {
+        observers[observer] = DateTimeOffset.UtcNow + ObserverLease;
+        return Task.FromResult(Exists ? Status() : null);
+    }
+
+    /// <inheritdoc/>
+    public Task UnsubscribeAsync(IJobObserver observer)
+    {
+        observers.Remove(observer);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async Task ReportAsync(int partition, JobCounts counts, IReadOnlyList<ItemEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        if (state.State.State != JobState.Running || partition >= partitionCounts.Length)
+        {
+            return; // a late report of an ended job, or of a partition that was emptied
+        }
+
+        partitionCounts[partition] = counts;
+        lastReport[partition] = DateTimeOffset.UtcNow;
+        Notify(o => o.OnProgressAsync(Total(), events));
+        await FinishIfDoneAsync();
+    }
+
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!Exists || state.State.State != JobState.Running)
+        {
+            if (await this.GetReminder(reminderName) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+
+        // Activation already woke the partitions of a running job; the watchdog keeps them going.
+    }
+
+    private static PartitionItem[] Slice(IReadOnlyList<PartitionItem> items, int partition, int partitions)
+    {
+        var start = (int)((long)items.Count * partition / partitions);
+        var end = (int)((long)items.Count * (partition + 1) / partitions);
+        return items.Skip(start).Take(end - start).ToArray();
+    }
+
+    private IPartitionGrain Partition(int p) => GrainFactory.GetGrain<IPartitionGrain>($"{this.GetPrimaryKeyString()}/{p}");
+
+    private void Track(int partitions)
+    {
+        partitionCounts = Enumerable.Repeat(JobCounts.None, partitions).ToArray();
+        lastReport = new DateTimeOffset[partitions];
+    }
+
+    private JobCounts Total() => state.State.State == JobState.Running && started
+        ? partitionCounts.Aggregate(JobCounts.None, JobCounts.Add)
+        : state.State.Counts;
+
+    private JobStatus Status() => new(
+        this.GetPrimaryKeyString(), state.State.Name, state.State.State, Total(), state.State.Output, state.State.Created, state.State.Finished);
+
+    private void StartWatchdog() => watchdog ??= this.RegisterGrainTimer(WatchAsync, new GrainTimerCreationOptions
+    {
+        DueTime = TimeSpan.Zero,
+        Period = TimeSpan.FromSeconds(2),
+        Interleave = true,
+    });
+
+    private void StopWatchdog()
+    {
+        watchdog?.Dispose();
+        watchdog = null;
+    }
+
+    // Partitions that have gone quiet are asked for their counts: the call reactivates one whose silo died.
+    private async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var quiet = Enumerable.Range(0, partitionCounts.Length).Where(p => now - lastReport[p] > Quiet && !partitionCounts[p].IsFinished || lastReport[p] == DateTimeOffset.MinValue);
+        await Task.WhenAll(quiet.Select(async p =>
+        {
+            try
+            {
+                partitionCounts[p] = await Partition(p).GetCountsAsync().WaitAsync(Quiet, cancellationToken);
+                lastReport[p] = DateTimeOffset.UtcNow;
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
+            {
+                LogPartitionUnreachable(logger, IdentityString, p, e.Message);
+            }
+        }));
+        await FinishIfDoneAsync();
+    }
+
+    private async Task FinishIfDoneAsync()
+    {
+        if (finishing || !started || state.State.State != JobState.Running || lastReport.Any(t => t == DateTimeOffset.MinValue)
+            || !partitionCounts.All(c => c.IsFinished))
+        {
+            return;
+        }
+
+        finishing = true;
+        await turn.WaitAsync();
+        try
+        {
+            if (state.State.State == JobState.Running && partitionCounts.All(c => c.IsFinished))
+            {
+                StopWatchdog();
+                var total = Total();
+                await EndAsync(total.Failed > 0 ? JobState.Failed : JobState.Succeeded);
+            }
+        }
+        catch (Exception e)
+        {
+            // The report or the state could not be written (the output location or the cluster store failing): the
+            // watchdog tries again.
+            LogEndFailed(logger, IdentityString, e);
+            StartWatchdog();
+        }
+        finally
+        {
+            finishing = false;
+            turn.Release();
+        }
+    }
+
+    private async Task EndAsync(JobState ended)
+    {
+        // The state changes only once the report is written: whoever sees the job ended finds its job.json.
+        var items = await GetItemsAsync();
+        var status = Status() with { State = ended, Finished = DateTimeOffset.UtcNow };
+        var output = new FileSystemBlobStore(state.State.Output);
+        await Task.Run(() => JobReport.WriteAsync(output, status, items, ended != JobState.Cancelled));
+        (state.State.State, state.State.Counts, state.State.Finished) = (ended, status.Counts, status.Finished);
+        await state.WriteStateAsync();
+        if (await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        Notify(o => o.OnEndedAsync(status));
+    }
+
+    private void Notify(Func<IJobObserver, Task> send)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (observer, expires) in observers.ToArray())
+        {
+            if (expires < now)
+            {
+                observers.Remove(observer);
+                continue;
+            }
+
+            try
+            {
+                _ = send(observer);
+            }
+            catch (Exception e) when (e is OrleansException or InvalidOperationException)
+            {
+                observers.Remove(observer);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} could not end; trying again")]
+    private static partial void LogEndFailed(ILogger logger, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: partition {Partition} did not answer ({Reason}); asking again")]
+    private static partial void LogPartitionUnreachable(ILogger logger, string jobId, int partition, string reason);
+}

@@ -1,0 +1,46 @@
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Grains.Jobs;
+
+/// <summary>A job grain's persistent state: small and independent of the number of items (those live in the
+/// partitions).</summary>
+[GenerateSerializer]
+[Alias("itkwasm.JobGrainState")]
+public sealed class JobGrainState
+{
+    /// <summary>Gets or sets the spec as JSON; empty for a job never submitted.</summary>
+    [Id(0)]
+    public string SpecJson { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the job's name.</summary>
+    [Id(1)]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the output location.</summary>
+    [Id(2)]
+    public string Output { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets where the job stands.</summary>
+    [Id(3)]
+    public JobState State { get; set; }
+
+    /// <summary>Gets or sets when the job was first submitted.</summary>
+    [Id(4)]
+    public DateTimeOffset Created { get; set; }
+
+    /// <summary>Gets or sets when the job last ended.</summary>
+    [Id(5)]
+    public DateTimeOffset? Finished { get; set; }
+
+    /// <summary>Gets or sets how many partitions hold the items now.</summary>
+    [Id(6)]
+    public int Partitions { get; set; }
+
+    /// <summary>Gets or sets the most partitions the job ever had (those beyond <see cref="Partitions"/> are empty).</summary>
+    [Id(7)]
+    public int MaxPartitions { get; set; }
+
+    /// <summary>Gets or sets the counts when the job last ended.</summary>
+    [Id(8)]
+    public JobCounts Counts { get; set; } = JobCounts.None;
+}

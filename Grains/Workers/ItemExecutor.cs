@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using ItkWasm;
+using ItkWasm.IO;
+using ItkWasm.Pipelines;
+using ItkWasm.Runtime;
+using ItkWasmCluster.Jobs;
+using ItkWasmCluster.Storage.Blobs;
+
+namespace ItkWasmCluster.Grains.Workers;
+
+/// <summary>
+/// Runs one item of a job: read the input, run the stages, commit the result. The result's content key (the SHA-256
+/// of every stage's module and arguments, the input's bytes and the output format; Nextflow-style resume) decides
+/// whether anything runs at all: a result committed under the item's recorded key is kept, not recomputed and not
+/// rewritten. A result is committed at its deterministic name by a conditional create (atomic: complete or absent); a
+/// result already there with the same bytes is left alone (a re-run of the same item elsewhere), and one with other
+/// bytes (an older spec's) is replaced atomically. Thread-safe; one per job and silo (<see cref="ItemExecutors"/>).
+/// </summary>
+internal sealed class ItemExecutor
+{
+    private readonly JobSpec spec;
+    private readonly IBlobStore input;
+    private readonly IBlobStore output;
+    private readonly IReadOnlyList<StagePlan> stages;
+    private readonly ImageIo imageIo;
+    private readonly string stagesKey;
+
+    /// <summary>Creates the executor of <paramref name="spec"/>'s items.</summary>
+    /// <param name="spec">The job.</param>
+    /// <param name="input">Where the inputs are.</param>
+    /// <param name="output">Where the results go.</param>
+    /// <param name="runtime">Runs the stages.</param>
+    public ItemExecutor(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime)
+    {
+        this.spec = spec;
+        this.input = input;
+        this.output = output;
+        imageIo = new ImageIo(runtime);
+        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, runtime)).ToArray();
+        var key = new StringBuilder("itkwasm-cluster/1\n");
+        foreach (var stage in spec.Stages)
+        {
+            key.Append(runtime.GetModuleKey(PipelineReference.Parse(stage.Pipeline))).Append('\n')
+               .Append(JobSpecParser.ToJson(spec with { Stages = [stage] })["stages"]!.ToJsonString()).Append('\n');
+        }
+
+        stagesKey = key.Append(spec.Output.Format).ToString();
+    }
+
+    /// <summary>Runs one item and commits its result.</summary>
+    /// <param name="inputName">The input blob.</param>
+    /// <param name="outputName">The result blob.</param>
+    /// <param name="recordedKey">The content key the item's last committed result was recorded under, or null.</param>
+    /// <param name="cancellationToken">Stops the attempt (its running pipeline too).</param>
+    /// <returns>How long it took, whether the recorded result was reused, and the result's content key.</returns>
+    /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
+    /// error. The caller turns it into a retry or a failure.</exception>
+    public async Task<(TimeSpan Duration, bool Reused, string ContentKey)> ExecuteAsync(
+        string inputName, string outputName, string? recordedKey, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var key = ContentKey(await HashAsync(input, inputName, cancellationToken).ConfigureAwait(false));
+        if (key == recordedKey && await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return (Stopwatch.GetElapsedTime(started), true, key);
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(spec.TaskTimeout.TotalSeconds * Stopwatch.Frequency);
+        var image = await ReadInputAsync(inputName, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var stage in stages)
+            {
+                var remaining = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException($"the item's stages did not finish within {spec.TaskTimeout}");
+                }
+
+                var next = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, cancellationToken).ConfigureAwait(false);
+                image.Dispose();
+                image = next;
+            }
+
+            await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            image.Dispose();
+        }
+
+        return (Stopwatch.GetElapsedTime(started), false, key);
+    }
+
+    private static async Task<string> HashAsync(IBlobStore store, string name, CancellationToken cancellationToken)
+    {
+        await using var stream = await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+    }
+
+    private string ContentKey(string inputHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
+
+    private async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
+    {
+        if (ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: not ItkWasmFileForm.Directory } native)
+        {
+            await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+            return ImageFile.Read(stream, native.Form, name);
+        }
+
+        if (input.GetLocalPath(name) is { } path)
+        {
+            return await imageIo.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+
+        var temp = Path.Combine(Path.GetTempPath(), $"itkwasm-input-{Guid.NewGuid():N}-{Path.GetFileName(name)}");
+        try
+        {
+            await using (var source = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false))
+            await using (var file = File.Create(temp))
+            {
+                await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await imageIo.ReadAsync(temp, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private async Task CommitAsync(Image image, string name, CancellationToken cancellationToken)
+    {
+        Func<Stream, CancellationToken, Task> write;
+        string? temp = null;
+        if (ItkWasmPath.TryParse(name) is { Form: not ItkWasmFileForm.Directory } native)
+        {
+            write = (stream, _) =>
+            {
+                ImageFile.Write(image, stream, native.Form);
+                return Task.CompletedTask;
+            };
+        }
+        else
+        {
+            temp = Path.Combine(Path.GetTempPath(), $"itkwasm-output-{Guid.NewGuid():N}-{Path.GetFileName(name)}");
+            await imageIo.WriteAsync(image, temp, cancellationToken: cancellationToken).ConfigureAwait(false);
+            write = async (stream, ct) =>
+            {
+                await using var file = File.OpenRead(temp);
+                await file.CopyToAsync(stream, ct).ConfigureAwait(false);
+            };
+        }
+
+        try
+        {
+            if (!await output.TryCreateAsync(name, write, cancellationToken).ConfigureAwait(false)
+                && !await SameBytesAsync(name, write, cancellationToken).ConfigureAwait(false))
+            {
+                await output.UploadAsync(name, write, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (temp is not null)
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    // Whether the blob already at name holds exactly what write would write (compared by SHA-256).
+    private async Task<bool> SameBytesAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        using var ours = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using (var sink = new HashingStream(ours))
+        {
+            await write(sink, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await HashAsync(output, name, cancellationToken).ConfigureAwait(false) == Convert.ToHexStringLower(ours.GetHashAndReset());
+    }
+
+    /// <summary>A write-only stream that only hashes what is written to it.</summary>
+    private sealed class HashingStream(IncrementalHash hash) : Stream
+    {
+        private long length;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => length;
+
+        public override long Position { get => length; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            hash.AppendData(buffer);
+            length += buffer.Length;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Write(buffer.AsSpan(offset, count));
+            return Task.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,80 @@
+using ItkWasm;
+using ItkWasm.Pipelines;
+using ItkWasm.Runtime;
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Grains.Workers;
+
+/// <summary>
+/// One stage bound to its pipeline. From the pipeline's interface description, the first image input takes the item
+/// and the first image output is the stage's result; other interface-typed outputs (JSON, streams) are requested and
+/// dropped. Thread-safe; shared by the attempts at a job's items on one silo.
+/// </summary>
+internal sealed class StagePlan(StageSpec spec, int position, IWasmRuntime runtime)
+{
+    private readonly Pipeline pipeline = new(PipelineReference.Parse(spec.Pipeline), runtime);
+
+    /// <summary>Gets the stage's position in the job, for messages.</summary>
+    public int Position => position;
+
+    /// <summary>Gets the stage spec.</summary>
+    public StageSpec Spec => spec;
+
+    /// <summary>Runs the stage on <paramref name="input"/>, which the caller keeps owning; the caller disposes the
+    /// result.</summary>
+    /// <exception cref="StageException">The pipeline's interface does not fit a stage.</exception>
+    /// <exception cref="PipelineRunException">The pipeline failed.</exception>
+    public async Task<Image> RunAsync(Image input, PipelineRunOptions options, CancellationToken cancellationToken)
+    {
+        var description = await pipeline.GetInterfaceAsync(cancellationToken).ConfigureAwait(false);
+        var args = new List<string>();
+        var outputs = new List<PipelineOutput>();
+        var imageInput = false;
+        var imageOutput = -1;
+        foreach (var parameter in description.Inputs)
+        {
+            if (parameter.InterfaceType == InterfaceType.Image && !imageInput)
+            {
+                imageInput = true;
+                args.Add("0");
+            }
+            else if (parameter.InterfaceType is not null || parameter.Required)
+            {
+                throw new StageException(position, $"{spec.Pipeline} takes input '{parameter.Name}' ({parameter.Type}) besides the image; a stage supplies one image");
+            }
+        }
+
+        foreach (var parameter in description.Outputs)
+        {
+            if (parameter.InterfaceType is not { } type || type is InterfaceType.TextFile or InterfaceType.BinaryFile)
+            {
+                throw new StageException(position, $"{spec.Pipeline} writes output '{parameter.Name}' ({parameter.Type}) to a file; a stage passes its result in memory");
+            }
+
+            if (type == InterfaceType.Image && imageOutput < 0)
+            {
+                imageOutput = outputs.Count;
+            }
+
+            args.Add(outputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            outputs.Add(new PipelineOutput(type));
+        }
+
+        if (!imageInput || imageOutput < 0)
+        {
+            throw new StageException(position, $"{spec.Pipeline} does not take an image and return an image");
+        }
+
+        args.AddRange(spec.ArgsFor(input.ImageType.Dimension));
+        var result = await pipeline.RunAsync(args, outputs, [PipelineInput.Image(input)], options, cancellationToken).ConfigureAwait(false);
+        foreach (var (output, i) in result.Outputs.Select((o, i) => (o, i)))
+        {
+            if (i != imageOutput)
+            {
+                (output as IDisposable)?.Dispose();
+            }
+        }
+
+        return result.Output<Image>(imageOutput);
+    }
+}

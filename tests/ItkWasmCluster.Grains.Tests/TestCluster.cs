@@ -1,0 +1,56 @@
+using ItkWasm.Runtime;
+using ItkWasm.Runtime.Wasmtime;
+using ItkWasmCluster.Grains.Hosting;
+using ItkWasmCluster.Storage.GrainStorage;
+using Orleans.TestingHost;
+
+namespace ItkWasmCluster.Grains.Tests;
+
+/// <summary>An in-process Orleans test cluster with ItkWasmCluster's grains: grain state in files under a folder (so
+/// a new cluster over the same folder finds it), reminders in memory, and a pipeline runtime of its own per silo.</summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly List<WasmRuntime> runtimes = [];
+
+    private TestCluster()
+    {
+    }
+
+    /// <summary>Gets the cluster.</summary>
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>Gets a client of the cluster.</summary>
+    public IClusterClient Client => Cluster.Client;
+
+    /// <summary>Starts <paramref name="silos"/> silos of <paramref name="slots"/> compute slots each.</summary>
+    public static async Task<TestCluster> StartAsync(string stateFolder, string moduleCache, int silos = 1, int slots = 2)
+    {
+        var test = new TestCluster();
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            var runtime = new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = slots, Wasmtime = new WasmtimeRuntimeOptions { CacheDirectory = moduleCache } });
+            lock (test.runtimes)
+            {
+                test.runtimes.Add(runtime);
+            }
+
+            silo.AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = stateFolder)
+                .UseInMemoryReminderService()
+                .AddItkWasmCluster(runtime, slots);
+        });
+        test.Cluster = builder.Build();
+        await test.Cluster.DeployAsync();
+        return test;
+    }
+
+    /// <summary>Stops the silos, then their runtimes.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        foreach (var runtime in runtimes)
+        {
+            runtime.Dispose();
+        }
+    }
+}
