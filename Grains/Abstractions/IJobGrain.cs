@@ -1,5 +1,5 @@
-using Orleans.Concurrency;
 using ItkWasmCluster.Jobs;
+using Orleans.Concurrency;
 
 namespace ItkWasmCluster.Grains;
 
