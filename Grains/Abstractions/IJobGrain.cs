@@ -34,25 +34,47 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>Sends the job's progress to <paramref name="observer"/> for the next two minutes (subscribe again
     /// sooner to keep it).</summary>
-    /// <returns>The job as it stands when the subscription starts, or null when it was never submitted.</returns>
-    Task<JobStatus?> SubscribeAsync(IJobObserver observer);
+    /// <returns>The job as it stands when the subscription starts (null when it was never submitted), and where the
+    /// notifications stand: the observer receives those after it.</returns>
+    Task<JobSubscription> SubscribeAsync(IJobObserver observer);
 
     /// <summary>Stops sending progress to <paramref name="observer"/>.</summary>
     Task UnsubscribeAsync(IJobObserver observer);
 }
 
-/// <summary>Receives a job's progress (<see cref="IJobGrain.SubscribeAsync"/>).</summary>
+/// <summary>
+/// Receives a job's progress (<see cref="IJobGrain.SubscribeAsync"/>). Orleans does not keep one-way notifications in
+/// order, so each carries the job grain's activation and a sequence number within it: the receiver puts them back in
+/// order (<see cref="JobWatch"/> does).
+/// </summary>
 public interface IJobObserver : IGrainObserver
 {
     /// <summary>Items started or ended: the job's counts after <paramref name="events"/>, in the order they happened
     /// within each partition.</summary>
+    /// <param name="activation">The job grain's activation that sends it.</param>
+    /// <param name="sequence">The notification's number within that activation, from 1.</param>
+    /// <param name="counts">The job's counts after the events.</param>
+    /// <param name="events">What happened.</param>
     [OneWay]
-    Task OnProgressAsync(JobCounts counts, IReadOnlyList<ItemEvent> events);
+    Task OnProgressAsync(string activation, long sequence, JobCounts counts, IReadOnlyList<ItemEvent> events);
 
-    /// <summary>The job ended (succeeded, failed or cancelled).</summary>
+    /// <summary>The job ended (succeeded, failed or cancelled) after the progress notification numbered
+    /// <paramref name="sequence"/>.</summary>
     [OneWay]
-    Task OnEndedAsync(JobStatus status);
+    Task OnEndedAsync(string activation, long sequence, JobStatus status);
 }
+
+/// <summary>Where a subscription to a job's progress starts.</summary>
+/// <param name="Status">The job, or null when it was never submitted.</param>
+/// <param name="Activation">The job grain's activation that will send the notifications.</param>
+/// <param name="Sequence">The number of the last notification it sent before the subscription.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("itkwasm.JobSubscription")]
+public sealed record JobSubscription(
+    [property: Id(0)] JobStatus? Status,
+    [property: Id(1)] string Activation,
+    [property: Id(2)] long Sequence);
 
 /// <summary>The cluster's list of jobs and the submissions' idempotency keys. A single grain (key 0).</summary>
 public interface IJobCatalogGrain : IGrainWithIntegerKey

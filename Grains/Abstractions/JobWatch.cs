@@ -5,14 +5,15 @@ using ItkWasmCluster.Jobs;
 namespace ItkWasmCluster.Grains;
 
 /// <summary>
-/// Follows one job through its grain from any Orleans client or silo: subscribes an observer (renewed every minute),
-/// turns what it receives into a progress stream (a snapshot, then one entry per item event), and completes
-/// <see cref="Ended"/> when the job ends. It also asks the job's status every few seconds, so an end it was not told
-/// of (the job grain moved to another silo and lost its observers until the renewal) is still noticed.
+/// Follows one job through its grain from any Orleans client or silo: subscribes an observer, puts the notifications
+/// back in the order the job grain sent them (Orleans delivers one-way calls in any order), turns them into a progress
+/// stream (a snapshot, then one entry per item event), and completes <see cref="Ended"/> when the job ends, after its
+/// last events. It subscribes again every few seconds, which renews the subscription, brings the events back after the
+/// job grain moved to another silo (its silo died, and its observers with it; the events in between are lost, the
+/// counts are not), and notices an end it was not told of.
 /// </summary>
 public sealed class JobWatch : IJobObserver, IAsyncDisposable
 {
-    private static readonly TimeSpan Renewal = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(3);
     private readonly IJobGrain job;
     private readonly string jobId;
@@ -23,7 +24,11 @@ public sealed class JobWatch : IJobObserver, IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Lock gate = new();
     private readonly long started = Stopwatch.GetTimestamp();
-    private List<(JobCounts Counts, IReadOnlyList<ItemEvent> Events)>? early = [];
+    private readonly Dictionary<(string Activation, long Sequence), (JobCounts Counts, IReadOnlyList<ItemEvent> Events)> held = [];
+    private (string Activation, long Sequence, JobStatus Status)? end;
+    private string? epoch;
+    private long next;
+    private bool begun;
     private Task? renewing;
 
     private JobWatch(IGrainFactory grains, string jobId)
@@ -48,24 +53,26 @@ public sealed class JobWatch : IJobObserver, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(grains);
         var watch = new JobWatch(grains, jobId);
-        var status = await watch.job.SubscribeAsync(watch.reference).ConfigureAwait(false);
+        var subscription = await watch.job.SubscribeAsync(watch.reference).ConfigureAwait(false);
+        lock (watch.gate)
+        {
+            watch.Adopt(subscription);
+        }
+
         watch.renewing = watch.RenewAsync();
-        return (watch, status);
+        return (watch, subscription.Status);
     }
 
-    /// <summary>Starts the stream with a snapshot of <paramref name="status"/>, then the events held back.</summary>
+    /// <summary>Starts the stream with a snapshot of <paramref name="status"/>, then the events held back: those the
+    /// job grain sent after the subscription (a submission's status includes the events it caused).</summary>
     public void Begin(JobStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
         lock (gate)
         {
             progress.Writer.TryWrite(new JobProgress(jobId, status.Counts, null, Stopwatch.GetElapsedTime(started)));
-            foreach (var (counts, events) in early ?? [])
-            {
-                Write(counts, events);
-            }
-
-            early = null;
+            begun = true;
+            Drain();
         }
 
         if (status.State != JobState.Running)
@@ -75,35 +82,26 @@ public sealed class JobWatch : IJobObserver, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    Task IJobObserver.OnProgressAsync(JobCounts counts, IReadOnlyList<ItemEvent> events)
+    Task IJobObserver.OnProgressAsync(string activation, long sequence, JobCounts counts, IReadOnlyList<ItemEvent> events)
     {
         lock (gate)
         {
-            if (early is not null)
-            {
-                early.Add((counts, events));
-            }
-            else
-            {
-                Write(counts, events);
-            }
+            held[(activation, sequence)] = (counts, events);
+            Drain();
         }
 
         return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    Task IJobObserver.OnEndedAsync(JobStatus status)
+    Task IJobObserver.OnEndedAsync(string activation, long sequence, JobStatus status)
     {
         lock (gate)
         {
-            if (early is not null)
-            {
-                return Task.CompletedTask; // before Begin: the submission's answer says how the job stands
-            }
+            end = (activation, sequence, status);
+            Drain();
         }
 
-        End(status);
         return Task.CompletedTask;
     }
 
@@ -130,12 +128,59 @@ public sealed class JobWatch : IJobObserver, IAsyncDisposable
         stop.Dispose();
     }
 
-    private void Write(JobCounts counts, IReadOnlyList<ItemEvent> events)
+    // Follows the activation a subscription names: notifications up to its sequence are in the status it returned.
+    private void Adopt(JobSubscription subscription)
     {
-        foreach (var e in events)
+        if (subscription.Activation == epoch)
         {
-            progress.Writer.TryWrite(new JobProgress(jobId, counts, e, Stopwatch.GetElapsedTime(started)));
+            return;
         }
+
+        epoch = subscription.Activation;
+        next = subscription.Sequence + 1;
+        foreach (var key in held.Keys.Where(k => k.Activation != epoch || k.Sequence < next).ToArray())
+        {
+            held.Remove(key);
+        }
+
+        Drain();
+    }
+
+    // Writes the held notifications that are next in order, then ends if the end's turn has come.
+    private void Drain()
+    {
+        if (!begun || epoch is null)
+        {
+            return;
+        }
+
+        while (held.Remove((epoch, next), out var batch))
+        {
+            foreach (var e in batch.Events)
+            {
+                progress.Writer.TryWrite(new JobProgress(jobId, batch.Counts, e, Stopwatch.GetElapsedTime(started)));
+            }
+
+            next++;
+        }
+
+        if (end is { } last && last.Activation == epoch && next > last.Sequence)
+        {
+            End(last.Status);
+        }
+    }
+
+    // A notification that has not come a poll after a later one did was lost (a broken connection): go on without it.
+    private void SkipLostGap(ref long? stalledAt)
+    {
+        var waiting = held.Keys.Where(k => k.Activation == epoch).Select(k => k.Sequence).DefaultIfEmpty().Min();
+        if (waiting > next && stalledAt == next)
+        {
+            next = waiting;
+            Drain();
+        }
+
+        stalledAt = waiting > next ? next : null;
     }
 
     private void End(JobStatus status)
@@ -148,24 +193,32 @@ public sealed class JobWatch : IJobObserver, IAsyncDisposable
 
     private async Task RenewAsync()
     {
-        var renewed = Stopwatch.GetTimestamp();
+        var endPolled = false;
+        long? stalledAt = null;
         while (!stop.IsCancellationRequested && !ended.Task.IsCompleted)
         {
             try
             {
                 await Task.Delay(Poll, stop.Token).ConfigureAwait(false);
-                var renew = Stopwatch.GetElapsedTime(renewed) > Renewal;
-                var status = renew ? await job.SubscribeAsync(reference).ConfigureAwait(false) : await job.GetStatusAsync().ConfigureAwait(false);
-                renewed = renew ? Stopwatch.GetTimestamp() : renewed;
-                bool begun;
+                var subscription = await job.SubscribeAsync(reference).ConfigureAwait(false);
+                bool ready;
                 lock (gate)
                 {
-                    begun = early is null;
+                    Adopt(subscription);
+                    ready = begun;
+                    SkipLostGap(ref stalledAt);
                 }
 
-                if (begun && status is { State: not JobState.Running })
+                if (ready && subscription.Status is { State: not JobState.Running } status)
                 {
-                    End(status);
+                    // The end's notification is on its way, after the job's last events; take the poll's word for it
+                    // only if it has not come by the next poll.
+                    if (endPolled)
+                    {
+                        End(status);
+                    }
+
+                    endPolled = true;
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

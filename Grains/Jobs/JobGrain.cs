@@ -33,6 +33,8 @@ internal sealed partial class JobGrain(
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
     private readonly Dictionary<IJobObserver, DateTimeOffset> observers = [];
     private readonly SemaphoreSlim turn = new(1, 1);
+    private readonly string activation = Guid.NewGuid().ToString("N");
+    private long sequence;
     private JobCounts[] partitionCounts = [];
     private DateTimeOffset[] lastReport = [];
     private IGrainTimer? watchdog;
@@ -161,10 +163,10 @@ internal sealed partial class JobGrain(
     }
 
     /// <inheritdoc/>
-    public Task<JobStatus?> SubscribeAsync(IJobObserver observer)
+    public Task<JobSubscription> SubscribeAsync(IJobObserver observer)
     {
         observers[observer] = DateTimeOffset.UtcNow + ObserverLease;
-        return Task.FromResult(Exists ? Status() : null);
+        return Task.FromResult(new JobSubscription(Exists ? Status() : null, activation, sequence));
     }
 
     /// <inheritdoc/>
@@ -185,7 +187,8 @@ internal sealed partial class JobGrain(
 
         partitionCounts[partition] = counts;
         lastReport[partition] = DateTimeOffset.UtcNow;
-        Notify(o => o.OnProgressAsync(Total(), events));
+        var (total, number) = (Total(), ++sequence);
+        Notify(o => o.OnProgressAsync(activation, number, total, events));
         await FinishIfDoneAsync();
     }
 
@@ -305,7 +308,7 @@ internal sealed partial class JobGrain(
             await this.UnregisterReminder(reminder);
         }
 
-        Notify(o => o.OnEndedAsync(status));
+        Notify(o => o.OnEndedAsync(activation, sequence, status));
     }
 
     private void Notify(Func<IJobObserver, Task> send)

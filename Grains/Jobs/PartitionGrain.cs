@@ -297,8 +297,9 @@ internal sealed partial class PartitionGrain(
             notBefore[i] = DateTimeOffset.UtcNow + TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(attempt - 1, 20)));
         }
 
-        await PersistAsync();
+        // Reported with the change, before any await: every report's counts then come with the events that led to them.
         Report(record, record.Status, attempt, result.Duration, result.Error, result.Reused, result.Silo);
+        await PersistAsync();
     }
 
     // Events go to the job grain in batches, one call at a time: events that arrive during a call go in the next.

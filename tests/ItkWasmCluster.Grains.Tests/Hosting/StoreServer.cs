@@ -84,11 +84,26 @@ public sealed class StoreServer : IDisposable
         }
     }
 
-    public void Stop()
+    /// <summary>Stops the server: with SIGTERM when <paramref name="graceful"/> (it saves its data, as a restart of the
+    /// service would), else with SIGKILL.</summary>
+    public void Stop(bool graceful = false)
     {
         if (process is { HasExited: false })
         {
-            process.Kill(entireProcessTree: true);
+            if (graceful)
+            {
+                using var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+                term.WaitForExit();
+                if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            else
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
             process.WaitForExit();
         }
 
