@@ -34,9 +34,13 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>Sends the job's progress to <paramref name="observer"/> for the next two minutes (subscribe again
     /// sooner to keep it).</summary>
+    /// <param name="observer">The observer.</param>
+    /// <param name="knownActivation">The job grain activation the observer last heard from, or null for a new
+    /// subscription. When it is another activation (the job grain moved since), the notifications this activation
+    /// sent so far (the last few hundred) are sent again to the observer, so that it misses no event of the move.</param>
     /// <returns>The job as it stands when the subscription starts (null when it was never submitted), and where the
-    /// notifications stand: the observer receives those after it.</returns>
-    Task<JobSubscription> SubscribeAsync(IJobObserver observer);
+    /// notifications stand: the observer receives those after it (all of this activation's, after a move).</returns>
+    Task<JobSubscription> SubscribeAsync(IJobObserver observer, string? knownActivation = null);
 
     /// <summary>Stops sending progress to <paramref name="observer"/>.</summary>
     Task UnsubscribeAsync(IJobObserver observer);

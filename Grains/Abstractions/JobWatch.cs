@@ -200,7 +200,13 @@ public sealed class JobWatch : IJobObserver, IAsyncDisposable
             try
             {
                 await Task.Delay(Poll, stop.Token).ConfigureAwait(false);
-                var subscription = await job.SubscribeAsync(reference).ConfigureAwait(false);
+                string? known;
+                lock (gate)
+                {
+                    known = epoch;
+                }
+
+                var subscription = await job.SubscribeAsync(reference, known).ConfigureAwait(false);
                 bool ready;
                 lock (gate)
                 {

@@ -29,11 +29,13 @@ internal sealed partial class JobGrain(
     /// <summary>The reminder that resumes a running job after a restart of the cluster.</summary>
     internal const string ResumeReminder = "resume";
 
+    private const int Replayable = 512;
     private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
     private readonly Dictionary<IJobObserver, DateTimeOffset> observers = [];
     private readonly SemaphoreSlim turn = new(1, 1);
     private readonly string activation = Guid.NewGuid().ToString("N");
+    private readonly Queue<(long Sequence, JobCounts Counts, IReadOnlyList<ItemEvent> Events)> recent = new();
     private long sequence;
     private JobCounts[] partitionCounts = [];
     private DateTimeOffset[] lastReport = [];
@@ -163,10 +165,22 @@ internal sealed partial class JobGrain(
     }
 
     /// <inheritdoc/>
-    public Task<JobSubscription> SubscribeAsync(IJobObserver observer)
+    public Task<JobSubscription> SubscribeAsync(IJobObserver observer, string? knownActivation = null)
     {
+        ArgumentNullException.ThrowIfNull(observer);
         observers[observer] = DateTimeOffset.UtcNow + ObserverLease;
-        return Task.FromResult(new JobSubscription(Exists ? Status() : null, activation, sequence));
+        if (knownActivation is null || knownActivation == activation)
+        {
+            return Task.FromResult(new JobSubscription(Exists ? Status() : null, activation, sequence));
+        }
+
+        // The observer followed an earlier activation: replay what this one sent, from its first notification.
+        foreach (var (number, counts, events) in recent)
+        {
+            _ = observer.OnProgressAsync(activation, number, counts, events);
+        }
+
+        return Task.FromResult(new JobSubscription(Exists ? Status() : null, activation, 0));
     }
 
     /// <inheritdoc/>
@@ -188,6 +202,12 @@ internal sealed partial class JobGrain(
         partitionCounts[partition] = counts;
         lastReport[partition] = DateTimeOffset.UtcNow;
         var (total, number) = (Total(), ++sequence);
+        recent.Enqueue((number, total, events));
+        if (recent.Count > Replayable)
+        {
+            recent.Dequeue();
+        }
+
         Notify(o => o.OnProgressAsync(activation, number, total, events));
         await FinishIfDoneAsync();
     }

@@ -11,8 +11,8 @@ using ItkWasmCluster.Jobs;
 namespace ItkWasm.Benchmarks;
 
 /// <summary>
-/// A whole job on the embedded cluster (dataset listing, SQLite claims and completions, content keys, atomic commits,
-/// the report) against the bare pipeline runtime called in a loop with the same concurrency, doing the same work per
+/// A whole job on the embedded cluster (an in-process silo: dataset listing, partition and worker grains, file grain
+/// state, content keys, atomic commits, the report) against the bare pipeline runtime called in a loop with the same concurrency, doing the same work per
 /// image: read the .iwi.cbor, downsample, write the result.
 /// </summary>
 public static class JobBenchmarks
@@ -105,8 +105,8 @@ public static class JobBenchmarks
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    /// <summary>Runs the job; returns its total time and the part spent starting it (listing and hashing the dataset,
-    /// creating the tasks), both in milliseconds.</summary>
+    /// <summary>Runs the job; returns its total time and the part spent starting it (starting the silo, listing the dataset,
+    /// starting the partitions), both in milliseconds.</summary>
     private static async Task<(double Total, double Setup)> RunJobAsync(EmbeddedCluster cluster, string input, string output, string[] include)
     {
         var spec = new JobSpec
@@ -142,16 +142,16 @@ public static class JobBenchmarks
         var section = new StringBuilder()
             .AppendLine("## The main job: embedded cluster against the bare runtime in a loop")
             .AppendLine()
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `bench/run jobs` on {concurrency} logical cores, .NET {Environment.Version}: medians of {Repeats} runs of each, alternating, after a warm-up of each side. Both sides do the same work for each of {Count} small real images (four 2D images of shared/data, 128² to 256×256, as `.iwi.cbor`, cycled): read the image, run `@itk-wasm/downsample` (shrink 2), write the result, {concurrency} at a time. The job also lists and hashes the dataset, claims and completes each task in SQLite, checks its content key, commits atomically and writes `job.json`; the loop (`Parallel.ForEachAsync` over `Pipeline.RunAsync`) does none of that. Overhead per task is (job − loop) × {concurrency} ÷ {Count}: the extra worker time each task costs; the second figure leaves out the job's start, which is paid once per job, not per task."))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `bench/run jobs` on {concurrency} logical cores, .NET {Environment.Version}: medians of {Repeats} runs of each, alternating, after a warm-up of each side. Both sides do the same work for each of {Count} small real images (four 2D images of shared/data, 128² to 256×256, as `.iwi.cbor`, cycled): read the image, run `@itk-wasm/downsample` (shrink 2), write the result, {concurrency} at a time. The job also starts an in-process Orleans silo, lists the dataset, dispatches each item from a partition grain to the worker grain, records it in the partition's grain state (a file, written atomically), hashes the input for its content key, commits atomically and writes `job.json`; the loop (`Parallel.ForEachAsync` over `Pipeline.RunAsync`) does none of that. Overhead per item is (job − loop) × {concurrency} ÷ {Count}: the extra worker time each item costs; the second figure leaves out the job's start, which is paid once per job, not per item."))
             .AppendLine()
             .AppendLine("| measurement | value | target |")
             .AppendLine("| --- | ---: | --- |")
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| bare runtime loop, {Count} images | {loop:F0} ms ({Count / loop * 1000:F1} images/s) | |"))
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| embedded job, {Count} images | {job:F0} ms ({Count / job * 1000:F1} images/s) | |"))
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| job throughput ÷ loop throughput | {loop / job:F2}× | ≥ 0.9× |"))
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| overhead per task, everything counted | {overhead:F2} ms | ≤ 2 ms |"))
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| of which job start (list and hash the dataset, create the tasks) | {setup:F0} ms in all | |"))
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| scheduling overhead per task, job start excluded | {perTask:F2} ms | ≤ 2 ms |"))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| job throughput ÷ loop throughput | {loop / job:F2}× | ≥ 0.95× |"))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| overhead per item, everything counted | {overhead:F2} ms | ≤ 2 ms |"))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| of which job start (start the silo, list the dataset, start the partitions) | {setup:F0} ms in all | |"))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"| scheduling overhead per item, job start excluded | {perTask:F2} ms | ≤ 2 ms |"))
             .ToString();
         BenchmarkReport.WriteSection(markdownPath, "embedded-job", section);
     }

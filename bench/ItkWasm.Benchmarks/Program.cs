@@ -36,3 +36,7 @@ if (which is "jobs" or "all")
     await JobBenchmarks.RunAsync(root, markdown);
 }
 
+if (which is "cluster" or "all")
+{
+    await ClusterBenchmarks.RunAsync(root, markdown);
+}
