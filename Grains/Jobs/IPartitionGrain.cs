@@ -12,15 +12,20 @@ namespace ItkWasmCluster.Grains.Jobs;
 /// </summary>
 public interface IPartitionGrain : IGrainWithStringKey
 {
-    /// <summary>Makes the partition hold <paramref name="items"/> of the job <paramref name="specJson"/> describes and
-    /// starts (or resumes) running them. An item already done stays done unless its input's version changed; a record
-    /// keeps its content key, so an unchanged result is reused rather than rewritten.</summary>
+    /// <summary>Makes the partition hold <paramref name="items"/> of the job <paramref name="specJson"/> describes, and
+    /// when <paramref name="run"/> starts (or resumes) running them. An item already done stays done unless its input's
+    /// version changed; a record keeps its content key, so an unchanged result is reused rather than rewritten.</summary>
     /// <param name="specJson">The job's spec as JSON.</param>
     /// <param name="items">The partition's items.</param>
-    /// <param name="partitions">How many partitions the job has: each keeps about twice its share of the cluster's
-    /// compute slots busy.</param>
+    /// <param name="running">How many of the job's partitions run at once: each keeps about twice its share of the
+    /// cluster's compute slots busy.</param>
+    /// <param name="run">Whether to start running now (otherwise <see cref="RunAsync"/> starts it).</param>
     /// <returns>The partition's counts.</returns>
-    Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int partitions);
+    Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int running, bool run);
+
+    /// <summary>Starts running the items (again); running already, it changes nothing.</summary>
+    /// <returns>The partition's counts.</returns>
+    Task<JobCounts> RunAsync();
 
     /// <summary>Returns the partition's counts (activating it, which resumes it if it was running).</summary>
     Task<JobCounts> GetCountsAsync();
@@ -73,7 +78,7 @@ public sealed class PartitionState
     [Id(2)]
     public bool Running { get; set; }
 
-    /// <summary>Gets or sets how many partitions the job has.</summary>
+    /// <summary>Gets or sets how many of the job's partitions run at once.</summary>
     [Id(3)]
-    public int Partitions { get; set; } = 1;
+    public int Concurrent { get; set; } = 1;
 }

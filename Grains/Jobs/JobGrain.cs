@@ -10,8 +10,9 @@ namespace ItkWasmCluster.Grains.Jobs;
 /// <summary>
 /// The <see cref="IJobGrain"/>. Submitting lists the dataset (off the grain's scheduler), splits the items into
 /// partitions of at most <see cref="PartitionGrain.MaxItems"/> (at least <see cref="MinPartitions"/> when there are
-/// enough items, so that the work of dispatching and recording is spread too), starts them, and registers a reminder
-/// so that the job resumes after the whole cluster restarted. The partitions report their items' starts and ends;
+/// enough items), runs <see cref="MinPartitions"/> of them at a time (each dispatches over every silo, so a few keep
+/// the cluster busy, and only those few write their state), and registers a reminder so that the job resumes after
+/// the whole cluster restarted. The partitions report their items' starts and ends;
 /// the grain adds their counts up, passes the events on to its observers, and when every item has finished writes
 /// <c>job.json</c> and ends. A watchdog timer asks partitions that have gone quiet for their counts, which
 /// reactivates (and so resumes) a partition whose silo died. Reentrant, so that reports interleave with a long
@@ -38,12 +39,16 @@ internal sealed partial class JobGrain(
     private readonly Queue<(long Sequence, JobCounts Counts, IReadOnlyList<ItemEvent> Events)> recent = new();
     private long sequence;
     private JobCounts[] partitionCounts = [];
+    private bool[] dispatching = [];
     private DateTimeOffset[] lastReport = [];
     private IGrainTimer? watchdog;
     private bool started;
     private bool finishing;
 
     private bool Exists => state.State.SpecJson.Length > 0;
+
+    // How many partitions run at once.
+    private int Concurrent => Math.Min(state.State.Partitions, MinPartitions);
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -106,7 +111,11 @@ internal sealed partial class JobGrain(
             Track(partitions);
             var canonical = JobSpecParser.ToJson(spec).ToJsonString();
             var counts = await Task.WhenAll(Enumerable.Range(0, state.State.MaxPartitions).Select(p =>
-                Partition(p).StartAsync(canonical, p < partitions ? Slice(items, p, partitions) : [], partitions)));
+                Partition(p).StartAsync(canonical, p < partitions ? Slice(items, p, partitions) : [], Concurrent, p < Concurrent)));
+            for (var p = 0; p < Math.Min(partitions, Concurrent); p++)
+            {
+                dispatching[p] = true;
+            }
             for (var p = 0; p < partitions; p++)
             {
                 partitionCounts[p] = counts[p];
@@ -209,6 +218,11 @@ internal sealed partial class JobGrain(
         }
 
         Notify(o => o.OnProgressAsync(activation, number, total, events));
+        if (counts.IsFinished)
+        {
+            await FillWindowAsync();
+        }
+
         await FinishIfDoneAsync();
     }
 
@@ -237,6 +251,7 @@ internal sealed partial class JobGrain(
 
     private void Track(int partitions)
     {
+        dispatching = new bool[partitions];
         partitionCounts = Enumerable.Repeat(JobCounts.None, partitions).ToArray();
         lastReport = new DateTimeOffset[partitions];
     }
@@ -265,7 +280,8 @@ internal sealed partial class JobGrain(
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        var quiet = Enumerable.Range(0, partitionCounts.Length).Where(p => now - lastReport[p] > Quiet && !partitionCounts[p].IsFinished || lastReport[p] == DateTimeOffset.MinValue);
+        var quiet = Enumerable.Range(0, partitionCounts.Length)
+            .Where(p => (dispatching[p] && now - lastReport[p] > Quiet && !partitionCounts[p].IsFinished) || lastReport[p] == DateTimeOffset.MinValue);
         await Task.WhenAll(quiet.Select(async p =>
         {
             try
@@ -278,7 +294,42 @@ internal sealed partial class JobGrain(
                 LogPartitionUnreachable(logger, IdentityString, p, e.Message);
             }
         }));
+        await FillWindowAsync();
         await FinishIfDoneAsync();
+    }
+
+    // Keeps the first Concurrent unfinished partitions (in index order) running: a job's items run a few partitions at
+    // a time, so that only those few write their state and hold attempts in flight.
+    private async Task FillWindowAsync()
+    {
+        if (state.State.State != JobState.Running || !started)
+        {
+            return;
+        }
+
+        var next = Enumerable.Range(0, partitionCounts.Length)
+            .Where(p => lastReport[p] != DateTimeOffset.MinValue && !partitionCounts[p].IsFinished)
+            .Take(Concurrent)
+            .Where(p => !dispatching[p])
+            .ToArray();
+        foreach (var p in next)
+        {
+            dispatching[p] = true;
+        }
+
+        await Task.WhenAll(next.Select(async p =>
+        {
+            try
+            {
+                partitionCounts[p] = await Partition(p).RunAsync();
+                lastReport[p] = DateTimeOffset.UtcNow;
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                dispatching[p] = false; // the watchdog tries again
+                LogPartitionUnreachable(logger, IdentityString, p, e.Message);
+            }
+        }));
     }
 
     private async Task FinishIfDoneAsync()

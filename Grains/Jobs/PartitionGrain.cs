@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ItkWasmCluster.Grains.Hosting;
@@ -33,6 +34,7 @@ internal sealed partial class PartitionGrain(
     internal const int MaxItems = 500;
 
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan WriteInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
     private readonly Dictionary<int, DateTimeOffset> notBefore = [];
     private readonly Dictionary<SiloAddress, int> inFlightOn = [];
@@ -42,6 +44,7 @@ internal sealed partial class PartitionGrain(
     private Task? writing;
     private Task? reporting;
     private TaskCompletionSource? wake;
+    private long lastWrite;
     private bool dirty;
     private bool stopping;
     private bool superseded;
@@ -72,17 +75,39 @@ internal sealed partial class PartitionGrain(
     }
 
     /// <inheritdoc/>
-    public async Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int partitions)
+    public async Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int running, bool run)
     {
         ArgumentNullException.ThrowIfNull(items);
         var known = state.State.Items.ToDictionary(r => r.Input, StringComparer.Ordinal);
         state.State.SpecJson = specJson;
-        state.State.Partitions = Math.Max(1, partitions);
+        state.State.Concurrent = Math.Max(1, running);
         state.State.Items = items.OrderBy(i => i.Index).Select(item => Merge(item, known.GetValueOrDefault(item.Input))).ToList();
-        state.State.Running = true;
+        state.State.Running = run;
         stopping = false;
         await PersistAsync();
-        EnsureRunning();
+        if (run)
+        {
+            EnsureRunning();
+        }
+
+        return Counts();
+    }
+
+    /// <inheritdoc/>
+    public async Task<JobCounts> RunAsync()
+    {
+        if (!state.State.Running && state.State.SpecJson.Length > 0)
+        {
+            state.State.Running = true;
+            stopping = false;
+            await PersistAsync();
+        }
+
+        if (state.State.Running)
+        {
+            EnsureRunning();
+        }
+
         return Counts();
     }
 
@@ -148,11 +173,11 @@ internal sealed partial class PartitionGrain(
     {
         if (!superseded && (loop is null || loop.IsCompleted))
         {
-            loop = RunAsync();
+            loop = DispatchAsync();
         }
     }
 
-    private async Task RunAsync()
+    private async Task DispatchAsync()
     {
         var retries = JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson)).Retries;
         using var source = new CancellationTokenSource();
@@ -164,7 +189,7 @@ internal sealed partial class PartitionGrain(
             var now = DateTimeOffset.UtcNow;
             var items = state.State.Items;
             var silos = cluster.Active();
-            var window = Math.Max(2, (int)Math.Ceiling(2.0 * silos.Sum(s => s.Slots) / state.State.Partitions));
+            var window = Math.Max(2, (int)Math.Ceiling(2.0 * silos.Sum(s => s.Slots) / state.State.Concurrent));
             for (var scanned = 0; scanned < items.Count && inFlight.Count < window; scanned++, next = (next + 1) % items.Count)
             {
                 if (items[next].Status == ItemStatus.Pending && notBefore.GetValueOrDefault(next) <= now)
@@ -298,8 +323,9 @@ internal sealed partial class PartitionGrain(
         }
 
         // Reported with the change, before any await: every report's counts then come with the events that led to them.
+        // The write follows, without holding the attempt's place in the window.
         Report(record, record.Status, attempt, result.Duration, result.Error, result.Reused, result.Silo);
-        await PersistAsync();
+        _ = PersistAsync();
     }
 
     // Events go to the job grain in batches, one call at a time: events that arrive during a call go in the next.
@@ -372,6 +398,14 @@ internal sealed partial class PartitionGrain(
             var delay = TimeSpan.FromMilliseconds(100);
             while (dirty && !superseded)
             {
+                // Completions that come close together share a write: at most one per WriteInterval while running.
+                var since = Stopwatch.GetElapsedTime(lastWrite);
+                if (!stopping && since < WriteInterval)
+                {
+                    await Task.Delay(WriteInterval - since);
+                }
+
+                lastWrite = Stopwatch.GetTimestamp();
                 dirty = false;
                 try
                 {

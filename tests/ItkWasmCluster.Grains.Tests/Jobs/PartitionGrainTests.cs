@@ -24,7 +24,7 @@ public sealed class PartitionGrainTests : IDisposable
         await using (var cluster = await StartClusterAsync())
         {
             var partition = cluster.Client.GetGrain<IPartitionGrain>("job-a/0");
-            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1);
+            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1, run: true);
             done = await WaitFinishedAsync(partition);
         }
 
@@ -45,7 +45,7 @@ public sealed class PartitionGrainTests : IDisposable
         {
             var partition = cluster.Client.GetGrain<IPartitionGrain>("job-a/0");
             Assert.Equal(done, await partition.GetItemsAsync());
-            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1);
+            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1, run: true);
             var again = await WaitFinishedAsync(partition);
             Assert.Equal(done, again);
         }
@@ -60,7 +60,7 @@ public sealed class PartitionGrainTests : IDisposable
         var items = Prepare(spec, good: 2, bad: 0);
         await using var cluster = await StartClusterAsync();
         var partition = cluster.Client.GetGrain<IPartitionGrain>("job-b/0");
-        await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1);
+        await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1, run: true);
         for (var i = 0; i < 100 && (await partition.GetCountsAsync()).Running < 2; i++)
         {
             await Task.Delay(50);
