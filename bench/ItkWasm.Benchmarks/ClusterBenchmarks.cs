@@ -31,8 +31,11 @@ public static class ClusterBenchmarks
         try
         {
             var jobs = await SilosAsync(root, work).ConfigureAwait(false);
+            Console.WriteLine($"silos {jobs}");
             var tiny = await TinyItemsAsync(work).ConfigureAwait(false);
+            Console.WriteLine($"tiny {tiny}");
             var tuned = await KillToRerunAsync(work, []).ConfigureAwait(false);
+            Console.WriteLine($"kill, tuned {string.Join(", ", tuned)}");
             var defaults = await KillToRerunAsync(work, ["--probe-timeout", "5", "--missed-probes", "3"]).ConfigureAwait(false);
             Write(markdownPath, jobs, tiny, tuned, defaults);
         }
@@ -80,7 +83,7 @@ public static class ClusterBenchmarks
     private static async Task<(double Job, double Loop, long PeakMiB)> TinyItemsAsync(string work)
     {
         var input = Directory.CreateDirectory(Path.Combine(work, "tiny")).FullName;
-        using (var image = new Image(new ImageType()) { Size = [4, 4], Origin = [0, 0], Spacing = [1, 1], Direction = [1, 0, 0, 1] })
+        using (var image = Blank(4))
         {
             var template = Path.Combine(work, "tiny.iwi.cbor");
             ImageFile.Write(image, template);
@@ -129,7 +132,7 @@ public static class ClusterBenchmarks
         var input = Directory.CreateDirectory(Path.Combine(work, "kill-in")).FullName;
         for (var i = 0; i < 120; i++)
         {
-            using var image = new Image(new ImageType()) { Size = [8, 8], Origin = [0, 0], Spacing = [1, 1], Direction = [1, 0, 0, 1] };
+            using var image = Blank(8);
             ImageFile.Write(image, Path.Combine(input, $"{i:D3}.iwi.cbor"));
         }
 
@@ -196,6 +199,15 @@ public static class ClusterBenchmarks
         }
 
         return times;
+    }
+
+    /// <summary>A zeroed 2D uint8 image of <paramref name="size"/>².</summary>
+    private static Image Blank(long size)
+    {
+        var image = new Image(new ImageType()) { Size = [size, size], Origin = [0, 0], Spacing = [1, 1], Direction = [1, 0, 0, 1] };
+        image.Data.Dispose();
+        image.Data = DataBuffer.Allocate(image.ByteLength);
+        return image;
     }
 
     private static JobSpec Spec(string input, string output) => new()
