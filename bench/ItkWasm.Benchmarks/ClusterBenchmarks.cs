@@ -64,14 +64,14 @@ public static class ClusterBenchmarks
         for (var w = 0; w < 2; w++)
         {
             await RemoteJobAsync(remote, Spec(input, Path.Combine(work, $"warm-silos-{w}"))).ConfigureAwait(false);
-            await EmbeddedJobAsync(cluster, Spec(input, Path.Combine(work, $"warm-embedded-{w}"))).ConfigureAwait(false);
+            await JobBenchmarks.RunJobAsync(cluster, Spec(input, Path.Combine(work, $"warm-embedded-{w}"))).ConfigureAwait(false);
         }
 
         var (silos, embedded) = (new List<double>(), new List<double>());
         for (var r = 0; r < 5; r++)
         {
             silos.Add(await RemoteJobAsync(remote, Spec(input, Path.Combine(work, $"silos-{r}"))).ConfigureAwait(false));
-            embedded.Add(await EmbeddedJobAsync(cluster, Spec(input, Path.Combine(work, $"embedded-{r}"))).ConfigureAwait(false));
+            embedded.Add((await JobBenchmarks.RunJobAsync(cluster, Spec(input, Path.Combine(work, $"embedded-{r}"))).ConfigureAwait(false)).Total);
         }
 
         return (JobBenchmarks.Median(silos), JobBenchmarks.Median(embedded));
@@ -100,7 +100,7 @@ public static class ClusterBenchmarks
         double job;
         using (var cluster = new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = concurrency }))
         {
-            job = await EmbeddedJobAsync(cluster, new JobSpec
+            (job, _) = await JobBenchmarks.RunJobAsync(cluster, new JobSpec
             {
                 Name = "tiny",
                 Input = new DatasetSpec { Location = input },
@@ -231,15 +231,6 @@ public static class ClusterBenchmarks
         }
 
         return status.State == JobState.Succeeded ? (status.Finished!.Value - submitted).TotalMilliseconds : throw new InvalidOperationException($"the benchmark job ended {status.State}");
-    }
-
-    private static async Task<double> EmbeddedJobAsync(EmbeddedCluster cluster, JobSpec spec)
-    {
-        var watch = Stopwatch.StartNew();
-        await using var job = await cluster.StartJobAsync(spec).ConfigureAwait(false);
-        var summary = await job.Completion.ConfigureAwait(false);
-        var elapsed = watch.Elapsed.TotalMilliseconds;
-        return summary.State == JobState.Succeeded ? elapsed : throw new InvalidOperationException($"the benchmark job ended {summary.State}");
     }
 
     private static long PeakMiB() => File.ReadLines("/proc/self/status")

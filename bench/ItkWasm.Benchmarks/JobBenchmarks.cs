@@ -105,17 +105,22 @@ public static class JobBenchmarks
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    /// <summary>Runs the job; returns its total time and the part spent starting it (starting the silo, listing the dataset,
-    /// starting the partitions), both in milliseconds.</summary>
-    private static async Task<(double Total, double Setup)> RunJobAsync(EmbeddedCluster cluster, string input, string output, string[] include)
-    {
-        var spec = new JobSpec
+    /// <summary>Runs the downsample job over <paramref name="include"/> of <paramref name="input"/>; returns its total
+    /// time and the part spent starting it, both in milliseconds.</summary>
+    private static Task<(double Total, double Setup)> RunJobAsync(EmbeddedCluster cluster, string input, string output, string[] include) =>
+        RunJobAsync(cluster, new JobSpec
         {
             Name = "bench",
             Input = new DatasetSpec { Location = input, Include = include },
             Stages = [new StageSpec { Pipeline = "@itk-wasm/downsample:downsample", Args = ["--shrink-factors", "2", "2"] }],
             Output = new OutputSpec { Location = output },
-        };
+        });
+
+    /// <summary>Runs <paramref name="spec"/> on the embedded cluster; returns its total time and the part spent starting
+    /// it (starting the silo, listing the dataset, starting the partitions), both in milliseconds.</summary>
+    /// <exception cref="InvalidOperationException">The job did not succeed.</exception>
+    internal static async Task<(double Total, double Setup)> RunJobAsync(EmbeddedCluster cluster, JobSpec spec)
+    {
         var watch = Stopwatch.StartNew();
         await using var job = await cluster.StartJobAsync(spec).ConfigureAwait(false);
         var setup = watch.Elapsed.TotalMilliseconds;
