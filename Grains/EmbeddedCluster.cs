@@ -1,5 +1,6 @@
 using ItkWasm.Runtime;
 using ItkWasmCluster.Grains.Jobs;
+using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 
@@ -19,6 +20,7 @@ public sealed class EmbeddedCluster : IDisposable
 
     private readonly EmbeddedClusterOptions options;
     private readonly WasmRuntime runtime;
+    private readonly ItemExecutors executors;
 
     /// <summary>Creates the cluster; the pipeline runtimes start with the first job that needs them.</summary>
     public EmbeddedCluster(EmbeddedClusterOptions? options = null)
@@ -26,6 +28,7 @@ public sealed class EmbeddedCluster : IDisposable
         this.options = options ?? new EmbeddedClusterOptions();
         this.options.Validate();
         runtime = new WasmRuntime(this.options.Runtime with { ComputeSlots = this.options.Concurrency });
+        executors = new ItemExecutors(runtime);
     }
 
     /// <summary>Starts (or resumes) <paramref name="spec"/> on a silo of its own.</summary>
@@ -42,7 +45,7 @@ public sealed class EmbeddedCluster : IDisposable
         try
         {
             output.DeleteAbandonedTemporaries();
-            silo = await EmbeddedSilo.StartAsync(stateFolder, runtime, options.Concurrency, cancellationToken).ConfigureAwait(false);
+            silo = await EmbeddedSilo.StartAsync(stateFolder, runtime, executors, options.Concurrency, cancellationToken).ConfigureAwait(false);
             return await EmbeddedJob.StartAsync(silo, spec, stateLock, cancellationToken).ConfigureAwait(false);
         }
         catch

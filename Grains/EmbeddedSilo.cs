@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Grains.Hosting;
+using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Storage.GrainStorage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,8 +25,9 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Starts a silo whose grains keep their state under <paramref name="stateFolder"/> and run items on
-    /// <paramref name="runtime"/> (which the caller keeps owning).</summary>
-    public static async Task<EmbeddedSilo> StartAsync(string stateFolder, IWasmRuntime runtime, int slots, CancellationToken cancellationToken)
+    /// <paramref name="runtime"/> with <paramref name="executors"/> (both shared with the cluster's other jobs, and
+    /// owned by the caller).</summary>
+    public static async Task<EmbeddedSilo> StartAsync(string stateFolder, IWasmRuntime runtime, ItemExecutors executors, int slots, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (Environment.GetEnvironmentVariable("ITKWASM_CLUSTER_DEBUG") == "1")
@@ -37,6 +39,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             .UseLocalhostClustering(FreePort(), FreePort(), serviceId: "itkwasm-embedded", clusterId: $"embedded-{Guid.NewGuid():N}")
             .AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = Path.Combine(stateFolder, "grains"))
             .UseInMemoryReminderService()
+            .ConfigureServices(services => services.AddSingleton(executors))
             .AddItkWasmCluster(runtime, slots));
         var host = builder.Build();
         try

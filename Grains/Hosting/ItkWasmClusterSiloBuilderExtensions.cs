@@ -1,5 +1,6 @@
 using ItkWasm.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace ItkWasmCluster.Grains.Hosting;
@@ -27,7 +28,7 @@ public static class ItkWasmClusterSiloBuilderExtensions
             [ClusterSlots.SlotsKey] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [ClusterSlots.CapabilitiesKey] = string.Join(',', capabilities ?? []),
         });
-        builder.ConfigureServices(services => services.AddSingleton(runtime).AddSingleton<ClusterSlots>().AddSingleton<Workers.ItemExecutors>());
+        builder.ConfigureServices(services => services.AddSingleton(runtime).AddSingleton<ClusterSlots>().TryAddSingleton<Workers.ItemExecutors>());
         return builder;
     }
 }

@@ -32,13 +32,14 @@ internal sealed class ItemExecutor
     /// <param name="input">Where the inputs are.</param>
     /// <param name="output">Where the results go.</param>
     /// <param name="runtime">Runs the stages.</param>
-    public ItemExecutor(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime)
+    /// <param name="pipelines">Gives the pipeline of a stage's reference (shared across jobs).</param>
+    public ItemExecutor(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime, Func<string, Pipeline> pipelines)
     {
         this.spec = spec;
         this.input = input;
         this.output = output;
         imageIo = new ImageIo(runtime);
-        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, runtime)).ToArray();
+        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, pipelines(s.Pipeline))).ToArray();
         var key = new StringBuilder("itkwasm-cluster/1\n");
         foreach (var stage in spec.Stages)
         {

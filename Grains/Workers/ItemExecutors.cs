@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
@@ -8,8 +9,10 @@ namespace ItkWasmCluster.Grains.Workers;
 
 /// <summary>
 /// A silo's executors of the jobs it runs items of, one per spec, so that a job's stages are bound to their pipelines
-/// (and their interface descriptions read) once per silo rather than once per item. The compiled modules themselves
-/// live in the runtime's module cache. Keeps the most recently used <see cref="Capacity"/> jobs.
+/// once per silo rather than once per item; and the pipelines themselves, one per reference, so that a pipeline's
+/// interface description is read once for every job that runs it. The compiled modules live in the runtime's module
+/// cache. Keeps the most recently used <see cref="Capacity"/> jobs. The embedded cluster shares one among its jobs'
+/// silos.
 /// </summary>
 public sealed class ItemExecutors(IWasmRuntime runtime)
 {
@@ -17,6 +20,7 @@ public sealed class ItemExecutors(IWasmRuntime runtime)
     public const int Capacity = 32;
 
     private readonly ConcurrentDictionary<string, (ItemExecutor Executor, long Used)> executors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Pipeline> pipelines = new(StringComparer.Ordinal);
     private long clock;
 
     /// <summary>Returns the executor of the job <paramref name="specJson"/> describes.</summary>
@@ -30,7 +34,8 @@ public sealed class ItemExecutors(IWasmRuntime runtime)
         }
 
         var spec = JobSpecParser.FromJson(JsonNode.Parse(specJson));
-        var executor = new ItemExecutor(spec, new FileSystemBlobStore(spec.Input.Location), new FileSystemBlobStore(spec.Output.Location), runtime);
+        var executor = new ItemExecutor(spec, new FileSystemBlobStore(spec.Input.Location), new FileSystemBlobStore(spec.Output.Location), runtime,
+            reference => pipelines.GetOrAdd(reference, r => new Pipeline(PipelineReference.Parse(r), runtime)));
         executors[specJson] = (executor, now);
         if (executors.Count > Capacity)
         {

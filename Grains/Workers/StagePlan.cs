@@ -1,6 +1,5 @@
 using ItkWasm;
 using ItkWasm.Pipelines;
-using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Grains.Workers;
@@ -8,12 +7,11 @@ namespace ItkWasmCluster.Grains.Workers;
 /// <summary>
 /// One stage bound to its pipeline. From the pipeline's interface description, the first image input takes the item
 /// and the first image output is the stage's result; other interface-typed outputs (JSON, streams) are requested and
-/// dropped. Thread-safe; shared by the attempts at a job's items on one silo.
+/// dropped. Thread-safe; shared by the attempts at a job's items on one silo. The pipeline (and so its interface
+/// description, read once) is shared by every job that runs it (<see cref="ItemExecutors"/>).
 /// </summary>
-internal sealed class StagePlan(StageSpec spec, int position, IWasmRuntime runtime)
+internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline)
 {
-    private readonly Pipeline pipeline = new(PipelineReference.Parse(spec.Pipeline), runtime);
-
     /// <summary>Gets the stage's position in the job, for messages.</summary>
     public int Position => position;
 
