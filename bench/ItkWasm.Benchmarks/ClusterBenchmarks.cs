@@ -109,7 +109,7 @@ public static class ClusterBenchmarks
             }).ConfigureAwait(false);
         }
 
-        var peak = PeakMiB();
+        var peak = ProcessMemory.PeakMiB();
         using var runtime = new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = concurrency });
         var pipeline = new Pipeline(PipelineReference.Parse(module), runtime);
         var output = Directory.CreateDirectory(Path.Combine(work, "tiny-loop")).FullName;
@@ -232,11 +232,6 @@ public static class ClusterBenchmarks
 
         return status.State == JobState.Succeeded ? (status.Finished!.Value - submitted).TotalMilliseconds : throw new InvalidOperationException($"the benchmark job ended {status.State}");
     }
-
-    private static long PeakMiB() => File.ReadLines("/proc/self/status")
-        .Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024)
-        .Single();
 
     private static void Write(string markdownPath, (double Silos, double Embedded) jobs, (double Job, double Loop, long PeakMiB) tiny, List<double> tuned, List<double> defaults)
     {

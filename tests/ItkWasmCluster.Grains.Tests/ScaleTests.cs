@@ -48,7 +48,7 @@ public sealed class ScaleTests(ITestOutputHelper log)
         var watch = Stopwatch.StartNew();
         var summary = await ClusterFixture.RunAsync(spec, concurrency: Environment.ProcessorCount);
         var elapsed = watch.Elapsed;
-        var peak = PeakWorkingSetMiB();
+        var peak = ProcessMemory.PeakMiB();
 
         log.WriteLine($"{Items} items in {elapsed.TotalSeconds:F0} s ({elapsed.TotalMilliseconds / Items:F2} ms per item), peak working set {peak} MiB");
         Assert.Equal(JobState.Succeeded, summary.State);
@@ -56,10 +56,4 @@ public sealed class ScaleTests(ITestOutputHelper log)
         Assert.Equal(Items, Directory.GetFiles(temp.Combine("out"), "*.iwi.cbor", SearchOption.AllDirectories).Length);
         Assert.True(peak < 2048, $"peak working set {peak} MiB");
     }
-
-    /// <summary>The test process's peak resident set (VmHWM), in MiB.</summary>
-    private static long PeakWorkingSetMiB() => File.ReadLines("/proc/self/status")
-        .Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024)
-        .Single();
 }

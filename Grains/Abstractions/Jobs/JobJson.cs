@@ -37,8 +37,7 @@ public static class JobJson
     /// <exception cref="FormatException">A field is missing or malformed.</exception>
     public static JobStatus ToStatus(JsonNode view)
     {
-        ArgumentNullException.ThrowIfNull(view);
-        try
+        return Read(view, "a job view", () =>
         {
             var c = view["counts"]!;
             return new JobStatus(
@@ -47,11 +46,7 @@ public static class JobJson
                 view["output"]!.GetValue<string>(),
                 DateTimeOffset.Parse(view["created"]!.GetValue<string>(), CultureInfo.InvariantCulture),
                 view["finished"] is { } finished ? DateTimeOffset.Parse(finished.GetValue<string>(), CultureInfo.InvariantCulture) : null);
-        }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or ArgumentException)
-        {
-            throw new FormatException($"not a job view: {view.ToJsonString()}", e);
-        }
+        });
     }
 
     /// <summary>Returns the view of an item. A running item shows as pending (its attempt may not finish).</summary>
@@ -78,28 +73,20 @@ public static class JobJson
     /// <exception cref="FormatException">A field is missing or malformed.</exception>
     public static ItemRecord ToItem(JsonNode view)
     {
-        ArgumentNullException.ThrowIfNull(view);
-        try
+        return Read(view, "an item view", () => new ItemRecord
         {
-            return new ItemRecord
-            {
-                Index = view["index"]!.GetValue<int>(),
-                Input = view["input"]!.GetValue<string>(),
-                Output = view["output"]!.GetValue<string>(),
-                Version = string.Empty,
-                Status = Enum.Parse<ItemStatus>(view["status"]!.GetValue<string>(), ignoreCase: true),
-                Attempts = view["attempts"]!.GetValue<int>(),
-                Duration = TimeSpan.FromMilliseconds(view["durationMs"]!.GetValue<double>()),
-                Reused = view["reused"]!.GetValue<bool>(),
-                Silo = view["silo"]?.GetValue<string>(),
-                Error = view["error"]?.GetValue<string>(),
-                Stderr = view["stderr"]?.GetValue<string>(),
-            };
-        }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or ArgumentException)
-        {
-            throw new FormatException($"not an item view: {view.ToJsonString()}", e);
-        }
+            Index = view["index"]!.GetValue<int>(),
+            Input = view["input"]!.GetValue<string>(),
+            Output = view["output"]!.GetValue<string>(),
+            Version = string.Empty,
+            Status = Enum.Parse<ItemStatus>(view["status"]!.GetValue<string>(), ignoreCase: true),
+            Attempts = view["attempts"]!.GetValue<int>(),
+            Duration = TimeSpan.FromMilliseconds(view["durationMs"]!.GetValue<double>()),
+            Reused = view["reused"]!.GetValue<bool>(),
+            Silo = view["silo"]?.GetValue<string>(),
+            Error = view["error"]?.GetValue<string>(),
+            Stderr = view["stderr"]?.GetValue<string>(),
+        });
     }
 
     /// <summary>Returns the view of an item event.</summary>
@@ -125,18 +112,24 @@ public static class JobJson
     /// <exception cref="FormatException">A field is missing or malformed.</exception>
     public static ItemEvent ToEvent(JsonNode view)
     {
-        ArgumentNullException.ThrowIfNull(view);
-        try
-        {
-            return new ItemEvent(
+        return Read(view, "an item event", () => new ItemEvent(
                 view["index"]!.GetValue<int>(), view["input"]!.GetValue<string>(), view["output"]!.GetValue<string>(),
                 Enum.Parse<ItemStatus>(view["status"]!.GetValue<string>(), ignoreCase: true), view["attempt"]!.GetValue<int>(),
                 TimeSpan.FromMilliseconds(view["durationMs"]!.GetValue<double>()), view["error"]?.GetValue<string>(),
-                view["reused"]!.GetValue<bool>(), view["silo"]?.GetValue<string>());
+                view["reused"]!.GetValue<bool>(), view["silo"]?.GetValue<string>()));
+    }
+
+    // Reads a view; a missing or mistyped field is a FormatException naming what the view should have been.
+    private static T Read<T>(JsonNode view, string what, Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        try
+        {
+            return read();
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or ArgumentException)
         {
-            throw new FormatException($"not an item event: {view.ToJsonString()}", e);
+            throw new FormatException($"not {what}: {view.ToJsonString()}", e);
         }
     }
 

@@ -1,0 +1,11 @@
+namespace ItkWasmCluster.Grains.Tests;
+
+/// <summary>This process's memory, from <c>/proc/self/status</c> (Linux).</summary>
+public static class ProcessMemory
+{
+    /// <summary>Returns the peak resident set (VmHWM), in MiB.</summary>
+    public static long PeakMiB() => File.ReadLines("/proc/self/status")
+        .Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024)
+        .Single();
+}
