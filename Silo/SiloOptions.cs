@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using ItkWasmCluster.Grains.Hosting;
+using ItkWasmCluster.Grains;
 using Microsoft.Extensions.Configuration;
 
 namespace ItkWasmCluster.Silo;

@@ -1,11 +1,10 @@
 using ItkWasmCluster.Grains;
-using ItkWasmCluster.Grains.Hosting;
 
 namespace ItkWasmCluster.Client;
 
 /// <summary>Settings of an <see cref="ItkWasmClusterClient"/>. It talks to a remote cluster over HTTP when
-/// <see cref="Endpoint"/> is set, as an Orleans client when <see cref="ClusterStore"/> is set, and otherwise runs an
-/// embedded cluster in this process.</summary>
+/// <see cref="Endpoint"/> is set, or as an Orleans client when <see cref="ClusterStore"/> is set; exactly one of the two.
+/// (For a cluster in this process, create the client over an <c>EmbeddedCluster</c> instead.)</summary>
 public sealed record ItkWasmClusterClientOptions
 {
     /// <summary>Gets the address of any silo's HTTP API, such as <c>http://10.0.0.5:5080</c>.</summary>
@@ -21,8 +20,4 @@ public sealed record ItkWasmClusterClientOptions
     /// <summary>Gets the cluster store (Azure Storage or Redis, with the cluster's id) through which an Orleans client
     /// finds the silos' gateways; in-cluster .NET code can use it instead of HTTP.</summary>
     public ClusterStoreOptions? ClusterStore { get; init; }
-
-    /// <summary>Gets the settings of the embedded cluster, used when neither <see cref="Endpoint"/> nor
-    /// <see cref="ClusterStore"/> is set.</summary>
-    public EmbeddedClusterOptions Embedded { get; init; } = new();
 }

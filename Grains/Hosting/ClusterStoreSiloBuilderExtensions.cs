@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace ItkWasmCluster.Grains.Hosting;
 
 /// <summary>
-/// Puts a silo's (or a client's) membership, grain state and reminders in the cluster store that
+/// Puts a silo's membership, grain state and reminders in the cluster store that
 /// <see cref="ClusterStoreOptions"/> names, with Orleans' own providers: Azure Storage tables for membership and
 /// reminders and blobs for grain state, or Redis for all three. Neither needs SQL scripts. Membership is tuned for
 /// batch work: a silo killed with <c>kill -9</c> is declared dead in seconds rather than Orleans' default of about a
@@ -48,19 +48,6 @@ public static class ClusterStoreSiloBuilderExtensions
             .UseRedisClustering(o => o.ConfigurationOptions = redis)
             .AddRedisGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.ConfigurationOptions = redis)
             .UseRedisReminderService(o => o.ConfigurationOptions = redis);
-    }
-
-    /// <summary>Configures an Orleans client to find the cluster's gateways in its store.</summary>
-    /// <exception cref="ArgumentException">The options name no store, or two; the message names the setting.</exception>
-    public static IClientBuilder UseItkWasmClusterStore(this IClientBuilder builder, ClusterStoreOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        builder.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
-        return options.AzureStorageConnectionString is { Length: > 0 } azure
-            ? builder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(azure))
-            : builder.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConfiguration!));
     }
 
     private static BlobServiceClient Blobs(string connectionString) => new(connectionString, new BlobClientOptions(BlobServiceVersion));

@@ -1,4 +1,3 @@
-using ItkWasmCluster.Grains.Hosting;
 
 namespace ItkWasmCluster.Grains.Jobs;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.Logging;

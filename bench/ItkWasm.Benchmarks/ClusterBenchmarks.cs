@@ -7,7 +7,7 @@ using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasm.Runtime.Node;
 using ItkWasmCluster.Client;
-using ItkWasmCluster.Grains;
+using ItkWasmCluster.Embedded;
 using ItkWasmCluster.Grains.Tests;
 using ItkWasmCluster.Grains.Tests.Hosting;
 using ItkWasmCluster.Jobs;

@@ -5,7 +5,7 @@ using ItkWasm.IO;
 using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasm.Runtime.Node;
-using ItkWasmCluster.Grains;
+using ItkWasmCluster.Embedded;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasm.Benchmarks;

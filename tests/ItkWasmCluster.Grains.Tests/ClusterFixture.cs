@@ -1,4 +1,5 @@
 using ItkWasmCluster.Client;
+using ItkWasmCluster.Embedded;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Grains.Tests;
@@ -25,10 +26,7 @@ public static class ClusterFixture
         Retries = 1,
     };
 
-    public static ItkWasmClusterClient NewClient(int concurrency = 2) => new(new ItkWasmClusterClientOptions
-    {
-        Embedded = new EmbeddedClusterOptions { Concurrency = concurrency },
-    });
+    public static ItkWasmClusterClient NewClient(int concurrency = 2) => new(new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = concurrency }));
 
     public static async Task<JobSummary> RunAsync(JobSpec spec, int concurrency = 2)
     {

@@ -5,7 +5,6 @@ using ItkWasm;
 using ItkWasm.IO;
 using ItkWasm.Tests;
 using ItkWasmCluster.Client;
-using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Grains.Tests.Hosting;
 using ItkWasmCluster.Jobs;
 using Xunit.Abstractions;

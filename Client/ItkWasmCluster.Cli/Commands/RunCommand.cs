@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ItkWasmCluster.Client;
-using ItkWasmCluster.Grains;
+using ItkWasmCluster.Embedded;
 using ItkWasmCluster.Jobs;
 using Spectre.Console;
 
@@ -27,10 +27,7 @@ internal static class RunCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var spec = job.Read(parse, pipelineArgs);
-            using var client = new ItkWasmClusterClient(new ItkWasmClusterClientOptions
-            {
-                Embedded = new EmbeddedClusterOptions { Concurrency = Math.Max(1, parse.GetValue(concurrency)) },
-            });
+            using var client = new ItkWasmClusterClient(new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = Math.Max(1, parse.GetValue(concurrency)) }));
             var operation = await client.SubmitJobAsync(spec, cancellationToken).ConfigureAwait(false);
             using var stop = cancellationToken.Register(() => operation.CancelAsync(CancellationToken.None));
             var console = AnsiConsole.Create(new AnsiConsoleSettings

@@ -1,6 +1,6 @@
 using ItkWasm.Runtime;
 
-namespace ItkWasmCluster.Grains;
+namespace ItkWasmCluster.Embedded;
 
 /// <summary>Settings of an <see cref="EmbeddedCluster"/>.</summary>
 public sealed record EmbeddedClusterOptions

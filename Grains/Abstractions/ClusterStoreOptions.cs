@@ -1,4 +1,4 @@
-namespace ItkWasmCluster.Grains.Hosting;
+namespace ItkWasmCluster.Grains;
 
 /// <summary>
 /// Where a cluster keeps its membership table, its grains' state and its reminders: Azure Storage (tables and blobs,

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using ItkWasmCluster.Grains;
 using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
 
-namespace ItkWasmCluster.Grains;
+namespace ItkWasmCluster.Embedded;
 
 /// <summary>
 /// A job running in an <see cref="EmbeddedCluster"/>: its progress as a stream, its completion, and cancellation. When

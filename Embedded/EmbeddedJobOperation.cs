@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
-using ItkWasmCluster.Grains;
+using ItkWasmCluster.Client;
 using ItkWasmCluster.Jobs;
 
-namespace ItkWasmCluster.Client;
+namespace ItkWasmCluster.Embedded;
 
 /// <summary>A <see cref="JobOperation"/> over a job running in this process.</summary>
 internal sealed class EmbeddedJobOperation(EmbeddedJob job) : JobOperation

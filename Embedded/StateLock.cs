@@ -1,4 +1,4 @@
-namespace ItkWasmCluster.Grains;
+namespace ItkWasmCluster.Embedded;
 
 /// <summary>An exclusive lock on a state folder, held by an open lock file; the operating system releases it when the
 /// process ends, even when it is killed.</summary>

@@ -1,10 +1,11 @@
 using ItkWasm.Runtime;
+using ItkWasmCluster.Client;
 using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 
-namespace ItkWasmCluster.Grains;
+namespace ItkWasmCluster.Embedded;
 
 /// <summary>
 /// The whole cluster in one process: each job runs on an in-process Orleans silo (the same job, partition and worker
@@ -12,8 +13,9 @@ namespace ItkWasmCluster.Grains;
 /// (<c>.itkwasm-cluster/</c>), with datasets and results on the local file system. The jobs share one pipeline runtime
 /// (and so its compiled modules). A killed process leaves a job that the next run of the same spec resumes; a
 /// finished job run again does no work. One run at a time per output location (a lock file enforces it).
+/// Give it to an <see cref="ItkWasmClusterClient"/> to use it through the SDK like a remote cluster.
 /// </summary>
-public sealed class EmbeddedCluster : IDisposable
+public sealed class EmbeddedCluster : IClusterConnection
 {
     /// <summary>The folder, inside the output location, that holds the cluster's state.</summary>
     public const string StateFolder = ".itkwasm-cluster";
@@ -60,6 +62,25 @@ public sealed class EmbeddedCluster : IDisposable
         }
     }
 
+    /// <summary>Starts (or resumes) <paramref name="spec"/>; see <see cref="StartJobAsync"/>.</summary>
+    public async Task<JobOperation> SubmitJobAsync(JobSpec spec, CancellationToken cancellationToken) =>
+        new EmbeddedJobOperation(await StartJobAsync(spec, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Not supported: an embedded job is reached through the operation <see cref="SubmitJobAsync"/> returned.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public Task<JobOperation> GetJobAsync(string id, CancellationToken cancellationToken) => throw EmbeddedOnly();
+
+    /// <summary>Not supported: the embedded cluster keeps no job list (each job's silo lives only while it runs).</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public Task<IReadOnlyList<JobStatus>> ListJobsAsync(CancellationToken cancellationToken) => throw EmbeddedOnly();
+
+    /// <summary>Not supported: an embedded job is reached through the operation <see cref="SubmitJobAsync"/> returned.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public Task<JobStatus> GetStatusAsync(string id, CancellationToken cancellationToken) => throw EmbeddedOnly();
+
     /// <summary>Stops the pipeline executors.</summary>
     public void Dispose() => runtime.Dispose();
+
+    private static NotSupportedException EmbeddedOnly() =>
+        new("an embedded cluster's jobs are reached through the operation SubmitJobAsync returned");
 }

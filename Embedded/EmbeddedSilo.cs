@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ItkWasm.Runtime;
+using ItkWasmCluster.Grains;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Storage.GrainStorage;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace ItkWasmCluster.Grains;
+namespace ItkWasmCluster.Embedded;
 
 /// <summary>
 /// The embedded mode's in-process Orleans silo: localhost clustering on free ports with a cluster id of its own (two
