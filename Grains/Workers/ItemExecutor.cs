@@ -62,14 +62,26 @@ internal sealed class ItemExecutor
         string inputName, string outputName, string? recordedKey, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var key = ContentKey(await HashAsync(input, inputName, cancellationToken).ConfigureAwait(false));
-        if (key == recordedKey && await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false) is not null)
+        string key;
+        Image image;
+        if (recordedKey is null && NativeForm(inputName) is { } form)
         {
-            return (Stopwatch.GetElapsedTime(started), true, key);
+            // Nothing to reuse: hash the input while reading it, rather than reading it twice.
+            (image, var inputHash) = await ReadNativeAsync(inputName, form, cancellationToken).ConfigureAwait(false);
+            key = ContentKey(inputHash);
+        }
+        else
+        {
+            key = ContentKey(await HashAsync(input, inputName, cancellationToken).ConfigureAwait(false));
+            if (key == recordedKey && await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return (Stopwatch.GetElapsedTime(started), true, key);
+            }
+
+            image = await ReadInputAsync(inputName, cancellationToken).ConfigureAwait(false);
         }
 
         var deadline = Stopwatch.GetTimestamp() + (long)(spec.TaskTimeout.TotalSeconds * Stopwatch.Frequency);
-        var image = await ReadInputAsync(inputName, cancellationToken).ConfigureAwait(false);
         try
         {
             foreach (var stage in stages)
@@ -101,14 +113,36 @@ internal sealed class ItemExecutor
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
     }
 
+    private static ItkWasmFileForm? NativeForm(string name) =>
+        ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: not ItkWasmFileForm.Directory } native ? native.Form : null;
+
+    // Reads an input in one of ITK-Wasm's own forms and hashes its bytes on the way (SHA-256 through a CryptoStream).
+    private async Task<(Image Image, string Hash)> ReadNativeAsync(string name, ItkWasmFileForm form, CancellationToken cancellationToken)
+    {
+        using var sha = SHA256.Create();
+        await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+        await using var hashing = new CryptoStream(stream, sha, CryptoStreamMode.Read, leaveOpen: true);
+        var image = ImageFile.Read(hashing, form, name);
+        try
+        {
+            await hashing.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false); // whatever the reader left
+            return (image, Convert.ToHexStringLower(sha.Hash!));
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+    }
+
     private string ContentKey(string inputHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
 
     private async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
     {
-        if (ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: not ItkWasmFileForm.Directory } native)
+        if (NativeForm(name) is { } form)
         {
             await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
-            return ImageFile.Read(stream, native.Form, name);
+            return ImageFile.Read(stream, form, name);
         }
 
         if (input.GetLocalPath(name) is { } path)
@@ -176,58 +210,12 @@ internal sealed class ItemExecutor
     // Whether the blob already at name holds exactly what write would write (compared by SHA-256).
     private async Task<bool> SameBytesAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        using var ours = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using (var sink = new HashingStream(ours))
+        using var sha = SHA256.Create();
+        await using (var sink = new CryptoStream(Stream.Null, sha, CryptoStreamMode.Write))
         {
             await write(sink, cancellationToken).ConfigureAwait(false);
         }
 
-        return await HashAsync(output, name, cancellationToken).ConfigureAwait(false) == Convert.ToHexStringLower(ours.GetHashAndReset());
-    }
-
-    /// <summary>A write-only stream that only hashes what is written to it.</summary>
-    private sealed class HashingStream(IncrementalHash hash) : Stream
-    {
-        private long length;
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => length;
-
-        public override long Position { get => length; set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            hash.AppendData(buffer);
-            length += buffer.Length;
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            Write(buffer.AsSpan(offset, count));
-            return Task.CompletedTask;
-        }
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
+        return await HashAsync(output, name, cancellationToken).ConfigureAwait(false) == Convert.ToHexStringLower(sha.Hash!);
     }
 }

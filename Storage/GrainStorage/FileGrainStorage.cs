@@ -18,14 +18,14 @@ namespace ItkWasmCluster.Storage.GrainStorage;
 /// <item>Each file carries an XxHash3 of its bytes: a damaged file fails the read with an error naming it, rather
 /// than handing the grain an empty state (which would silently lose the job's progress).</item>
 /// </list>
-/// File layout: <c>"IWGS"</c>, format 1 (u32), version (u64), payload length (u64), the payload as the configured
+/// File layout: <c>"IWGS"</c>, format 2 (u32), version (u64), payload length (u64), the payload as the configured
 /// <see cref="IGrainStorageSerializer"/> wrote it, XxHash3 of everything before it (u64); integers little-endian.
 /// Thread-safe; meant for one process at a time per folder (the embedded cluster holds a lock file).
 /// </summary>
 public sealed class FileGrainStorage : IGrainStorage
 {
     private const int HeaderLength = 24;
-    private const uint Format = 1;
+    private const uint Format = 2; // 1 held JSON payloads; 2, Orleans' binary serializer's
     private static readonly byte[] Magic = "IWGS"u8.ToArray();
     private readonly FileGrainStorageOptions options;
     private readonly IActivatorProvider activators;
