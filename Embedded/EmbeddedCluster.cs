@@ -10,7 +10,8 @@ namespace ItkWasmCluster.Embedded;
 /// <summary>
 /// The whole cluster in one process: each job runs on an in-process Orleans silo (the same job, partition and worker
 /// grains as a distributed cluster) whose grain state is kept in files under the output location
-/// (<c>.itkwasm-cluster/</c>), with datasets and results on the local file system. The jobs share one pipeline runtime
+/// (<c>.itkwasm-cluster/</c>; for results in blob storage, in the user's local application data), with datasets and
+/// results in folders or blob storage (<see cref="EmbeddedClusterOptions.Storage"/>), any the user names. The jobs share one pipeline runtime
 /// (and so its compiled modules). A killed process leaves a job that the next run of the same spec resumes; a
 /// finished job run again does no work. One run at a time per output location (a lock file enforces it).
 /// Give it to an <see cref="ItkWasmClusterClient"/> to use it through the SDK like a remote cluster.
@@ -23,6 +24,7 @@ public sealed class EmbeddedCluster : IClusterConnection
     private readonly EmbeddedClusterOptions options;
     private readonly WasmRuntime runtime;
     private readonly ItemExecutors executors;
+    private readonly BlobStores stores;
 
     /// <summary>Creates the cluster; the pipeline runtimes start with the first job that needs them.</summary>
     public EmbeddedCluster(EmbeddedClusterOptions? options = null)
@@ -30,7 +32,8 @@ public sealed class EmbeddedCluster : IClusterConnection
         this.options = options ?? new EmbeddedClusterOptions();
         this.options.Validate();
         runtime = new WasmRuntime(this.options.Runtime with { ComputeSlots = this.options.Concurrency });
-        executors = new ItemExecutors(runtime);
+        stores = new BlobStores(this.options.Storage);
+        executors = new ItemExecutors(runtime, stores);
     }
 
     /// <summary>Starts (or resumes) <paramref name="spec"/> on a silo of its own.</summary>
@@ -39,16 +42,14 @@ public sealed class EmbeddedCluster : IClusterConnection
     public async Task<EmbeddedJob> StartJobAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        DatasetExpander.CheckLocations(spec);
-        var output = new FileSystemBlobStore(spec.Output.Location);
-        var stateFolder = Path.Combine(output.Root, StateFolder);
+        var (_, output) = await DatasetExpander.CheckLocationsAsync(spec, stores, runtime, cancellationToken).ConfigureAwait(false);
+        var stateFolder = StateFolderOf(output);
         var stateLock = StateLock.Acquire(stateFolder);
         EmbeddedSilo? silo = null;
         try
         {
-            output.DeleteAbandonedTemporaries();
-            silo = await EmbeddedSilo.StartAsync(stateFolder, runtime, executors, options.Concurrency, cancellationToken).ConfigureAwait(false);
-            return await EmbeddedJob.StartAsync(silo, spec, stateLock, cancellationToken).ConfigureAwait(false);
+            silo = await EmbeddedSilo.StartAsync(stateFolder, runtime, executors, stores, options.Concurrency, cancellationToken).ConfigureAwait(false);
+            return await EmbeddedJob.StartAsync(silo, spec, output.Child(JobReport.Name).Display, stateLock, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -77,6 +78,18 @@ public sealed class EmbeddedCluster : IClusterConnection
     /// <summary>Not supported: an embedded job is reached through the operation <see cref="SubmitJobAsync"/> returned.</summary>
     /// <exception cref="NotSupportedException">Always.</exception>
     public Task<JobStatus> GetStatusAsync(string id, CancellationToken cancellationToken) => throw EmbeddedOnly();
+
+    /// <summary>Returns where the embedded cluster keeps the grain state of a job writing to <paramref name="output"/>:
+    /// inside a local output folder, so that it moves with the results; for a blob output, in this user's local
+    /// application data, under a hash of the output location.</summary>
+    public static string StateFolderOf(BlobLocation output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return output.LocalPath is { } path
+            ? Path.Combine(path, StateFolder)
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+                "itkwasm-cluster", "embedded", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(output.Display)))[..32]);
+    }
 
     /// <summary>Stops the pipeline executors.</summary>
     public void Dispose() => runtime.Dispose();

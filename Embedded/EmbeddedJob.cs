@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using ItkWasmCluster.Grains;
-using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Embedded;
@@ -59,8 +58,9 @@ public sealed class EmbeddedJob : IAsyncDisposable
         }
     }
 
-    /// <summary>Submits <paramref name="spec"/> on <paramref name="silo"/>; the job owns the silo and the lock from here.</summary>
-    internal static async Task<EmbeddedJob> StartAsync(EmbeddedSilo silo, JobSpec spec, IDisposable stateLock, CancellationToken cancellationToken)
+    /// <summary>Submits <paramref name="spec"/> on <paramref name="silo"/>; the job owns the silo and the lock from here.
+    /// <paramref name="report"/> is where its <c>job.json</c> will be, as the summary shows it.</summary>
+    internal static async Task<EmbeddedJob> StartAsync(EmbeddedSilo silo, JobSpec spec, string report, IDisposable stateLock, CancellationToken cancellationToken)
     {
         var id = JobIds.For(spec);
         var (watch, _) = await JobWatch.StartAsync(silo.Grains, id).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -76,18 +76,17 @@ public sealed class EmbeddedJob : IAsyncDisposable
             throw;
         }
 
-        job.Completion = job.RunAsync(stateLock);
+        job.Completion = job.RunAsync(report, stateLock);
         return job;
     }
 
-    private async Task<JobSummary> RunAsync(IDisposable stateLock)
+    private async Task<JobSummary> RunAsync(string report, IDisposable stateLock)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
             var status = await watch.Ended.ConfigureAwait(false);
             var items = await grain.GetItemsAsync().ConfigureAwait(false);
-            var report = Path.Combine(Path.GetFullPath(Spec.Output.Location), JobReport.Name);
             return new JobSummary(Id, status.State, status.Counts, items, Stopwatch.GetElapsedTime(started), report);
         }
         finally

@@ -4,6 +4,7 @@ using ItkWasm.Runtime;
 using ItkWasmCluster.Grains;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Grains.Workers;
+using ItkWasmCluster.Storage.Blobs;
 using ItkWasmCluster.Storage.GrainStorage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,9 +27,9 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Starts a silo whose grains keep their state under <paramref name="stateFolder"/> and run items on
-    /// <paramref name="runtime"/> with <paramref name="executors"/> (both shared with the cluster's other jobs, and
+    /// <paramref name="runtime"/> with <paramref name="executors"/> and <paramref name="stores"/> (all shared with the cluster's other jobs, and
     /// owned by the caller).</summary>
-    public static async Task<EmbeddedSilo> StartAsync(string stateFolder, IWasmRuntime runtime, ItemExecutors executors, int slots, CancellationToken cancellationToken)
+    public static async Task<EmbeddedSilo> StartAsync(string stateFolder, IWasmRuntime runtime, ItemExecutors executors, BlobStores stores, int slots, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (Environment.GetEnvironmentVariable("ITKWASM_CLUSTER_DEBUG") == "1")
@@ -41,7 +42,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             .AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = Path.Combine(stateFolder, "grains"))
             .UseInMemoryReminderService()
             .ConfigureServices(services => services.AddSingleton(executors))
-            .AddItkWasmCluster(runtime, slots));
+            .AddItkWasmCluster(runtime, slots, stores));
         var host = builder.Build();
         try
         {

@@ -1,5 +1,6 @@
 using ItkWasm.Runtime;
 using ItkWasmCluster.Grains.Hosting;
+using ItkWasmCluster.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -39,6 +40,16 @@ public static class SiloHost
 
         var options = SiloOptions.FromConfiguration(builder.Configuration);
         options.Validate();
+        BlobStores stores;
+        try
+        {
+            stores = new BlobStores(options.Storage);
+        }
+        catch (BlobLocationException e)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
+
         var runtime = new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = options.Concurrency });
         builder.WebHost.UseUrls(options.Urls.Split(';'));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
@@ -48,7 +59,7 @@ public static class SiloHost
         builder.UseOrleans(silo =>
         {
             silo.UseItkWasmClusterStore(options.ClusterStore)
-                .AddItkWasmCluster(runtime, options.Concurrency, options.Capabilities)
+                .AddItkWasmCluster(runtime, options.Concurrency, stores, options.Capabilities)
                 .Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (options.ProbeTimeout, options.MissedProbes))
                 .Configure<EndpointOptions>(o =>
                 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using ItkWasmCluster.Grains;
+using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 
 namespace ItkWasmCluster.Silo;
@@ -54,11 +55,43 @@ public sealed record SiloOptions
     /// <summary>Gets how many missed probes declare a silo dead (<c>MISSED_PROBES</c>). Default 2.</summary>
     public int MissedProbes { get; init; } = 2;
 
+    /// <summary>Gets the folders jobs may read datasets from and write results to (<c>DATA_ROOTS</c>, ';'-separated).
+    /// Default none: a silo serves only what it is told to.</summary>
+    public IReadOnlyList<string> DataRoots { get; init; } = [];
+
+    /// <summary>Gets the blob containers or prefixes jobs may read and write (<c>BLOB_CONTAINERS</c>, ';'-separated
+    /// <c>az://CONTAINER/PREFIX</c> locations or URLs). Default none.</summary>
+    public IReadOnlyList<string> BlobContainers { get; init; } = [];
+
+    /// <summary>Gets the folders or blob containers of <c>.wasi.wasm</c> modules jobs may run (<c>MODULE_ROOTS</c>,
+    /// ';'-separated). Default none: only the npm pipelines installed with the silo.</summary>
+    public IReadOnlyList<string> ModuleRoots { get; init; } = [];
+
+    /// <summary>Gets the connection string of the storage account <c>az://</c> locations are in (<c>BLOB_STORAGE</c>).
+    /// Default: the <c>AZURE_STORAGE_CONNECTION_STRING</c> variable.</summary>
+    public string? BlobStorage { get; init; }
+
+    /// <summary>Gets how many times a blob request that failed transiently is retried (<c>BLOB_RETRIES</c>). Default 5.</summary>
+    public int BlobRetries { get; init; } = 5;
+
+    /// <summary>Gets how long one blob request may take before it is retried (<c>BLOB_TIMEOUT</c>, in seconds). Default 100.</summary>
+    public TimeSpan BlobTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
     /// <summary>Gets the largest request body accepted, in bytes; larger requests get 413. Default 1 MiB.</summary>
     public long MaxRequestBytes { get; init; } = 1 << 20;
 
     /// <summary>Gets the cluster store these settings name.</summary>
     public ClusterStoreOptions ClusterStore => new() { AzureStorageConnectionString = AzureStorage, RedisConfiguration = Redis, ClusterId = ClusterId };
+
+    /// <summary>Gets the blob storage these settings describe: the account of <c>az://</c> locations, retries, and the
+    /// confinement to <see cref="DataRoots"/>, <see cref="BlobContainers"/> and <see cref="ModuleRoots"/>.</summary>
+    public BlobStorageOptions Storage => new()
+    {
+        ConnectionString = BlobStorage ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"),
+        MaxRetries = BlobRetries,
+        NetworkTimeout = BlobTimeout,
+        Confinement = new StorageConfinement { DataRoots = DataRoots, BlobContainers = BlobContainers, ModuleRoots = ModuleRoots },
+    };
 
     /// <summary>Reads the settings from <paramref name="configuration"/> (keys as documented on each property).</summary>
     /// <exception cref="ArgumentException">A value does not parse; the message names the setting.</exception>
@@ -70,6 +103,7 @@ public sealed record SiloOptions
         int Int(string key, int fallback) => Text(key) is { } value
             ? int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(key, value, "a whole number")
             : fallback;
+        string[] List(string key) => Text(key)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         return new SiloOptions
         {
             AzureStorage = Text("AZURE_STORAGE"),
@@ -86,6 +120,12 @@ public sealed record SiloOptions
                 : null,
             ProbeTimeout = TimeSpan.FromSeconds(Int("PROBE_TIMEOUT", (int)defaults.ProbeTimeout.TotalSeconds)),
             MissedProbes = Int("MISSED_PROBES", defaults.MissedProbes),
+            DataRoots = List("DATA_ROOTS"),
+            BlobContainers = List("BLOB_CONTAINERS"),
+            ModuleRoots = List("MODULE_ROOTS"),
+            BlobStorage = Text("BLOB_STORAGE"),
+            BlobRetries = Int("BLOB_RETRIES", defaults.BlobRetries),
+            BlobTimeout = TimeSpan.FromSeconds(Int("BLOB_TIMEOUT", (int)defaults.BlobTimeout.TotalSeconds)),
         };
     }
 
@@ -124,6 +164,19 @@ public sealed record SiloOptions
         if (!Urls.Split(';').All(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
             throw new ArgumentException($"--urls (ITKWASM_SILO_URLS) must be http(s) URLs separated by ';', not '{Urls}'");
+        }
+
+        if (BlobRetries is < 0 or > 20 || BlobTimeout < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentException("--blob-retries (ITKWASM_SILO_BLOB_RETRIES) must be 0 to 20 and --blob-timeout (ITKWASM_SILO_BLOB_TIMEOUT) at least 1 second");
+        }
+
+        foreach (var (setting, entries) in new[] { (StorageConfinement.DataRootsSetting, DataRoots), (StorageConfinement.ModuleRootsSetting, ModuleRoots) })
+        {
+            if (entries.FirstOrDefault(e => !BlobLocation.IsBlobText(e) && !Path.IsPathRooted(e)) is { } relative)
+            {
+                throw new ArgumentException($"{setting} takes absolute paths, not '{relative}'");
+            }
         }
 
         if (string.IsNullOrWhiteSpace(ClusterId))

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using StackExchange.Redis;
@@ -16,10 +17,6 @@ namespace ItkWasmCluster.Grains.Hosting;
 /// </summary>
 public static class ClusterStoreSiloBuilderExtensions
 {
-    /// <summary>The Azure Storage API version the blob client speaks. Azurite 3.37 refuses the newer version that
-    /// Azure.Storage.Blobs 12.30 sends by default; Azure accepts both.</summary>
-    public const BlobClientOptions.ServiceVersion BlobServiceVersion = BlobClientOptions.ServiceVersion.V2025_01_05;
-
     /// <summary>Configures the silo's cluster store.</summary>
     /// <exception cref="ArgumentException">The options name no store, or two; the message names the setting.</exception>
     public static ISiloBuilder UseItkWasmClusterStore(this ISiloBuilder builder, ClusterStoreOptions options)
@@ -50,5 +47,5 @@ public static class ClusterStoreSiloBuilderExtensions
             .UseRedisReminderService(o => o.ConfigurationOptions = redis);
     }
 
-    private static BlobServiceClient Blobs(string connectionString) => new(connectionString, new BlobClientOptions(BlobServiceVersion));
+    private static BlobServiceClient Blobs(string connectionString) => new(connectionString, new BlobClientOptions(BlobStorageOptions.ServiceVersion));
 }

@@ -1,4 +1,5 @@
 using ItkWasm.Runtime;
+using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -17,18 +18,20 @@ public static class ItkWasmClusterSiloBuilderExtensions
     /// <param name="builder">The silo.</param>
     /// <param name="runtime">The runtime the silo's items run on; the caller owns it and disposes it after the silo stops.</param>
     /// <param name="slots">How many items the runtime runs at once (its compute slots).</param>
+    /// <param name="stores">Opens the jobs' datasets and results, within the locations this silo serves.</param>
     /// <param name="capabilities">What the silo offers beyond wasm (such as <c>gpu</c>).</param>
-    public static ISiloBuilder AddItkWasmCluster(this ISiloBuilder builder, IWasmRuntime runtime, int slots, IEnumerable<string>? capabilities = null)
+    public static ISiloBuilder AddItkWasmCluster(this ISiloBuilder builder, IWasmRuntime runtime, int slots, BlobStores stores, IEnumerable<string>? capabilities = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(stores);
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         builder.UseSiloMetadata(new Dictionary<string, string>
         {
             [ClusterSlots.SlotsKey] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [ClusterSlots.CapabilitiesKey] = string.Join(',', capabilities ?? []),
         });
-        builder.ConfigureServices(services => services.AddSingleton(runtime).AddSingleton<ClusterSlots>().TryAddSingleton<Workers.ItemExecutors>());
+        builder.ConfigureServices(services => services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>().TryAddSingleton<Workers.ItemExecutors>());
         return builder;
     }
 }

@@ -1,3 +1,5 @@
+using ItkWasm.Pipelines;
+using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.FileSystemGlobbing;
@@ -7,33 +9,62 @@ namespace ItkWasmCluster.Grains.Jobs;
 /// <summary>Turns a job's dataset into its items: one item per input blob, each with its result name.</summary>
 internal static class DatasetExpander
 {
-    /// <summary>Checks that the job's locations are usable: the dataset exists and the output format is a file form.</summary>
-    /// <exception cref="JobSpecException">Names the field at fault.</exception>
-    public static void CheckLocations(JobSpec spec)
+    /// <summary>Checks that the job's locations are served and usable, before it starts: the dataset and the output
+    /// location resolve within what <paramref name="stores"/> serves and exist (a missing container or a refused
+    /// credential is reported here, not as failed items), the output format is a file form, and each stage's module
+    /// is served: a blob module lies in the served module locations, and a module on the silo's disk or in an npm
+    /// package is one the silo's <paramref name="runtime"/> can run (it lies in the served module folders, and the
+    /// package is installed).</summary>
+    /// <returns>The dataset's and the results' locations.</returns>
+    /// <exception cref="JobSpecException">Names the field at fault, and the setting that would allow a refused location.</exception>
+    public static async Task<(BlobLocation Input, BlobLocation Output)> CheckLocationsAsync(JobSpec spec, BlobStores stores, IWasmRuntime runtime, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(spec.Input.Location))
-        {
-            throw new JobSpecException("input.location", $"no such directory: {spec.Input.Location}");
-        }
-
         if (ItkWasm.IO.ItkWasmPath.TryParse("x" + spec.Output.Format) is { Form: ItkWasm.IO.ItkWasmFileForm.Directory })
         {
             throw new JobSpecException("output.format", $"{spec.Output.Format} is a directory form; use {spec.Output.Format}.cbor or .cbor.zst");
         }
+
+        for (var i = 0; i < spec.Stages.Count; i++)
+        {
+            var pipeline = spec.Stages[i].Pipeline;
+            if (ModuleLocation(pipeline) is { } module)
+            {
+                Field($"stages[{i}].pipeline", () => stores.Resolve(module, LocationUse.Module));
+            }
+
+            if (!BlobLocation.IsBlobText(pipeline))
+            {
+                try
+                {
+                    runtime.GetModuleKey(PipelineReference.Parse(pipeline));
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    throw new JobSpecException($"stages[{i}].pipeline", e.Message);
+                }
+            }
+        }
+
+        var input = Field("input.location", () => stores.Resolve(spec.Input.Location));
+        var output = Field("output.location", () => stores.Resolve(spec.Output.Location));
+        await FieldAsync("input.location", () => stores.CheckReachableAsync(input, dataset: true, cancellationToken)).ConfigureAwait(false);
+        await FieldAsync("output.location", () => stores.CheckReachableAsync(output, dataset: false, cancellationToken)).ConfigureAwait(false);
+        return (input, output);
     }
+
+    /// <summary>Returns the location of a stage's module when the stage names one by path or blob location (rather than
+    /// an npm package, <c>@scope/package:pipeline</c>).</summary>
+    public static string? ModuleLocation(string pipeline) =>
+        pipeline.StartsWith('@') ? null : pipeline;
 
     /// <summary>Checks the job's locations, then lists the items of its dataset in name order, leaving out the output
     /// location when it lies inside the dataset.</summary>
     /// <exception cref="JobSpecException">A location is unusable, an explicit item is missing, or two items would
     /// write the same result.</exception>
-    public static Task<IReadOnlyList<PartitionItem>> ExpandAsync(JobSpec spec, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<PartitionItem>> ExpandAsync(JobSpec spec, BlobStores stores, IWasmRuntime runtime, CancellationToken cancellationToken)
     {
-        CheckLocations(spec);
-        var input = new FileSystemBlobStore(spec.Input.Location);
-        var output = new FileSystemBlobStore(spec.Output.Location);
-        var relative = Path.GetRelativePath(input.Root, output.Root);
-        var skip = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? null : relative.Replace('\\', '/') + "/";
-        return ExpandAsync(spec, input, skip, cancellationToken);
+        var (input, output) = await CheckLocationsAsync(spec, stores, runtime, cancellationToken).ConfigureAwait(false);
+        return await ExpandAsync(spec, stores.Open(input), input.RelativePrefixOf(output), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists the items of <paramref name="spec"/>'s dataset in name order.</summary>
@@ -83,9 +114,33 @@ internal static class DatasetExpander
                 throw new JobSpecException("input", $"'{byOutput[output]}' and '{blob.Name}' would both write '{output}'; leave one out with input.exclude");
             }
 
-            items.Add(new PartitionItem(items.Count, blob.Name, output, $"{blob.Length}:{blob.LastModified.ToUnixTimeMilliseconds()}"));
+            items.Add(new PartitionItem(items.Count, blob.Name, output, blob.Version));
         }
 
         return items;
+    }
+
+    private static T Field<T>(string field, Func<T> resolve)
+    {
+        try
+        {
+            return resolve();
+        }
+        catch (BlobLocationException e)
+        {
+            throw new JobSpecException(field, e.Message);
+        }
+    }
+
+    private static async Task FieldAsync(string field, Func<Task> check)
+    {
+        try
+        {
+            await check().ConfigureAwait(false);
+        }
+        catch (BlobLocationException e)
+        {
+            throw new JobSpecException(field, e.Message);
+        }
     }
 }

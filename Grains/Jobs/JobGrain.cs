@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,8 @@ namespace ItkWasmCluster.Grains.Jobs;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The turn semaphore is disposed on deactivation.")]
 internal sealed partial class JobGrain(
     [PersistentState("job", ClusterStoreOptions.GrainStorageName)] IPersistentState<JobGrainState> state,
+    BlobStores stores,
+    IWasmRuntime runtime,
     ILogger<JobGrain> logger) : Grain, IJobGrain, IJobProgressGrain, IRemindable
 {
     /// <summary>The fewest partitions a job of at least that many items is split into.</summary>
@@ -88,7 +91,7 @@ internal sealed partial class JobGrain(
                 return Status(); // already running here: submitting again changes nothing
             }
 
-            var items = await Task.Run(() => DatasetExpander.ExpandAsync(spec, CancellationToken.None));
+            var items = await Task.Run(() => DatasetExpander.ExpandAsync(spec, stores, runtime, CancellationToken.None));
             var isNew = !Exists;
             var partitions = items.Count == 0 ? 0 : Math.Max(Math.Min(items.Count, MinPartitions), (items.Count + PartitionGrain.MaxItems - 1) / PartitionGrain.MaxItems);
             state.State.SpecJson = specJson;
@@ -262,9 +265,9 @@ internal sealed partial class JobGrain(
     private JobStatus Status() => new(
         this.GetPrimaryKeyString(), state.State.Name, state.State.State, Total(), state.State.Output, state.State.Created, state.State.Finished);
 
-    private void StartWatchdog() => watchdog ??= this.RegisterGrainTimer(WatchAsync, new GrainTimerCreationOptions
+    private void StartWatchdog(TimeSpan due = default) => watchdog ??= this.RegisterGrainTimer(WatchAsync, new GrainTimerCreationOptions
     {
-        DueTime = TimeSpan.Zero,
+        DueTime = due,
         Period = TimeSpan.FromSeconds(2),
         Interleave = true,
     });
@@ -353,9 +356,9 @@ internal sealed partial class JobGrain(
         catch (Exception e)
         {
             // The report or the state could not be written (the output location or the cluster store failing): the
-            // watchdog tries again.
+            // watchdog tries again, after its period (not at once: a failure that lasts must not spin).
             LogEndFailed(logger, IdentityString, e);
-            StartWatchdog();
+            StartWatchdog(TimeSpan.FromSeconds(2));
         }
         finally
         {
@@ -369,7 +372,7 @@ internal sealed partial class JobGrain(
         // The state changes only once the report is written: whoever sees the job ended finds its job.json.
         var items = await GetItemsAsync();
         var status = Status() with { State = ended, Finished = DateTimeOffset.UtcNow };
-        var output = new FileSystemBlobStore(state.State.Output);
+        var output = stores.Open(state.State.Output);
         await Task.Run(() => JobReport.WriteAsync(output, status, items, ended != JobState.Cancelled));
         (state.State.State, state.State.Counts, state.State.Finished) = (ended, status.Counts, status.Finished);
         await state.WriteStateAsync();

@@ -12,18 +12,18 @@ internal static class JobReport
     /// <summary>The report's blob name.</summary>
     public const string Name = "job.json";
 
-    /// <summary>Writes the report atomically; when <paramref name="done"/>, first deletes the temporaries that writers
-    /// killed mid-write left beside the job's outputs (every item has finished, so none is being written).</summary>
-    public static Task WriteAsync(FileSystemBlobStore output, JobStatus job, IReadOnlyList<ItemRecord> items, bool done)
+    /// <summary>Writes the report atomically, unless the one there has the same bytes; when <paramref name="done"/>, first removes what writers killed mid-write
+    /// left beside the job's outputs (every item has finished, so none is being written).</summary>
+    public static async Task WriteAsync(IBlobStore output, JobStatus job, IReadOnlyList<ItemRecord> items, bool done)
     {
         if (done)
         {
-            output.DeleteAbandonedTemporaries(items.Select(t => t.Output));
+            await output.CleanUpAsync(items.Select(t => t.Output)).ConfigureAwait(false);
         }
 
-        return output.UploadAsync(Name, async (stream, ct) =>
+        using var report = new MemoryStream();
+        await using (var w = new Utf8JsonWriter(report, new JsonWriterOptions { Indented = true }))
         {
-            await using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
             w.WriteString("job", job.Name);
             w.WriteString("id", job.Id);
@@ -38,12 +38,16 @@ internal static class JobReport
             foreach (var item in items)
             {
                 JobJson.ToJson(item).WriteTo(w);
-                await w.FlushAsync(ct).ConfigureAwait(false);
             }
 
             w.WriteEndArray();
             w.WriteEndObject();
-            await w.FlushAsync(ct).ConfigureAwait(false);
-        }, CancellationToken.None);
+        }
+
+        // A run that changed nothing (a finished job submitted again) leaves the report as it is: nothing is uploaded.
+        if (!await BlobContent.SameAsync(output, Name, report.GetBuffer().AsMemory(0, (int)report.Length)).ConfigureAwait(false))
+        {
+            await output.UploadAsync(Name, (stream, ct) => stream.WriteAsync(report.GetBuffer().AsMemory(0, (int)report.Length), ct).AsTask()).ConfigureAwait(false);
+        }
     }
 }

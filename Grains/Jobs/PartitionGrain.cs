@@ -323,7 +323,16 @@ internal sealed partial class PartitionGrain(
         }
 
         // Reported with the change, before any await: every report's counts then come with the events that led to them.
-        // The write follows, without holding the attempt's place in the window.
+        // The write follows, without holding the attempt's place in the window. The partition's last completion is
+        // written first: a job that has seen all its partitions finish ends, and its silo may then stop at once, so
+        // the records must already be stored (a run of the finished job again then does no work).
+        if (Counts().IsFinished)
+        {
+            await PersistAsync();
+            Report(record, record.Status, attempt, result.Duration, result.Error, result.Reused, result.Silo);
+            return;
+        }
+
         Report(record, record.Status, attempt, result.Duration, result.Error, result.Reused, result.Silo);
         _ = PersistAsync();
     }

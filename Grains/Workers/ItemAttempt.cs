@@ -12,8 +12,8 @@ internal static class ItemAttempt
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var (duration, reused, key) = await executors.For(request.SpecJson)
-                .ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, cancellationToken).ConfigureAwait(false);
+            var executor = await executors.ForAsync(request.SpecJson, cancellationToken).ConfigureAwait(false);
+            var (duration, reused, key) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, cancellationToken).ConfigureAwait(false);
             return new ItemResult(true, duration, null, null, reused, key, silo);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -12,10 +12,11 @@ namespace ItkWasmCluster.Grains.Workers;
 
 /// <summary>
 /// Runs one item of a job: read the input, run the stages, commit the result. The result's content key (the SHA-256
-/// of every stage's module and arguments, the input's bytes and the output format; Nextflow-style resume) decides
+/// of every stage's module and arguments, the input's identity — the SHA-256 of its bytes, or the hash its store keeps,
+/// such as Azure's Content-MD5 — and the output format; Nextflow-style resume) decides
 /// whether anything runs at all: a result committed under the item's recorded key is kept, not recomputed and not
 /// rewritten. A result is committed at its deterministic name by a conditional create (atomic: complete or absent); a
-/// result already there with the same bytes is left alone (a re-run of the same item elsewhere), and one with other
+/// result already there with the same bytes (by its Content-MD5 in Azure, else by SHA-256) is left alone (a re-run of the same item elsewhere), and one with other
 /// bytes (an older spec's) is replaced atomically. Thread-safe; one per job and silo (<see cref="ItemExecutors"/>).
 /// </summary>
 internal sealed class ItemExecutor
@@ -64,7 +65,10 @@ internal sealed class ItemExecutor
         var started = Stopwatch.GetTimestamp();
         string key;
         Image image;
-        if (recordedKey is null && NativeForm(inputName) is { } form)
+        var serviceHash = input.GetLocalPath(inputName) is null
+            ? (await input.GetPropertiesAsync(inputName, cancellationToken).ConfigureAwait(false))?.ContentHash
+            : null;
+        if (serviceHash is null && recordedKey is null && NativeForm(inputName) is { } form)
         {
             // Nothing to reuse: hash the input while reading it, rather than reading it twice.
             (image, var inputHash) = await ReadNativeAsync(inputName, form, cancellationToken).ConfigureAwait(false);
@@ -72,7 +76,8 @@ internal sealed class ItemExecutor
         }
         else
         {
-            key = ContentKey(await HashAsync(input, inputName, cancellationToken).ConfigureAwait(false));
+            // The store's own hash of the blob (Azure's Content-MD5) identifies it without a download.
+            key = ContentKey(serviceHash ?? await HashAsync(input, inputName, cancellationToken).ConfigureAwait(false));
             if (key == recordedKey && await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false) is not null)
             {
                 return (Stopwatch.GetElapsedTime(started), true, key);
@@ -193,7 +198,7 @@ internal sealed class ItemExecutor
         try
         {
             if (!await output.TryCreateAsync(name, write, cancellationToken).ConfigureAwait(false)
-                && !await SameBytesAsync(name, write, cancellationToken).ConfigureAwait(false))
+                && !await BlobContent.SameAsync(output, name, write, cancellationToken).ConfigureAwait(false))
             {
                 await output.UploadAsync(name, write, cancellationToken).ConfigureAwait(false);
             }
@@ -205,17 +210,5 @@ internal sealed class ItemExecutor
                 File.Delete(temp);
             }
         }
-    }
-
-    // Whether the blob already at name holds exactly what write would write (compared by SHA-256).
-    private async Task<bool> SameBytesAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
-    {
-        using var sha = SHA256.Create();
-        await using (var sink = new CryptoStream(Stream.Null, sha, CryptoStreamMode.Write))
-        {
-            await write(sink, cancellationToken).ConfigureAwait(false);
-        }
-
-        return await HashAsync(output, name, cancellationToken).ConfigureAwait(false) == Convert.ToHexStringLower(sha.Hash!);
     }
 }

@@ -12,19 +12,26 @@ namespace ItkWasmCluster.Grains.Workers;
 /// once per silo rather than once per item; and the pipelines themselves, one per reference, so that a pipeline's
 /// interface description is read once for every job that runs it. The compiled modules live in the runtime's module
 /// cache. Keeps the most recently used <see cref="Capacity"/> jobs. The embedded cluster shares one among its jobs'
-/// silos.
+/// silos. Locations are opened through the silo's <see cref="BlobStores"/>, so a silo's confinement holds here too.
 /// </summary>
-public sealed class ItemExecutors(IWasmRuntime runtime)
+public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores)
 {
     /// <summary>How many jobs' executors are kept.</summary>
     public const int Capacity = 32;
 
     private readonly ConcurrentDictionary<string, (ItemExecutor Executor, long Used)> executors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Pipeline> pipelines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> moduleVersions = new(StringComparer.Ordinal);
     private long clock;
 
-    /// <summary>Returns the executor of the job <paramref name="specJson"/> describes.</summary>
-    internal ItemExecutor For(string specJson)
+    /// <summary>Gets the folder blob modules are copied to. Default: <c>itkwasm-cluster-modules</c> under the system's
+    /// temporary folder.</summary>
+    public string ModuleFolder { get; init; } = Path.Combine(Path.GetTempPath(), "itkwasm-cluster-modules");
+
+    /// <summary>Returns the executor of the job <paramref name="specJson"/> describes. Stages whose module is a blob
+    /// (<c>az://</c> or a URL) run a local copy, downloaded once per silo into the module cache folder.</summary>
+    /// <exception cref="BlobLocationException">A location or module is not served, or cannot be read.</exception>
+    internal async Task<ItemExecutor> ForAsync(string specJson, CancellationToken cancellationToken)
     {
         var now = Interlocked.Increment(ref clock);
         if (executors.TryGetValue(specJson, out var known))
@@ -34,7 +41,15 @@ public sealed class ItemExecutors(IWasmRuntime runtime)
         }
 
         var spec = JobSpecParser.FromJson(JsonNode.Parse(specJson));
-        var executor = new ItemExecutor(spec, new FileSystemBlobStore(spec.Input.Location), new FileSystemBlobStore(spec.Output.Location), runtime,
+        var stages = new List<StageSpec>();
+        foreach (var stage in spec.Stages)
+        {
+            stages.Add(BlobLocation.IsBlobText(stage.Pipeline)
+                ? stage with { Pipeline = await LocalModuleAsync(stage.Pipeline, cancellationToken).ConfigureAwait(false) }
+                : stage);
+        }
+
+        var executor = new ItemExecutor(spec with { Stages = stages }, stores.Open(spec.Input.Location), stores.Open(spec.Output.Location), runtime,
             reference => pipelines.GetOrAdd(reference, r => new Pipeline(PipelineReference.Parse(r), runtime)));
         executors[specJson] = (executor, now);
         if (executors.Count > Capacity)
@@ -44,5 +59,16 @@ public sealed class ItemExecutors(IWasmRuntime runtime)
         }
 
         return executor;
+    }
+
+    // The blob's local copy, named after its location and downloaded when missing or changed.
+    private async Task<string> LocalModuleAsync(string location, CancellationToken cancellationToken)
+    {
+        var resolved = stores.Resolve(location, LocationUse.Module);
+        Directory.CreateDirectory(ModuleFolder);
+        var path = Path.Combine(ModuleFolder, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(resolved.Display)))[..32] + ".wasi.wasm");
+        var version = await stores.DownloadModuleAsync(resolved, path, moduleVersions.GetValueOrDefault(path), cancellationToken).ConfigureAwait(false);
+        moduleVersions[path] = version;
+        return path;
     }
 }

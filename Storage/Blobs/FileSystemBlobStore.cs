@@ -6,14 +6,21 @@ namespace ItkWasmCluster.Storage.Blobs;
 /// An <see cref="IBlobStore"/> on a local folder (the embedded cluster's default). Blob names map to paths under
 /// <see cref="Root"/>; a write goes to a hidden temporary sibling first and is renamed into place, so a reader never
 /// sees a partial blob and a crash leaves none at its final name. Hidden files (names starting with '.') are not listed.
+/// A confined store (a silo's) also refuses any blob whose path, with its symbolic links resolved, leaves the root's.
 /// </summary>
 public sealed partial class FileSystemBlobStore : IBlobStore
 {
+    private readonly string? realRoot;
+
     /// <summary>Creates a store over <paramref name="root"/> (created if missing).</summary>
-    public FileSystemBlobStore(string root)
+    /// <param name="root">The folder.</param>
+    /// <param name="confined">Whether to refuse blobs that symbolic links take outside the root (checked with
+    /// <c>realpath(3)</c> on every access, and used to leave such files out of listings).</param>
+    public FileSystemBlobStore(string root, bool confined = false)
     {
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(Root);
+        realRoot = confined ? RealPath.Of(Root) : null;
     }
 
     /// <summary>Gets the folder the blobs live in.</summary>
@@ -30,7 +37,8 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (name.StartsWith(prefix, StringComparison.Ordinal) && !name.Split('/').Any(part => part.StartsWith('.')))
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && !name.Split('/').Any(part => part.StartsWith('.'))
+                && (realRoot is null || RealPath.IsInside(file, realRoot)))
             {
                 var info = new FileInfo(file);
                 yield return new BlobItem(name, info.Length, info.LastWriteTimeUtc);
@@ -114,6 +122,13 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     /// <inheritdoc/>
     public string? GetLocalPath(string name) => PathOf(name);
 
+    /// <inheritdoc/>
+    public Task CleanUpAsync(IEnumerable<string> names, CancellationToken cancellationToken = default)
+    {
+        DeleteAbandonedTemporaries(names);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Deletes the temporary files that writes interrupted by a crash left behind. Only safe while no write is
     /// in progress (the embedded cluster calls it under its exclusive lock).</summary>
     /// <returns>How many files were deleted.</returns>
@@ -180,6 +195,11 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         if (!path.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             throw new ArgumentException($"Blob name '{name}' points outside {Root}.", nameof(name));
+        }
+
+        if (realRoot is not null && !RealPath.IsInside(path, realRoot))
+        {
+            throw new UnauthorizedAccessException($"{name} in {Root} is a symbolic link (or lies under one) that leads outside that folder; the silo does not follow it.");
         }
 
         return path;

@@ -2,8 +2,8 @@ namespace ItkWasmCluster.Storage.Blobs;
 
 /// <summary>
 /// Where datasets are read and results written: a flat namespace of '/'-separated blob names, as in Azure Blob
-/// Storage. <see cref="FileSystemBlobStore"/> implements it on a local folder; an Azure Blob implementation fills the
-/// same seam. Writes are atomic: a blob appears complete or not at all.
+/// Storage. <see cref="FileSystemBlobStore"/> implements it on a local folder, <see cref="AzureBlobStore"/> on a container
+/// prefix; <see cref="BlobStores"/> turns a location into one. Writes are atomic: a blob appears complete or not at all.
 /// </summary>
 public interface IBlobStore
 {
@@ -34,4 +34,9 @@ public interface IBlobStore
     /// <summary>Returns the blob's path on this machine when the store is a local folder (pipelines that read files by
     /// path can then use it in place); null otherwise.</summary>
     string? GetLocalPath(string name);
+
+    /// <summary>Removes what interrupted writes of the blobs <paramref name="names"/> left behind (a file store's
+    /// temporary files; nothing in Azure, which discards uncommitted blocks by itself). Only safe once no write of those
+    /// blobs is in progress.</summary>
+    Task CleanUpAsync(IEnumerable<string> names, CancellationToken cancellationToken = default);
 }

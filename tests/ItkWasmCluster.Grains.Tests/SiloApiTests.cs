@@ -108,6 +108,40 @@ public sealed class SiloApiTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain("   at ", unauthorized.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Api_RefusesWhatTheSiloDoesNotServe_NamingTheSettingThatWouldAllowIt()
+    {
+        var spec = Spec(items: 1);
+        var escape = temp.Combine("escape");
+        Directory.CreateSymbolicLink(escape, "/etc");
+        var outsideModule = temp.Combine("module.wasi.wasm");
+        File.Copy(ClusterFixture.Module("negate"), outsideModule);
+        using var http = new HttpClient { BaseAddress = new Uri(silo!.Url) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.Token);
+        var refused = new (JobSpec Spec, string Field, string Setting)[]
+        {
+            (spec with { Input = spec.Input with { Location = "/etc" } }, "input.location", "--data-root"),
+            (spec with { Input = spec.Input with { Location = Path.GetTempPath() + "../etc" } }, "input.location", "--data-root"),
+            (spec with { Input = spec.Input with { Location = "%2Fetc" } }, "input.location", "relative path"),
+            (spec with { Input = spec.Input with { Location = escape } }, "input.location", "--data-root"),
+            (spec with { Output = spec.Output with { Location = "/var/tmp/itkwasm-out" } }, "output.location", "--data-root"),
+            (spec with { Output = spec.Output with { Location = "az://other/results/" } }, "output.location", "--blob-container"),
+            (spec with { Output = spec.Output with { Location = "az://other/a/%2e%2e/b/" } }, "output.location", "'..'"),
+            (spec with { Stages = [new StageSpec { Pipeline = outsideModule }] }, "stages[0].pipeline", "--module-root"),
+        };
+        foreach (var (bad, field, setting) in refused)
+        {
+            var response = await http.PostAsync("/api/jobs", Json(JobSpecParser.ToJson(bad).ToJsonString()));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{field}: {response.StatusCode} {body}");
+            Assert.Contains(field, body, StringComparison.Ordinal);
+            Assert.Contains(setting, body, StringComparison.Ordinal);
+        }
+
+        var allowed = await http.PostAsync("/api/jobs", Json(JobSpecParser.ToJson(spec).ToJsonString()));
+        Assert.Equal(HttpStatusCode.Created, allowed.StatusCode);
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     private static async Task<(int Code, string Stdout, string Stderr)> CliAsync(string[] args)

@@ -24,6 +24,8 @@ public sealed class SiloProcess : IDisposable
             "--silo-port", Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--advertised-address", "127.0.0.1",
+            "--data-root", Path.GetTempPath(), // where the tests' datasets and results are
+            "--module-root", Path.Combine(AppContext.BaseDirectory, "modules"),
         }.Concat(extra))
         {
             start.ArgumentList.Add(a);

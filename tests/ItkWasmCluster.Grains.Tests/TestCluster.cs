@@ -1,6 +1,7 @@
 using ItkWasm.Runtime;
 using ItkWasm.Runtime.Wasmtime;
 using ItkWasmCluster.Grains.Hosting;
+using ItkWasmCluster.Storage.Blobs;
 using ItkWasmCluster.Storage.GrainStorage;
 using Orleans.TestingHost;
 
@@ -37,7 +38,7 @@ public sealed class TestCluster : IAsyncDisposable
 
             silo.AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = stateFolder)
                 .UseInMemoryReminderService()
-                .AddItkWasmCluster(runtime, slots);
+                .AddItkWasmCluster(runtime, slots, new BlobStores());
         });
         test.Cluster = builder.Build();
         await test.Cluster.DeployAsync();

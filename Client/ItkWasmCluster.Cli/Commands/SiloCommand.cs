@@ -5,7 +5,8 @@ namespace ItkWasmCluster.Cli.Commands;
 
 /// <summary>
 /// <c>itkwasm-cluster silo (--azure-storage CONNSTR | --redis CONFIG) --urls URL --token TOKEN [--concurrency N]
-/// [--cluster-id ID] [--silo-port P] [--gateway-port P] [--capability gpu]</c>: runs an Orleans silo of the cluster
+/// [--cluster-id ID] [--silo-port P] [--gateway-port P] [--capability gpu] [--data-root DIR] [--blob-container LOC]
+/// [--module-root DIR]</c>: runs an Orleans silo of the cluster
 /// with its HTTP API until SIGINT or SIGTERM, when it leaves the cluster and its items run elsewhere. Every option falls
 /// back to an <c>ITKWASM_SILO_*</c> environment variable (<see cref="SiloOptions"/>).
 /// </summary>
@@ -24,25 +25,43 @@ internal static class SiloCommand
         ("--advertised-address", "ADVERTISED_ADDRESS", "IP address other silos reach this one at (default: the host's)."),
         ("--probe-timeout", "PROBE_TIMEOUT", "Seconds before a probe of another silo counts as missed (default 1)."),
         ("--missed-probes", "MISSED_PROBES", "Missed probes that declare a silo dead (default 2)."),
+        ("--blob-storage", "BLOB_STORAGE", "Azure Storage connection string of the account az:// locations are in (default: AZURE_STORAGE_CONNECTION_STRING)."),
+        ("--blob-retries", "BLOB_RETRIES", "Retries of a blob request that failed transiently (default 5)."),
+        ("--blob-timeout", "BLOB_TIMEOUT", "Seconds one blob request may take before it is retried (default 100)."),
+    ];
+
+    private static readonly (string Option, string Key, char Separator, string Description)[] Lists =
+    [
+        ("--capability", "CAPABILITIES", ',', "A capability of this silo, such as gpu"),
+        ("--data-root", "DATA_ROOTS", ';', "A folder jobs may read datasets from and write results to"),
+        ("--blob-container", "BLOB_CONTAINERS", ';', "A blob container or prefix jobs may read and write (az://CONTAINER/PREFIX or a URL)"),
+        ("--module-root", "MODULE_ROOTS", ';', "A folder or blob container of .wasi.wasm modules jobs may run"),
     ];
 
     public static Command Create(TextWriter stdout)
     {
         var options = Settings.Select(s => (s.Key, Option: new Option<string?>(s.Option) { Description = $"{s.Description} (ITKWASM_SILO_{s.Key})" })).ToArray();
-        var capability = new Option<string[]>("--capability") { Description = "A capability of this silo, such as gpu; repeatable (ITKWASM_SILO_CAPABILITIES, ','-separated)." };
+        var lists = Lists.Select(l => (l.Key, l.Separator, Option: new Option<string[]>(l.Option) { Description = $"{l.Description}; repeatable (ITKWASM_SILO_{l.Key}, '{l.Separator}'-separated)." })).ToArray();
         var command = new Command("silo", "Runs a silo of a cluster (Orleans, on Azure Storage or Redis) with its HTTP API.");
         foreach (var (_, option) in options)
         {
             command.Options.Add(option);
         }
 
-        command.Options.Add(capability);
+        foreach (var (_, _, option) in lists)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = options.ToDictionary(o => o.Key, o => parse.GetValue(o.Option));
-            if (parse.GetValue(capability) is { Length: > 0 } capabilities)
+            foreach (var (key, separator, option) in lists)
             {
-                settings["CAPABILITIES"] = string.Join(',', capabilities);
+                if (parse.GetValue(option) is { Length: > 0 } values)
+                {
+                    settings[key] = string.Join(separator, values);
+                }
             }
 
             try

@@ -37,6 +37,9 @@ public sealed class StoreServer : IDisposable
     /// <summary>Gets the Redis configuration or the Azure Storage connection string.</summary>
     public string Connection { get; }
 
+    /// <summary>Gets Azurite's blob endpoint, the path-style account URL (<c>http://127.0.0.1:PORT/devstoreaccount1</c>).</summary>
+    public string BlobEndpoint => Connection.Split(';').Single(p => p.StartsWith("BlobEndpoint=", StringComparison.Ordinal))["BlobEndpoint=".Length..];
+
     public static StoreServer Redis()
     {
         var port = Ports.Free();
