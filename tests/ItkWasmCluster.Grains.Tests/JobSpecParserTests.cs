@@ -33,6 +33,15 @@ public class JobSpecParserTests
     }
 
     [Fact]
+    public void Parse_LeavesBlobLocationsAsWritten()
+    {
+        var spec = JobSpecParser.Parse(Yaml.Replace("location: images", "location: az://data/images/").Replace("location: out", "location: 'https://acct.blob.core.windows.net/results/run1?sv=x'"), yaml: true, "/data/jobs");
+
+        Assert.Equal("az://data/images/", spec.Input.Location);
+        Assert.Equal("https://acct.blob.core.windows.net/results/run1?sv=x", spec.Output.Location);
+    }
+
+    [Fact]
     public void ToJson_ThenFromJson_GivesTheSameSpec()
     {
         var spec = JobSpecParser.Parse(Yaml, yaml: true, "/data/jobs");

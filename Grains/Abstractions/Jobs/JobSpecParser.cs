@@ -241,6 +241,9 @@ public static class JobSpecParser
 
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
+    // A relative folder is taken from the spec's folder; blob locations (az://, https://) are left as written.
     private static string Resolve(string location, string? baseDirectory) =>
-        baseDirectory is null || Path.IsPathRooted(location) ? location : Path.GetFullPath(Path.Combine(baseDirectory, location));
+        baseDirectory is null || Path.IsPathRooted(location) || location.Contains("://", StringComparison.Ordinal)
+            ? location
+            : Path.GetFullPath(Path.Combine(baseDirectory, location));
 }
