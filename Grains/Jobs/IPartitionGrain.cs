@@ -51,7 +51,10 @@ public interface IJobProgressGrain : IGrainWithStringKey
 /// <param name="Index">The item's index in the job.</param>
 /// <param name="Input">The input blob's name.</param>
 /// <param name="Output">The result blob's name.</param>
-/// <param name="Version">The input's version (size and modification time): a change makes a done item run again.</param>
+/// <param name="Version">The input's version (a file's size and modification time, a blob's ETag): a change makes a
+/// done item run again.</param>
+/// <param name="ContentHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed; null
+/// when the store keeps none.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.PartitionItem")]
@@ -59,7 +62,8 @@ public sealed record PartitionItem(
     [property: Id(0)] int Index,
     [property: Id(1)] string Input,
     [property: Id(2)] string Output,
-    [property: Id(3)] string Version);
+    [property: Id(3)] string Version,
+    [property: Id(4)] string? ContentHash = null);
 
 /// <summary>A partition's persistent state.</summary>
 [GenerateSerializer]

@@ -149,6 +149,7 @@ internal sealed partial class PartitionGrain(
                 Input = item.Input,
                 Output = item.Output,
                 Version = item.Version,
+                InputHash = item.ContentHash,
                 ContentKey = known?.Output == item.Output ? known.ContentKey : null,
             };
 
@@ -251,7 +252,7 @@ internal sealed partial class PartitionGrain(
         var record = state.State.Items[i] = state.State.Items[i] with { Status = ItemStatus.Running };
         var attempt = record.Attempts + 1;
         Report(record, ItemStatus.Running, attempt, TimeSpan.Zero, null, false, silo.ToString());
-        var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey);
+        var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash);
         inFlightOn[silo] = inFlightOn.GetValueOrDefault(silo) + 1;
         ItemResult result;
         try

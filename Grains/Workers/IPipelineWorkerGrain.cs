@@ -26,6 +26,8 @@ public interface IPipelineWorkerGrain : IGrainWithStringKey
 /// <param name="Attempt">The attempt number, from 1.</param>
 /// <param name="RecordedContentKey">The content key of the result this item last committed, if any: when the item's
 /// key is still the same and the result is there, nothing runs.</param>
+/// <param name="InputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed; null when
+/// the store keeps none.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ItemRequest")]
@@ -36,7 +38,8 @@ public sealed record ItemRequest(
     [property: Id(3)] string Input,
     [property: Id(4)] string Output,
     [property: Id(5)] int Attempt,
-    [property: Id(6)] string? RecordedContentKey);
+    [property: Id(6)] string? RecordedContentKey,
+    [property: Id(7)] string? InputHash = null);
 
 /// <summary>How one attempt ended.</summary>
 /// <param name="Succeeded">Whether the result is committed.</param>

@@ -55,24 +55,28 @@ internal sealed class ItemExecutor
     /// <param name="inputName">The input blob.</param>
     /// <param name="outputName">The result blob.</param>
     /// <param name="recordedKey">The content key the item's last committed result was recorded under, or null.</param>
+    /// <param name="inputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed with the
+    /// dataset, or null: it identifies the input without reading it.</param>
     /// <param name="cancellationToken">Stops the attempt (its running pipeline too).</param>
     /// <returns>How long it took, whether the recorded result was reused, and the result's content key.</returns>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>
     public async Task<(TimeSpan Duration, bool Reused, string ContentKey)> ExecuteAsync(
-        string inputName, string outputName, string? recordedKey, CancellationToken cancellationToken)
+        string inputName, string outputName, string? recordedKey, string? inputHash, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         string key;
         Image image;
-        var serviceHash = input.GetLocalPath(inputName) is null
-            ? (await input.GetPropertiesAsync(inputName, cancellationToken).ConfigureAwait(false))?.ContentHash
-            : null;
+        // A blob the listing gave no hash for is asked for one only when a recorded result might be reused.
+        var serviceHash = inputHash
+            ?? (recordedKey is not null && input.GetLocalPath(inputName) is null
+                ? (await input.GetPropertiesAsync(inputName, cancellationToken).ConfigureAwait(false))?.ContentHash
+                : null);
         if (serviceHash is null && recordedKey is null && NativeForm(inputName) is { } form)
         {
             // Nothing to reuse: hash the input while reading it, rather than reading it twice.
-            (image, var inputHash) = await ReadNativeAsync(inputName, form, cancellationToken).ConfigureAwait(false);
-            key = ContentKey(inputHash);
+            (image, var bytesHash) = await ReadNativeAsync(inputName, form, cancellationToken).ConfigureAwait(false);
+            key = ContentKey(bytesHash);
         }
         else
         {

@@ -5,6 +5,7 @@ using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Microsoft.IO;
 
 namespace ItkWasmCluster.Storage.Blobs;
 
@@ -33,9 +34,14 @@ public sealed class AzureBlobStore : IBlobStore
     private readonly StorageTransferOptions transfer;
     private readonly int readBufferBytes;
 
-    /// <summary>The size up to which a blob is written in one request (with its Content-MD5); larger ones go as staged
-    /// blocks and a commit.</summary>
-    public const int SingleRequestBytes = 4 << 20;
+    /// <summary>The size up to which a blob is written in one request (with its Content-MD5) unless the transfer
+    /// options set another (their <see cref="StorageTransferOptions.InitialTransferSize"/>): the SDK's own default for
+    /// uploads of a known length. Larger blobs go as staged blocks and one commit.</summary>
+    public const long DefaultSingleRequestBytes = 256L << 20;
+
+    // Buffers for blobs written in one request: pooled blocks, so that neither growth nor reuse copies or churns.
+    private static readonly RecyclableMemoryStreamManager Buffers = new();
+    private readonly long singleRequestBytes;
 
     /// <summary>Creates a store over the blobs of <paramref name="container"/> whose names start with
     /// <paramref name="prefix"/>.</summary>
@@ -57,6 +63,7 @@ public sealed class AzureBlobStore : IBlobStore
         this.prefix = prefix;
         this.transfer = transfer;
         this.readBufferBytes = readBufferBytes;
+        singleRequestBytes = transfer.InitialTransferSize ?? DefaultSingleRequestBytes;
     }
 
     /// <inheritdoc/>
@@ -167,7 +174,7 @@ public sealed class AzureBlobStore : IBlobStore
         return container.GetBlobClient(prefix + name);
     }
 
-    // Writes what write produces as one blob. Up to SingleRequestBytes it is buffered and sent in one request with its
+    // Writes what write produces as one blob. Up to singleRequestBytes it is buffered and sent in one request with its
     // Content-MD5; past that, it is piped into the SDK's upload (staged blocks, one commit) and the blob gets its
     // Content-MD5 afterwards (Azure keeps one itself only for single-request uploads, Azurite never). A failed or
     // cancelled write commits nothing.
@@ -179,7 +186,7 @@ public sealed class AzureBlobStore : IBlobStore
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Pipe? pipe = null;
         Task<BlobContentInfo>? upload = null;
-        await using var staging = new StagingStream(md5, SingleRequestBytes, () =>
+        await using var staging = new StagingStream(md5, singleRequestBytes, Buffers.GetStream(), () =>
         {
             pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
             upload = UploadFromAsync(blob, pipe.Reader, conditions, stop.Token);
@@ -209,11 +216,13 @@ public sealed class AzureBlobStore : IBlobStore
         var hash = md5.GetHashAndReset();
         if (pipe is null)
         {
-            await blob.UploadAsync(new BinaryData(staging.Buffered), new BlobUploadOptions
+            var buffered = staging.Buffered!;
+            buffered.Position = 0;
+            await blob.UploadAsync(buffered, new BlobUploadOptions
             {
                 Conditions = conditions,
                 HttpHeaders = new BlobHttpHeaders { ContentHash = hash },
-                TransferOptions = new StorageTransferOptions { InitialTransferSize = SingleRequestBytes + 1 },
+                TransferOptions = new StorageTransferOptions { InitialTransferSize = singleRequestBytes + 1, MaximumTransferSize = transfer.MaximumTransferSize },
             }, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -246,12 +255,13 @@ public sealed class AzureBlobStore : IBlobStore
 
     /// <summary>A write-only stream that hashes what it is given and buffers it until it passes a threshold, then hands
     /// the buffer and everything after to the stream that <c>spill</c> opens.</summary>
-    private sealed class StagingStream(IncrementalHash hash, int threshold, Func<Stream> spill) : Stream
+    private sealed class StagingStream(IncrementalHash hash, long threshold, Stream buffer, Func<Stream> spill) : Stream
     {
-        private MemoryStream? buffer = new();
+        private Stream? buffer = buffer;
         private Stream? target;
 
-        public ReadOnlyMemory<byte> Buffered => buffer!.GetBuffer().AsMemory(0, (int)buffer.Length);
+        /// <summary>Gets the buffered bytes, while they have not been handed to the spill stream.</summary>
+        public Stream? Buffered => buffer;
 
         public override bool CanRead => false;
 
@@ -280,7 +290,9 @@ public sealed class AzureBlobStore : IBlobStore
             if (target is null)
             {
                 target = spill();
-                await target.WriteAsync(Buffered, cancellationToken).ConfigureAwait(false);
+                buffer!.Position = 0;
+                await buffer.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+                await buffer.DisposeAsync().ConfigureAwait(false);
                 buffer = null;
             }
 

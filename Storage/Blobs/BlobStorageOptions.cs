@@ -27,7 +27,8 @@ public sealed record BlobStorageOptions
     public TimeSpan NetworkTimeout { get; init; } = TimeSpan.FromSeconds(100);
 
     /// <summary>Gets how uploads are split into blocks and parallelized. Default: the SDK's (measured here as the
-    /// fastest against Azurite for a 64 MiB blob).</summary>
+    /// fastest against Azurite for a 64 MiB blob). Its <c>InitialTransferSize</c> is also the size up to which
+    /// <see cref="AzureBlobStore"/> buffers a blob to send it in one request (default 256 MiB).</summary>
     public StorageTransferOptions Transfer { get; init; }
 
     /// <summary>Gets a last say on the blob clients' options, such as a pipeline policy that counts or fails requests

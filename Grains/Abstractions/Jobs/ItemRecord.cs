@@ -54,4 +54,9 @@ public sealed record ItemRecord
     /// <summary>Gets whether the result was found already committed under the same content key, so nothing ran.</summary>
     [Id(11)]
     public bool Reused { get; init; }
+
+    /// <summary>Gets the hash of the input's bytes that its store keeps (Azure's Content-MD5, <c>md5:</c>HEX), as
+    /// listed with <see cref="Version"/>; null when the store keeps none.</summary>
+    [Id(12)]
+    public string? InputHash { get; init; }
 }
