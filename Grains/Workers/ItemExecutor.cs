@@ -81,7 +81,7 @@ internal sealed class ItemExecutor
         else
         {
             // The store's own hash of the blob (Azure's Content-MD5) identifies it without a download.
-            key = ContentKey(serviceHash ?? await HashAsync(input, inputName, cancellationToken).ConfigureAwait(false));
+            key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
             if (key == recordedKey && await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false) is not null)
             {
                 return (Stopwatch.GetElapsedTime(started), true, key);
@@ -114,12 +114,6 @@ internal sealed class ItemExecutor
         }
 
         return (Stopwatch.GetElapsedTime(started), false, key);
-    }
-
-    private static async Task<string> HashAsync(IBlobStore store, string name, CancellationToken cancellationToken)
-    {
-        await using var stream = await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>

@@ -34,8 +34,16 @@ public static class BlobContent
             return stored == "md5:" + ours;
         }
 
+        return await Sha256Async(store, name, cancellationToken).ConfigureAwait(false) == ours;
+    }
+
+    /// <summary>Reads the blob <paramref name="name"/> and returns the SHA-256 of its bytes, as lowercase hex.</summary>
+    /// <exception cref="FileNotFoundException">The blob does not exist.</exception>
+    public static async Task<string> Sha256Async(IBlobStore store, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
         await using var stream = await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false)) == ours;
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Gets whether the blob <paramref name="name"/> holds exactly <paramref name="bytes"/>; see
