@@ -107,6 +107,9 @@ public static class CliApp
     private static string Describe(Exception e) => e switch
     {
         PipelineRunException failed => failed.Summary,
+        Storage.Blobs.BlobLocationException => e.Message,
+        Azure.RequestFailedException { Status: 403 } => "the blob service refused access (403): check the SAS or AZURE_STORAGE_CONNECTION_STRING",
+        Azure.RequestFailedException failed => $"the blob service failed the request: {failed.Status} {failed.ErrorCode}",
         ItkWasmFormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
             or UnsupportedFormatException or FormatException or Jobs.JobSpecException => e.Message,
         UnauthorizedAccessException or IOException => $"I/O error: {e.Message}",

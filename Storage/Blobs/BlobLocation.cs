@@ -149,6 +149,31 @@ public sealed record BlobLocation
         ? this with { LocalPath = Path.Combine(LocalPath, name) }
         : this with { Prefix = Prefix + name };
 
+    /// <summary>Splits a location naming one blob or file into the folder or prefix holding it and its last name: for
+    /// <c>az://c/scans/a.iwi.cbor</c>, <c>az://c/scans/</c> and <c>a.iwi.cbor</c>.</summary>
+    /// <exception cref="FormatException">The location is a whole container or a file-system root, so it names no
+    /// blob.</exception>
+    public (BlobLocation Parent, string Name) Split()
+    {
+        if (LocalPath is { } path)
+        {
+            var trimmed = Path.TrimEndingDirectorySeparator(path);
+            var parent = Path.GetDirectoryName(trimmed);
+            return parent is null
+                ? throw new FormatException($"{path} is a file-system root, not a file")
+                : (this with { LocalPath = parent }, Path.GetFileName(trimmed));
+        }
+
+        if (Prefix.Length == 0)
+        {
+            throw new FormatException($"{Display} names a container, not a blob: add the blob's name after it");
+        }
+
+        var name = Prefix[..^1];
+        var slash = name.LastIndexOf('/');
+        return (this with { Prefix = slash < 0 ? string.Empty : name[..(slash + 1)] }, name[(slash + 1)..]);
+    }
+
     private static string CheckContainer(string name, string text)
     {
         // Azure's rules: 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.

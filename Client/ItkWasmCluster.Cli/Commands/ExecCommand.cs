@@ -9,7 +9,8 @@ namespace ItkWasmCluster.Cli.Commands;
 
 /// <summary>
 /// <c>itkwasm-cluster exec PIPELINE ARGS...</c>: runs one pipeline with ITK-Wasm's own command-line shape. Following
-/// the pipeline's <c>--interface-json</c> description, interface-typed arguments (positional or option) are file paths:
+/// the pipeline's <c>--interface-json</c> description, interface-typed arguments (positional or option) are file paths
+/// or blobs (<c>az://CONTAINER/NAME</c> or blob URLs, copied through a temporary folder; see <see cref="LocalCopies"/>):
 /// images, meshes and transforms are read and written in any supported format, text and binary streams and JSON are
 /// the files' contents, text and binary files are passed as paths. Other arguments pass through unchanged.
 /// </summary>
@@ -19,8 +20,8 @@ internal static class ExecCommand
     /// options reach it untouched.</summary>
     public static Command Create(string[] rawArgs, TextWriter stdout, TextWriter stderr, RuntimeHolder runtime)
     {
-        var pipelineArgument = new Argument<string>("pipeline") { Description = "A .wasi.wasm module path, or an npm pipeline such as @itk-wasm/downsample:downsample." };
-        var rest = new Argument<string[]>("arguments") { Description = "The pipeline's arguments: inputs, outputs (as file paths), then options.", Arity = ArgumentArity.ZeroOrMore };
+        var pipelineArgument = new Argument<string>("pipeline") { Description = "A .wasi.wasm module (a path or a blob), or an npm pipeline such as @itk-wasm/downsample:downsample." };
+        var rest = new Argument<string[]>("arguments") { Description = "The pipeline's arguments: inputs, outputs (as file paths or blobs), then options.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("exec", "Runs one ITK-Wasm pipeline on files, with the pipeline's own command-line shape.")
         {
             pipelineArgument,
@@ -29,7 +30,8 @@ internal static class ExecCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var reference = PipelineReference.Parse(parse.GetValue(pipelineArgument)!);
+            using var copies = new LocalCopies();
+            var reference = PipelineReference.Parse(await copies.ReadableAsync(parse.GetValue(pipelineArgument)!, cancellationToken).ConfigureAwait(false));
             var tokens = rawArgs.SkipWhile(a => a != "exec").Skip(2).ToArray();
             var pipeline = new Pipeline(reference, runtime.Runtime);
             if (tokens.FirstOrDefault(t => t is "--interface-json" or "--help" or "-h" or "--version") is { } query)
@@ -55,7 +57,7 @@ internal static class ExecCommand
                 return CliApp.Success;
             }
 
-            var plan = new ExecPlan(new DataFiles(runtime));
+            var plan = new ExecPlan(new DataFiles(runtime), copies);
             await plan.BindAsync(description, tokens, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -63,6 +65,7 @@ internal static class ExecCommand
                 await stdout.WriteAsync(result.Stdout).ConfigureAwait(false);
                 await stderr.WriteAsync(result.Stderr).ConfigureAwait(false);
                 await plan.WriteOutputsAsync(result, cancellationToken).ConfigureAwait(false);
+                await copies.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return CliApp.Success;
             }
             finally
@@ -74,7 +77,7 @@ internal static class ExecCommand
     }
 
     /// <summary>Binds command-line tokens to a pipeline run: reads input files, plans output files.</summary>
-    private sealed class ExecPlan(DataFiles files) : IDisposable
+    private sealed class ExecPlan(DataFiles files, LocalCopies copies) : IDisposable
     {
         private readonly List<(int Index, string Path)> outputFiles = [];
 
@@ -157,7 +160,7 @@ internal static class ExecCommand
             var type = parameter.InterfaceType!.Value;
             if (parameter.IsOutput)
             {
-                var full = Path.GetFullPath(path);
+                var full = Path.GetFullPath(copies.Writable(path));
                 if (type is InterfaceType.TextFile or InterfaceType.BinaryFile)
                 {
                     Outputs.Add(PipelineOutput.File(type, full));
@@ -169,9 +172,11 @@ internal static class ExecCommand
                 return Index(Outputs.Count - 1);
             }
 
+            var named = path;
+            path = await copies.ReadableAsync(path, ct).ConfigureAwait(false);
             if (!File.Exists(path) && !Directory.Exists(path))
             {
-                throw new FileNotFoundException($"{path}: no such file (input '{parameter.Name}')", path);
+                throw new FileNotFoundException($"{named}: no such file (input '{parameter.Name}')", path);
             }
 
             Inputs.Add(type switch
@@ -184,7 +189,7 @@ internal static class ExecCommand
                 InterfaceType.Image => PipelineInput.Image((Image)await files.ReadAsync(path, ItkWasmDataKind.Image, ct).ConfigureAwait(false)),
                 InterfaceType.Mesh => PipelineInput.Mesh((Mesh)await files.ReadAsync(path, ItkWasmDataKind.Mesh, ct).ConfigureAwait(false)),
                 InterfaceType.TransformList => PipelineInput.TransformList((TransformList)await files.ReadAsync(path, ItkWasmDataKind.TransformList, ct).ConfigureAwait(false)),
-                _ => throw new UnsupportedFormatException(path),
+                _ => throw new UnsupportedFormatException(LocalCopies.Describe(named)),
             });
             return type is InterfaceType.TextFile or InterfaceType.BinaryFile ? Path.GetFullPath(path) : Index(Inputs.Count - 1);
         }

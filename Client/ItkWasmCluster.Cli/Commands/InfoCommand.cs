@@ -12,19 +12,21 @@ internal static class InfoCommand
     /// <summary>Creates the command, writing its JSON to <paramref name="stdout"/>.</summary>
     public static Command Create(TextWriter stdout, RuntimeHolder runtime)
     {
-        var file = new Argument<string>("file") { Description = "File or directory to describe: ITK-Wasm's formats, or any that @itk-wasm/image-io or @itk-wasm/mesh-io reads." };
+        var file = new Argument<string>("file") { Description = "File, directory or blob (az://CONTAINER/NAME or a blob URL) to describe: ITK-Wasm's formats, or any that @itk-wasm/image-io or @itk-wasm/mesh-io reads." };
         var command = new Command("info", "Prints a JSON summary of an image, mesh or transform list.") { file };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!;
-            var kind = DataFiles.KindOf(path) ?? throw new UnsupportedFormatException(path);
-            var form = ItkWasmPath.TryParse(path)?.Form.ToString() ?? (kind == ItkWasmDataKind.Image ? ImageIo.Package : MeshIo.Package);
-            using var value = await new DataFiles(runtime).ReadAsync(path, kind, cancellationToken).ConfigureAwait(false);
+            var kind = DataFiles.KindOf(LocalCopies.Describe(path)) ?? throw new UnsupportedFormatException(LocalCopies.Describe(path));
+            using var copies = new LocalCopies();
+            var local = await copies.ReadableAsync(path, cancellationToken).ConfigureAwait(false);
+            var form = ItkWasmPath.TryParse(local)?.Form.ToString() ?? (kind == ItkWasmDataKind.Image ? ImageIo.Package : MeshIo.Package);
+            using var value = await new DataFiles(runtime).ReadAsync(local, kind, cancellationToken).ConfigureAwait(false);
             using var buffer = new MemoryStream();
             using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
             {
                 w.WriteStartObject();
-                w.WriteString("path", path);
+                w.WriteString("path", LocalCopies.Describe(path));
                 w.WriteString("form", form);
                 switch (value)
                 {
