@@ -34,7 +34,7 @@ public sealed class AzureBlobStore : IBlobStore
     private readonly StorageTransferOptions transfer;
     private readonly int readBufferBytes;
 
-    /// <summary>The size up to which a blob is written in one request (with its Content-MD5) unless the transfer
+    /// <summary>The size up to which a blob is written in one request unless the transfer
     /// options set another (their <see cref="StorageTransferOptions.InitialTransferSize"/>): the SDK's own default for
     /// uploads of a known length. Larger blobs go as staged blocks and one commit.</summary>
     public const long DefaultSingleRequestBytes = 256L << 20;
@@ -174,10 +174,10 @@ public sealed class AzureBlobStore : IBlobStore
         return container.GetBlobClient(prefix + name);
     }
 
-    // Writes what write produces as one blob. Up to singleRequestBytes it is buffered and sent in one request with its
-    // Content-MD5; past that, it is piped into the SDK's upload (staged blocks, one commit) and the blob gets its
-    // Content-MD5 afterwards (Azure keeps one itself only for single-request uploads, Azurite never). A failed or
-    // cancelled write commits nothing.
+    // Writes what write produces as one blob. Up to singleRequestBytes it is buffered and sent in one request, for which
+    // the service computes and keeps the Content-MD5 itself (Azure, and Azurite 3.37 as measured). Past that, it is
+    // piped into the SDK's upload (staged blocks, one commit, which keeps no Content-MD5), hashed on the way, and the blob
+    // gets its Content-MD5 afterwards. A failed or cancelled write commits nothing.
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351", Justification = "Content-MD5 is the checksum Azure Storage keeps; it identifies content here, it protects nothing.")]
     private async Task UploadCoreAsync(string name, Func<Stream, CancellationToken, Task> write, BlobRequestConditions? conditions, CancellationToken cancellationToken)
     {
@@ -213,7 +213,6 @@ public sealed class AzureBlobStore : IBlobStore
             throw;
         }
 
-        var hash = md5.GetHashAndReset();
         if (pipe is null)
         {
             var buffered = staging.Buffered!;
@@ -221,7 +220,6 @@ public sealed class AzureBlobStore : IBlobStore
             await blob.UploadAsync(buffered, new BlobUploadOptions
             {
                 Conditions = conditions,
-                HttpHeaders = new BlobHttpHeaders { ContentHash = hash },
                 TransferOptions = new StorageTransferOptions { InitialTransferSize = singleRequestBytes + 1, MaximumTransferSize = transfer.MaximumTransferSize },
             }, cancellationToken).ConfigureAwait(false);
             return;
@@ -229,6 +227,7 @@ public sealed class AzureBlobStore : IBlobStore
 
         await pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var committed = await upload!.ConfigureAwait(false);
+        var hash = md5.GetHashAndReset();
         try
         {
             await blob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = hash }, new BlobRequestConditions { IfMatch = committed.ETag }, cancellationToken).ConfigureAwait(false);
@@ -253,11 +252,11 @@ public sealed class AzureBlobStore : IBlobStore
         }
     }
 
-    /// <summary>A write-only stream that hashes what it is given and buffers it until it passes a threshold, then hands
-    /// the buffer and everything after to the stream that <c>spill</c> opens.</summary>
-    private sealed class StagingStream(IncrementalHash hash, long threshold, Stream buffer, Func<Stream> spill) : Stream
+    /// <summary>A write-only stream that buffers what it is given until it passes a threshold, then hands the buffer and
+    /// everything after to the stream that <c>spill</c> opens, hashing all of it on the way.</summary>
+    private sealed class StagingStream(IncrementalHash hash, long threshold, RecyclableMemoryStream buffer, Func<Stream> spill) : Stream
     {
-        private Stream? buffer = buffer;
+        private RecyclableMemoryStream? buffer = buffer;
         private Stream? target;
 
         /// <summary>Gets the buffered bytes, while they have not been handed to the spill stream.</summary>
@@ -280,7 +279,6 @@ public sealed class AzureBlobStore : IBlobStore
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
         {
-            hash.AppendData(bytes.Span);
             if (target is null && buffer!.Length + bytes.Length <= threshold)
             {
                 buffer.Write(bytes.Span);
@@ -290,12 +288,18 @@ public sealed class AzureBlobStore : IBlobStore
             if (target is null)
             {
                 target = spill();
-                buffer!.Position = 0;
+                foreach (var segment in buffer!.GetReadOnlySequence())
+                {
+                    hash.AppendData(segment.Span);
+                }
+
+                buffer.Position = 0;
                 await buffer.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
                 await buffer.DisposeAsync().ConfigureAwait(false);
                 buffer = null;
             }
 
+            hash.AppendData(bytes.Span);
             await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         }
 
