@@ -124,7 +124,7 @@ internal sealed class ItemExecutor
     {
         using var sha = SHA256.Create();
         await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
-        await using var hashing = new CryptoStream(stream, sha, CryptoStreamMode.Read, leaveOpen: true);
+        await using var hashing = await ReadAheadAsync(name, new CryptoStream(stream, sha, CryptoStreamMode.Read, leaveOpen: true), cancellationToken).ConfigureAwait(false);
         var image = ImageFile.Read(hashing, form, name);
         try
         {
@@ -138,13 +138,18 @@ internal sealed class ItemExecutor
         }
     }
 
+    // ITK-Wasm's readers read synchronously: a blob from a remote store is read ahead asynchronously first, so that the
+    // reader does not hold a thread through every network round trip. A local file is read as it is.
+    private async Task<Stream> ReadAheadAsync(string name, Stream stream, CancellationToken cancellationToken) =>
+        input.GetLocalPath(name) is null ? await ReadAheadStream.OpenAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false) : stream;
+
     private string ContentKey(string inputHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
 
     private async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
     {
         if (NativeForm(name) is { } form)
         {
-            await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+            await using var stream = await ReadAheadAsync(name, await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             return ImageFile.Read(stream, form, name);
         }
 

@@ -39,8 +39,6 @@ public sealed class AzureBlobStore : IBlobStore
     /// uploads of a known length. Larger blobs go as staged blocks and one commit.</summary>
     public const long DefaultSingleRequestBytes = 256L << 20;
 
-    // Buffers for blobs written in one request: pooled blocks, so that neither growth nor reuse copies or churns.
-    private static readonly RecyclableMemoryStreamManager Buffers = new();
     private readonly long singleRequestBytes;
 
     /// <summary>Creates a store over the blobs of <paramref name="container"/> whose names start with
@@ -186,7 +184,7 @@ public sealed class AzureBlobStore : IBlobStore
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Pipe? pipe = null;
         Task<BlobContentInfo>? upload = null;
-        await using var staging = new StagingStream(md5, singleRequestBytes, Buffers.GetStream(), () =>
+        await using var staging = new StagingStream(md5, singleRequestBytes, PooledBuffers.Manager.GetStream(), () =>
         {
             pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
             upload = UploadFromAsync(blob, pipe.Reader, conditions, stop.Token);

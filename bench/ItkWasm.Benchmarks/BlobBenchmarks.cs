@@ -33,7 +33,10 @@ public static class BlobBenchmarks
             using var azurite = StoreServer.Azurite();
             var options = new BlobStorageOptions { ConnectionString = azurite.Connection };
             var service = new BlobServiceClient(azurite.Connection, options.ClientOptions());
-            var container = service.GetBlobContainerClient("bench");
+            // A container of its own per run: the embedded cluster keeps a blob job's grain state on this machine, keyed
+            // by the output location, and a state left by an earlier run on another Azurite would make every item look
+            // up its (missing) recorded result first.
+            var container = service.GetBlobContainerClient("bench" + Guid.NewGuid().ToString("N")[..12]);
             await container.CreateAsync().ConfigureAwait(false);
             var jobs = await JobsAsync(root, work, options, container).ConfigureAwait(false);
             Console.WriteLine($"blob jobs {jobs}");
@@ -70,9 +73,9 @@ public static class BlobBenchmarks
             var (jobTime, setupTime) = await JobBenchmarks.RunJobAsync(cluster, new JobSpec
             {
                 Name = "blob-bench",
-                Input = new DatasetSpec { Location = "az://bench/in/" },
+                Input = new DatasetSpec { Location = $"az://{container.Name}/in/" },
                 Stages = [new StageSpec { Pipeline = "@itk-wasm/downsample:downsample", Args = ["--shrink-factors", "2", "2"] }],
-                Output = new OutputSpec { Location = $"az://bench/job-{r + 1}/" },
+                Output = new OutputSpec { Location = $"az://{container.Name}/job-{r + 1}/" },
             }).ConfigureAwait(false);
             var loopTime = await LoopAsync(container, pipeline, names, $"loop-{r + 1}/", concurrency).ConfigureAwait(false);
             if (r >= 0)
@@ -104,7 +107,7 @@ public static class BlobBenchmarks
     private static async Task<(double StoreWrite, double RawWrite, double StoreRead, double RawRead)> TransfersAsync(BlobStorageOptions options, BlobContainerClient container)
     {
         var transfer = options.Transfer;
-        var store = new BlobStores(options).Open("az://bench/transfer/");
+        var store = new BlobStores(options).Open($"az://{container.Name}/transfer/");
         var bytes = new byte[Size];
         new Random(7).NextBytes(bytes);
         var (storeWrite, rawWrite, storeRead, rawRead) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
@@ -152,7 +155,7 @@ public static class BlobBenchmarks
         var section = new StringBuilder()
             .AppendLine("## Blob storage: jobs and transfers through Azurite")
             .AppendLine()
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `bench/run blobs` on {Environment.ProcessorCount} logical cores, .NET {Environment.Version}, Azure.Storage.Blobs 12.30.1, a private Azurite 3.37 (npm) on 127.0.0.1. Jobs: the {count} images of the embedded-job benchmark as blobs, downsampled (shrink 2) into blobs, {Environment.ProcessorCount} at a time; the job (listing, grain state, the input's SHA-256 computed while it streams in — Azurite keeps no Content-MD5 to use instead — a conditional create with the result's Content-MD5, `job.json`) against a loop of raw `BlobClient.DownloadContentAsync` → `Pipeline.RunAsync` → `BlobClient.UploadAsync`; medians of {Repeats} runs of each, alternating, after one warm-up of each. Transfers: {Size >> 20} MiB through `AzureBlobStore` (its write callback, which also computes the blob's Content-MD5 on the client, since Azurite keeps none; one streaming read) against `BlobClient.UploadAsync` from a seekable stream and `DownloadStreamingAsync`, both with the SDK's default transfer options; medians of {TransferRepeats}."))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `bench/run blobs` on {Environment.ProcessorCount} logical cores, .NET {Environment.Version}, Azure.Storage.Blobs 12.30.1, a private Azurite 3.37 (npm) on 127.0.0.1. Jobs: the {count} images of the embedded-job benchmark as blobs, downsampled (shrink 2) into blobs, {Environment.ProcessorCount} at a time; the job (listing, grain state, each input's Content-MD5 from the listing as its identity, the input read ahead asynchronously, a conditional create of the result, `job.json`; per job, an in-process silo started and stopped) against a loop of raw `BlobClient.DownloadContentAsync` → `Pipeline.RunAsync` → `BlobClient.UploadAsync`; medians of {Repeats} runs of each, alternating, after one warm-up of each. Transfers: {Size >> 20} MiB through `AzureBlobStore` (its write callback, buffered in pooled blocks and sent in one request; one streaming read) against `BlobClient.UploadAsync` from a seekable stream and `DownloadStreamingAsync`, both with the SDK's default transfer options; medians of {TransferRepeats}."))
             .AppendLine()
             .AppendLine("| measurement | value | target |")
             .AppendLine("| --- | ---: | --- |")
