@@ -147,6 +147,29 @@ public sealed class BlobStores
         }
     }
 
+    /// <summary>Creates the container of a blob location if it does not exist yet (for commands that upload, as AzCopy
+    /// does); nothing for a local location.</summary>
+    /// <exception cref="BlobLocationException">The container cannot be created (403: a SAS scoped to another container,
+    /// or a key without the right).</exception>
+    public async Task CreateContainerIfMissingAsync(BlobLocation location, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        Check(location, LocationUse.Data);
+        if (!location.IsBlob)
+        {
+            return;
+        }
+
+        try
+        {
+            await ContainerOf(location).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e)
+        {
+            throw new BlobLocationException($"cannot create the container '{location.Container}' for {location.Display.TrimEnd('/')}: {Reason(e)}", e);
+        }
+    }
+
     private static string Reason(RequestFailedException e) => e.Status switch
     {
         403 => "access denied (403): check the SAS or the storage connection string",

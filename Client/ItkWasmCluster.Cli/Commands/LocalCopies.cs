@@ -59,12 +59,21 @@ internal sealed class LocalCopies : IDisposable
         return path;
     }
 
-    /// <summary>Uploads every output written to a path from <see cref="Writable"/>, replacing the blobs there.</summary>
+    /// <summary>Uploads every output written to a path from <see cref="Writable"/>, replacing the blobs there and
+    /// creating a missing container first.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         foreach (var (path, location) in outputs)
         {
-            await Stores.UploadAsync(path, location, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Stores.UploadAsync(path, location, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException e) when (e.ErrorCode == "ContainerNotFound")
+            {
+                await Stores.CreateContainerIfMissingAsync(location, cancellationToken).ConfigureAwait(false);
+                await Stores.UploadAsync(path, location, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

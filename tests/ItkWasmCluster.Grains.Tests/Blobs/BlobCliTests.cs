@@ -74,7 +74,7 @@ public sealed class BlobCliTests(AzuriteFixture azurite) : IClassFixture<Azurite
     }
 
     [Fact]
-    public async Task MissingBlobs_AndAMissingContainer_AreOneLineErrors_WithoutTheSas()
+    public async Task MissingBlobs_AndAContainerTheSasDoesNotCover_AreOneLineErrors_WithoutTheSas()
     {
         var (container, sas) = NewContainer();
 
@@ -84,7 +84,7 @@ public sealed class BlobCliTests(AzuriteFixture azurite) : IClassFixture<Azurite
         Assert.Equal(CliApp.Failure, missing.Code);
         Assert.Contains("nope.iwi.cbor: no such blob", missing.Stderr, StringComparison.Ordinal);
         Assert.Equal(CliApp.Failure, noContainer.Code);
-        Assert.Contains("the blob service", noContainer.Stderr, StringComparison.Ordinal);
+        Assert.Contains("refused access (403)", noContainer.Stderr, StringComparison.Ordinal); // a SAS for another container
         Assert.All([missing, noContainer], r =>
         {
             Assert.DoesNotContain("sig=", r.Stderr, StringComparison.Ordinal);
@@ -112,6 +112,18 @@ public sealed class BlobCliTests(AzuriteFixture azurite) : IClassFixture<Azurite
 
         Assert.True(process.ExitCode == 0, stderr);
         Assert.Contains("\"dataBytes\": 196608", await stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UploadingIntoAMissingContainer_CreatesIt()
+    {
+        var name = "new" + Guid.NewGuid().ToString("N")[..12];
+        var sas = azurite.Service.GenerateAccountSasUri(AccountSasPermissions.All, DateTimeOffset.UtcNow.AddHours(1), AccountSasResourceTypes.All).Query.TrimStart('?');
+
+        var run = await RunAsync("convert", SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), $"{azurite.Server.BlobEndpoint}/{name}/a.iwi.cbor?{sas}");
+
+        Assert.True(run.Code == 0, run.Stderr);
+        Assert.True((await azurite.Service.GetBlobContainerClient(name).GetBlobClient("a.iwi.cbor").ExistsAsync()).Value);
     }
 
     [Fact]
