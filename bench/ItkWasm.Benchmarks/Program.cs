@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ItkWasm.Benchmarks;
 
-// bench/run [files|pipelines|wasmtime|jobs|cluster|blobs|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
+// bench/run [files|pipelines|wasmtime|jobs|cluster|blobs|accelerated|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
 var which = args.Length > 0 ? args[0] : "all";
 var root = args.Length > 1 ? args[1] : Directory.GetCurrentDirectory();
 var markdown = Path.Combine(root, "BENCHMARKS.md");
@@ -44,4 +44,9 @@ if (which is "cluster" or "all")
 if (which is "blobs" or "all")
 {
     await BlobBenchmarks.RunAsync(root, markdown);
+}
+
+if (which is "accelerated" or "all")
+{
+    await AcceleratedBenchmarks.RunAsync(root, markdown);
 }
