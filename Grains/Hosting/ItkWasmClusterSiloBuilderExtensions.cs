@@ -19,19 +19,26 @@ public static class ItkWasmClusterSiloBuilderExtensions
     /// <param name="runtime">The runtime the silo's items run on; the caller owns it and disposes it after the silo stops.</param>
     /// <param name="slots">How many items the runtime runs at once (its compute slots).</param>
     /// <param name="stores">Opens the jobs' datasets and results, within the locations this silo serves.</param>
-    /// <param name="capabilities">What the silo offers beyond wasm (such as <c>gpu</c>).</param>
+    /// <param name="capabilities">What the silo offers beyond wasm (such as <c>gpu</c>); <c>simd</c> is added when the
+    /// machine's vector instructions are hardware-accelerated.</param>
     public static ISiloBuilder AddItkWasmCluster(this ISiloBuilder builder, IWasmRuntime runtime, int slots, BlobStores stores, IEnumerable<string>? capabilities = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(stores);
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
+        var offered = Workers.StageImplementations.Detect(capabilities);
         builder.UseSiloMetadata(new Dictionary<string, string>
         {
             [ClusterSlots.SlotsKey] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            [ClusterSlots.CapabilitiesKey] = string.Join(',', capabilities ?? []),
+            [ClusterSlots.CapabilitiesKey] = string.Join(',', offered),
         });
-        builder.ConfigureServices(services => services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>().TryAddSingleton<Workers.ItemExecutors>());
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>();
+            services.TryAddSingleton(Workers.StageImplementations.Bundled(offered));
+            services.TryAddSingleton<Workers.ItemExecutors>();
+        });
         return builder;
     }
 }

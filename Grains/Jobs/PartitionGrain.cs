@@ -306,6 +306,7 @@ internal sealed partial class PartitionGrain(
                 ContentKey = result.ContentKey,
                 Silo = result.Silo,
                 Reused = result.Reused,
+                Implementations = result.Implementations ?? record.Implementations,
             };
         }
         else

@@ -49,6 +49,8 @@ public sealed record ItemRequest(
 /// <param name="Reused">Whether the result was already committed under the same content key and nothing ran.</param>
 /// <param name="ContentKey">The content key of the committed result.</param>
 /// <param name="Silo">The silo that ran the attempt.</param>
+/// <param name="Implementations">Which implementation ran each stage (<see cref="ItkWasmCluster.Jobs.ItemRecord.Implementations"/>);
+/// null when nothing ran.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ItemResult")]
@@ -59,4 +61,5 @@ public sealed record ItemResult(
     [property: Id(3)] string? Stderr,
     [property: Id(4)] bool Reused,
     [property: Id(5)] string? ContentKey,
-    [property: Id(6)] string Silo);
+    [property: Id(6)] string Silo,
+    [property: Id(7)] IReadOnlyList<string>? Implementations = null);

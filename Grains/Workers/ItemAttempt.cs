@@ -13,8 +13,8 @@ internal static class ItemAttempt
         try
         {
             var executor = await executors.ForAsync(request.SpecJson, cancellationToken).ConfigureAwait(false);
-            var (duration, reused, key) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, cancellationToken).ConfigureAwait(false);
-            return new ItemResult(true, duration, null, null, reused, key, silo);
+            var (duration, reused, key, implementations) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, cancellationToken).ConfigureAwait(false);
+            return new ItemResult(true, duration, null, null, reused, key, silo, implementations);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

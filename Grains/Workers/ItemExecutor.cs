@@ -24,7 +24,7 @@ internal sealed class ItemExecutor
     private readonly JobSpec spec;
     private readonly IBlobStore input;
     private readonly IBlobStore output;
-    private readonly IReadOnlyList<StagePlan> stages;
+    private readonly StagePlan[] stages;
     private readonly ImageIo imageIo;
     private readonly string stagesKey;
 
@@ -34,13 +34,14 @@ internal sealed class ItemExecutor
     /// <param name="output">Where the results go.</param>
     /// <param name="runtime">Runs the stages.</param>
     /// <param name="pipelines">Gives the pipeline of a stage's reference (shared across jobs).</param>
-    public ItemExecutor(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime, Func<string, Pipeline> pipelines)
+    /// <param name="implementations">What the silo can run each stage on.</param>
+    public ItemExecutor(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime, Func<string, Pipeline> pipelines, StageImplementations implementations)
     {
         this.spec = spec;
         this.input = input;
         this.output = output;
         imageIo = new ImageIo(runtime);
-        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, pipelines(s.Pipeline))).ToArray();
+        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, pipelines(s.Pipeline), implementations)).ToArray();
         var key = new StringBuilder("itkwasm-cluster/1\n");
         foreach (var stage in spec.Stages)
         {
@@ -58,10 +59,11 @@ internal sealed class ItemExecutor
     /// <param name="inputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed with the
     /// dataset, or null: it identifies the input without reading it.</param>
     /// <param name="cancellationToken">Stops the attempt (its running pipeline too).</param>
-    /// <returns>How long it took, whether the recorded result was reused, and the result's content key.</returns>
+    /// <returns>How long it took, whether the recorded result was reused, the result's content key, and which
+    /// implementation ran each stage (null when the result was reused).</returns>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>
-    public async Task<(TimeSpan Duration, bool Reused, string ContentKey)> ExecuteAsync(
+    public async Task<(TimeSpan Duration, bool Reused, string ContentKey, IReadOnlyList<string>? Implementations)> ExecuteAsync(
         string inputName, string outputName, string? recordedKey, string? inputHash, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -84,12 +86,13 @@ internal sealed class ItemExecutor
             key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
             if (key == recordedKey && await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false) is not null)
             {
-                return (Stopwatch.GetElapsedTime(started), true, key);
+                return (Stopwatch.GetElapsedTime(started), true, key, null);
             }
 
             image = await ReadInputAsync(inputName, cancellationToken).ConfigureAwait(false);
         }
 
+        var ran = new List<string>(stages.Length);
         var deadline = Stopwatch.GetTimestamp() + (long)(spec.TaskTimeout.TotalSeconds * Stopwatch.Frequency);
         try
         {
@@ -101,9 +104,10 @@ internal sealed class ItemExecutor
                     throw new TimeoutException($"the item's stages did not finish within {spec.TaskTimeout}");
                 }
 
-                var next = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, cancellationToken).ConfigureAwait(false);
+                var (next, implementation) = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, cancellationToken).ConfigureAwait(false);
                 image.Dispose();
                 image = next;
+                ran.Add(implementation);
             }
 
             await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
@@ -113,7 +117,7 @@ internal sealed class ItemExecutor
             image.Dispose();
         }
 
-        return (Stopwatch.GetElapsedTime(started), false, key);
+        return (Stopwatch.GetElapsedTime(started), false, key, ran);
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>

@@ -14,8 +14,14 @@ namespace ItkWasmCluster.Grains.Workers;
 /// cache. Keeps the most recently used <see cref="Capacity"/> jobs. The embedded cluster shares one among its jobs'
 /// silos. Locations are opened through the silo's <see cref="BlobStores"/>, so a silo's confinement holds here too.
 /// </summary>
-public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores)
+/// <param name="runtime">Runs the WebAssembly modules.</param>
+/// <param name="stores">Opens the jobs' locations.</param>
+/// <param name="implementations">What stages can run on besides their modules; the bundled overrides on this machine's
+/// own capabilities when null.</param>
+public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, StageImplementations? implementations = null)
 {
+    private readonly StageImplementations implementations = implementations ?? StageImplementations.Bundled(StageImplementations.Detect());
+
     /// <summary>How many jobs' executors are kept.</summary>
     public const int Capacity = 32;
 
@@ -50,7 +56,7 @@ public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores)
         }
 
         var executor = new ItemExecutor(spec with { Stages = stages }, stores.Open(spec.Input.Location), stores.Open(spec.Output.Location), runtime,
-            reference => pipelines.GetOrAdd(reference, r => new Pipeline(PipelineReference.Parse(r), runtime)));
+            reference => pipelines.GetOrAdd(reference, r => new Pipeline(PipelineReference.Parse(r), runtime)), implementations);
         executors[specJson] = (executor, now);
         if (executors.Count > Capacity)
         {

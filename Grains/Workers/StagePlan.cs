@@ -10,7 +10,7 @@ namespace ItkWasmCluster.Grains.Workers;
 /// dropped. Thread-safe; shared by the attempts at a job's items on one silo. The pipeline (and so its interface
 /// description, read once) is shared by every job that runs it (<see cref="ItemExecutors"/>).
 /// </summary>
-internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline)
+internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline, StageImplementations implementations)
 {
     /// <summary>Gets the stage's position in the job, for messages.</summary>
     public int Position => position;
@@ -18,12 +18,15 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline)
     /// <summary>Gets the stage spec.</summary>
     public StageSpec Spec => spec;
 
-    /// <summary>Runs the stage on <paramref name="input"/>, which the caller keeps owning; the caller disposes the
-    /// result.</summary>
-    /// <exception cref="StageException">The pipeline's interface does not fit a stage.</exception>
+    /// <summary>Runs the stage on <paramref name="input"/>, which the caller keeps owning, on the implementation
+    /// <see cref="StageImplementations"/> chooses; the caller disposes the result.</summary>
+    /// <returns>The result, and which implementation ran (<c>wasm</c>, or the override's name).</returns>
+    /// <exception cref="StageException">The pipeline's interface does not fit a stage, or the stage asks for an
+    /// accelerator this silo cannot run it on.</exception>
     /// <exception cref="PipelineRunException">The pipeline failed.</exception>
-    public async Task<Image> RunAsync(Image input, PipelineRunOptions options, CancellationToken cancellationToken)
+    public async Task<(Image Result, string Implementation)> RunAsync(Image input, PipelineRunOptions options, CancellationToken cancellationToken)
     {
+        var chosen = implementations.Choose(spec, pipeline.Reference, position);
         var description = await pipeline.GetInterfaceAsync(cancellationToken).ConfigureAwait(false);
         var args = new List<string>();
         var outputs = new List<PipelineOutput>();
@@ -64,7 +67,10 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline)
         }
 
         args.AddRange(spec.ArgsFor(input.ImageType.Dimension));
-        var result = await pipeline.RunAsync(args, outputs, [PipelineInput.Image(input)], options, cancellationToken).ConfigureAwait(false);
+        // An override takes the module's own command line (the interface above is the module's).
+        var result = chosen is null
+            ? await pipeline.RunAsync(args, outputs, [PipelineInput.Image(input)], options, cancellationToken).ConfigureAwait(false)
+            : await chosen.RunAsync(args, outputs, [PipelineInput.Image(input)], options, cancellationToken).ConfigureAwait(false);
         foreach (var (output, i) in result.Outputs.Select((o, i) => (o, i)))
         {
             if (i != imageOutput)
@@ -73,6 +79,6 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline)
             }
         }
 
-        return result.Output<Image>(imageOutput);
+        return (result.Output<Image>(imageOutput), chosen?.Implementation ?? StageImplementations.Wasm);
     }
 }

@@ -33,6 +33,21 @@ public class JobSpecParserTests
     }
 
     [Fact]
+    public void Accelerator_IsParsed_RefusedWhenUnknown_AndLeftOutOfTheJsonWhenAuto()
+    {
+        var gpu = JobSpecParser.Parse(Yaml.Replace("args: [--shrink-factors, \"2\", \"2\"]", "args: [--shrink-factors, \"2\", \"2\"]\n    accelerator: gpu"), yaml: true, "/data/jobs");
+        var auto = JobSpecParser.Parse(Yaml, yaml: true, "/data/jobs");
+
+        Assert.Equal(StageAccelerator.Gpu, gpu.Stages[0].Accelerator);
+        Assert.Equal(StageAccelerator.Auto, auto.Stages[0].Accelerator);
+        Assert.Equal("gpu", JobSpecParser.ToJson(gpu)["stages"]![0]!["accelerator"]!.GetValue<string>());
+        Assert.Null(JobSpecParser.ToJson(auto)["stages"]![0]!["accelerator"]); // so a spec written before the field keeps its job id
+        Assert.Equal(StageAccelerator.Gpu, JobSpecParser.FromJson(JobSpecParser.ToJson(gpu)).Stages[0].Accelerator);
+        var bad = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse(Yaml.Replace("args: [--shrink-factors, \"2\", \"2\"]", "args: []\n    accelerator: cuda"), yaml: true, "/data/jobs"));
+        Assert.Contains("'cuda' is not one of auto, wasm, simd, gpu", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_LeavesBlobLocationsAsWritten()
     {
         var spec = JobSpecParser.Parse(Yaml.Replace("location: images", "location: az://data/images/").Replace("location: out", "location: 'https://acct.blob.core.windows.net/results/run1?sv=x'"), yaml: true, "/data/jobs");

@@ -59,4 +59,10 @@ public sealed record ItemRecord
     /// listed with <see cref="Version"/>; null when the store keeps none.</summary>
     [Id(12)]
     public string? InputHash { get; init; }
+
+    /// <summary>Gets which implementation ran each stage in the last attempt that ran them (<c>wasm</c>, <c>simd</c>,
+    /// <c>gpu:cuda</c>, <c>gpu:opencl</c>, <c>gpu:cpu</c>), in stage order; null before any did, and kept as it was
+    /// when a result is reused.</summary>
+    [Id(13)]
+    public IReadOnlyList<string>? Implementations { get; init; }
 }

@@ -64,6 +64,11 @@ public static class JobJson
             ["reused"] = item.Reused,
         };
         Optional(json, "silo", item.Silo);
+        if (item.Implementations is { } implementations)
+        {
+            json["implementation"] = new JsonArray(implementations.Select(i => (JsonNode?)i).ToArray());
+        }
+
         Optional(json, "error", item.Error);
         Optional(json, "stderr", item.Stderr is { Length: > 0 } ? item.Stderr : null);
         return json;
@@ -84,6 +89,7 @@ public static class JobJson
             Duration = TimeSpan.FromMilliseconds(view["durationMs"]!.GetValue<double>()),
             Reused = view["reused"]!.GetValue<bool>(),
             Silo = view["silo"]?.GetValue<string>(),
+            Implementations = view["implementation"] is JsonArray implementations ? implementations.Select(i => i!.GetValue<string>()).ToArray() : null,
             Error = view["error"]?.GetValue<string>(),
             Stderr = view["stderr"]?.GetValue<string>(),
         });

@@ -27,7 +27,7 @@ public static class JobSpecParser
     private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", "taskTimeoutSeconds"];
     private static readonly string[] InputKeys = ["location", "include", "exclude", "items"];
     private static readonly string[] OutputKeys = ["location", "format"];
-    private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension"];
+    private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator"];
 
     /// <summary>Reads a job file; relative locations are resolved against the file's folder.</summary>
     /// <exception cref="JobSpecException">The file is missing or invalid.</exception>
@@ -116,17 +116,29 @@ public static class JobSpecParser
         {
             ["name"] = spec.Name,
             ["input"] = input,
-            ["stages"] = new JsonArray(spec.Stages.Select(s => (JsonNode)new JsonObject
-            {
-                ["pipeline"] = s.Pipeline,
-                ["args"] = Strings(s.Args),
-                ["argsByDimension"] = new JsonObject(s.ArgsByDimension.OrderBy(p => p.Key).Select(p =>
-                    KeyValuePair.Create(p.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)Strings(p.Value)))),
-            }).ToArray()),
+            ["stages"] = new JsonArray(spec.Stages.Select(s => (JsonNode)StageJson(s)).ToArray()),
             ["output"] = new JsonObject { ["location"] = spec.Output.Location, ["format"] = spec.Output.Format },
             ["retries"] = spec.Retries,
             ["taskTimeoutSeconds"] = (long)spec.TaskTimeout.TotalSeconds,
         };
+    }
+
+    // "accelerator" is written only when it is not auto, so that specs written before it existed keep their job ids.
+    private static JsonObject StageJson(StageSpec s)
+    {
+        var json = new JsonObject
+        {
+            ["pipeline"] = s.Pipeline,
+            ["args"] = Strings(s.Args),
+            ["argsByDimension"] = new JsonObject(s.ArgsByDimension.OrderBy(p => p.Key).Select(p =>
+                KeyValuePair.Create(p.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)Strings(p.Value)))),
+        };
+        if (s.Accelerator != StageAccelerator.Auto)
+        {
+            json["accelerator"] = s.Accelerator.ToString().ToLowerInvariant();
+        }
+
+        return json;
     }
 
     private static JsonNode? YamlToJson(string text)
@@ -196,11 +208,23 @@ public static class JobSpecParser
             throw new JobSpecException($"{field}.pipeline", "must not be empty");
         }
 
+        var accelerator = o["accelerator"] is { } named
+            ? Text(named, $"{field}.accelerator") switch
+            {
+                "auto" => StageAccelerator.Auto,
+                "wasm" => StageAccelerator.Wasm,
+                "simd" => StageAccelerator.Simd,
+                "gpu" => StageAccelerator.Gpu,
+                var other => throw new JobSpecException($"{field}.accelerator", $"'{other}' is not one of auto, wasm, simd, gpu"),
+            }
+            : StageAccelerator.Auto;
+
         return new StageSpec
         {
             Pipeline = pipeline,
             Args = o["args"] is { } args ? List(args, $"{field}.args") : [],
             ArgsByDimension = byDimension,
+            Accelerator = accelerator,
         };
     }
 

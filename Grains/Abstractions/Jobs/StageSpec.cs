@@ -18,6 +18,10 @@ public sealed record StageSpec
     /// (<c>--shrink-factors 2 2</c> in 2D, <c>2 2 2</c> in 3D).</summary>
     public IReadOnlyDictionary<int, IReadOnlyList<string>> ArgsByDimension { get; init; } = new Dictionary<int, IReadOnlyList<string>>();
 
+    /// <summary>Gets which implementation the stage may run on: <see cref="StageAccelerator.Auto"/> unless the spec
+    /// says otherwise.</summary>
+    public StageAccelerator Accelerator { get; init; }
+
     /// <summary>Returns the arguments for an input image of <paramref name="dimension"/>.</summary>
     public IReadOnlyList<string> ArgsFor(int dimension) =>
         ArgsByDimension.TryGetValue(dimension, out var specific) ? specific : Args;

@@ -1,0 +1,77 @@
+using System.Numerics;
+using System.Text.Json.Nodes;
+using ItkWasm.Tests;
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Grains.Tests.Workers;
+
+/// <summary>Stages with an override (<c>downsample-bin-shrink</c> on SIMD) on the embedded cluster: what runs, what
+/// <c>job.json</c> says ran, and that the override's results are the module's, byte for byte (images without NaNs, whose
+/// payloads WebAssembly and x64 set differently).</summary>
+[Collection("Cluster")]
+public class AcceleratedStageTests
+{
+    [Fact]
+    public async Task Auto_RunsTheSimdOverride_ReportsIt_AndWritesTheWasmModulesBytes()
+    {
+        using var temp = new TempDirectory();
+        var input = Inputs(temp);
+
+        var auto = await ClusterFixture.RunAsync(BinShrink(input, temp.Combine("auto"), StageAccelerator.Auto));
+        var wasm = await ClusterFixture.RunAsync(BinShrink(input, temp.Combine("wasm"), StageAccelerator.Wasm));
+
+        var expected = Vector.IsHardwareAccelerated ? "simd" : "wasm";
+        Assert.All(auto.Items, i => Assert.Equal([expected], i.Implementations!));
+        Assert.All(wasm.Items, i => Assert.Equal(["wasm"], i.Implementations!));
+        foreach (var item in auto.Items)
+        {
+            Assert.Equal(ItemStatus.Succeeded, item.Status);
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("wasm"), item.Output)), await File.ReadAllBytesAsync(Path.Combine(temp.Combine("auto"), item.Output)));
+        }
+
+        var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(temp.Combine("auto"), "job.json")))!;
+        Assert.All(report["items"]!.AsArray(), i => Assert.Equal(expected, i!["implementation"]![0]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Gpu_OnASiloWithoutOne_FailsTheItems_SayingWhy()
+    {
+        using var temp = new TempDirectory();
+
+        var summary = await ClusterFixture.RunAsync(BinShrink(Inputs(temp), temp.Combine("out"), StageAccelerator.Gpu) with { Retries = 0 });
+
+        Assert.All(summary.Items, i =>
+        {
+            Assert.Equal(ItemStatus.Failed, i.Status);
+            Assert.Contains("has no gpu implementation that this silo can run", i.Error, StringComparison.Ordinal);
+        });
+    }
+
+    private static string Inputs(TempDirectory temp)
+    {
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        File.Copy(SharedData.Path("itk-wasm/cthead1.png"), Path.Combine(input, "cthead1.png"));
+        File.Copy(SharedData.Path("itk-wasm/tooth.nrrd"), Path.Combine(input, "tooth.nrrd"));
+        File.Copy(SharedData.Path("itk-examples/BrainProtonDensity3Slices.mha"), Path.Combine(input, "BrainProtonDensity3Slices.mha"));
+        File.Copy(SharedData.Path("itk-examples/BrainProtonDensity3Slices.raw"), Path.Combine(input, "BrainProtonDensity3Slices.raw"));
+        return input;
+    }
+
+    private static JobSpec BinShrink(string input, string output, StageAccelerator accelerator) => new()
+    {
+        Name = "bin-shrink",
+        Input = new DatasetSpec { Location = input },
+        Stages =
+        [
+            new StageSpec
+            {
+                Pipeline = "@itk-wasm/downsample:downsample-bin-shrink",
+                Args = ["--shrink-factors", "3", "2"],
+                ArgsByDimension = new Dictionary<int, IReadOnlyList<string>> { [3] = ["--shrink-factors", "3", "2", "2"] },
+                Accelerator = accelerator,
+            },
+        ],
+        Output = new OutputSpec { Location = output },
+        Retries = 1,
+    };
+}
