@@ -5,11 +5,17 @@ namespace ItkWasm.Downsample.Accelerated;
 /// <summary>The overrides of <c>@itk-wasm/downsample</c> this package provides.</summary>
 public static class DownsampleOverrides
 {
-    /// <summary>Registers them in <paramref name="registry"/> at their default priorities.</summary>
-    public static PipelineOverrides Register(PipelineOverrides registry)
+    /// <summary>Registers them in <paramref name="registry"/> at their default priorities: the SIMD ones always, the
+    /// GPU ones when there is a <paramref name="gpu"/> device.</summary>
+    public static PipelineOverrides Register(PipelineOverrides registry, GpuDevice? gpu = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.Register(new DownsampleBinShrinkSimd());
+        if (gpu is not null)
+        {
+            registry.Register(new DownsampleBinShrinkGpu(gpu));
+        }
+
         return registry;
     }
 }

@@ -1,0 +1,25 @@
+using ItkWasm.Pipelines.Dispatch;
+
+namespace ItkWasm.Downsample.Accelerated;
+
+/// <summary>
+/// <c>@itk-wasm/downsample:downsample-bin-shrink</c> (version 2.0.2) on a GPU through ILGPU (<see cref="BinShrinkGpu"/>),
+/// with the module's command line (see <see cref="DownsampleBinShrinkSimd"/>). Its implementation name says which
+/// device runs it: <c>gpu:cuda</c>, <c>gpu:opencl</c> or <c>gpu:cpu</c>.
+/// </summary>
+/// <param name="device">The device to run on.</param>
+public sealed class DownsampleBinShrinkGpu(GpuDevice device) : DownsampleOverride(DownsampleBinShrinkSimd.Function)
+{
+    /// <inheritdoc/>
+    public override string Implementation => device.Implementation;
+
+    /// <inheritdoc/>
+    public override string Capability => PipelineCapabilities.Gpu;
+
+    /// <inheritdoc/>
+    public override int DefaultPriority => 10;
+
+    /// <inheritdoc/>
+    internal override Image Run(Image input, DownsampleCommandLine command) =>
+        BinShrinkGpu.Run(device, input, command.ShrinkFactors(input), command.InformationOnly);
+}

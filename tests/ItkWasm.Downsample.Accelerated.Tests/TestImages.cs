@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace ItkWasm.Downsample.Accelerated.Tests;
+
+/// <summary>Synthetic images and pixel comparisons for the override tests.</summary>
+internal static class TestImages
+{
+    // Byte for byte, except that any NaN equals any NaN (payloads and signs of NaNs differ between WebAssembly and x64).
+    public static bool SamePixels(Image expected, Image actual) => expected.ImageType.ComponentType switch
+    {
+        ComponentType.Float32 => expected.Data.ToArray<float>().SequenceEqual(actual.Data.ToArray<float>(), new NanEqual<float>()),
+        ComponentType.Float64 => expected.Data.ToArray<double>().SequenceEqual(actual.Data.ToArray<double>(), new NanEqual<double>()),
+        _ => expected.Data.ContentEquals(actual.Data),
+    };
+
+    public static string FirstDifference(Image expected, Image actual)
+    {
+        var e = expected.Data.AsSpan();
+        var a = actual.Data.AsSpan();
+        var size = expected.ByteLength / expected.PixelCount;
+        for (var i = 0; i < Math.Min(e.Length, a.Length); i++)
+        {
+            if (e[i] != a[i])
+            {
+                var p = i / size;
+                return $"pixel {p}: {Value(expected, p)} expected, {Value(actual, p)} actual";
+            }
+        }
+
+        return $"lengths {e.Length} and {a.Length}";
+    }
+
+    public static string Value(Image image, long p) => image.ImageType.ComponentType switch
+    {
+        ComponentType.Float32 => image.Data.AsSpan<float>(p, 1)[0].ToString("R", CultureInfo.InvariantCulture),
+        ComponentType.Float64 => image.Data.AsSpan<double>(p, 1)[0].ToString("R", CultureInfo.InvariantCulture),
+        ComponentType.UInt32 => image.Data.AsSpan<uint>(p, 1)[0].ToString(CultureInfo.InvariantCulture),
+        ComponentType.Int32 => image.Data.AsSpan<int>(p, 1)[0].ToString(CultureInfo.InvariantCulture),
+        ComponentType.Int64 => image.Data.AsSpan<long>(p, 1)[0].ToString(CultureInfo.InvariantCulture),
+        ComponentType.UInt64 => image.Data.AsSpan<ulong>(p, 1)[0].ToString(CultureInfo.InvariantCulture),
+        _ => "?",
+    };
+
+    // A ramp with negative values for signed types and values near the top of each type's range, with a rotated
+    // direction and an offset origin, so that the grid and the rounding are both exercised.
+    public static Image Synthetic(ComponentType type, long[] size)
+    {
+        var d = size.Length;
+        var image = new Image(new ImageType(d, type))
+        {
+            Size = size,
+            Spacing = [.. Enumerable.Range(0, d).Select(i => 0.5 + i)],
+            Origin = [.. Enumerable.Range(0, d).Select(i => -3.25 * (i + 1))],
+        };
+        var (c, s) = (Math.Cos(0.3), Math.Sin(0.3));
+        image.Direction[0] = c;
+        image.Direction[1] = -s;
+        image.Direction[d] = s;
+        image.Direction[d + 1] = c;
+        image.Data = DataBuffer.Allocate(image.ByteLength);
+        for (long i = 0; i < image.PixelCount; i++)
+        {
+            var v = ((i * 37) % 101) - 50 + (i % 7 * 0.25);
+            switch (type)
+            {
+                case ComponentType.Int8: image.Data.AsSpan<sbyte>(i, 1)[0] = (sbyte)(v * 2.5); break;
+                case ComponentType.UInt8: image.Data.AsSpan<byte>(i, 1)[0] = (byte)(v + 120); break;
+                case ComponentType.Int16: image.Data.AsSpan<short>(i, 1)[0] = (short)(v * 655); break;
+                case ComponentType.UInt16: image.Data.AsSpan<ushort>(i, 1)[0] = (ushort)((v + 51) * 1290); break;
+                case ComponentType.Int32: image.Data.AsSpan<int>(i, 1)[0] = (int)(v * 4.2e7); break;
+                case ComponentType.UInt32: image.Data.AsSpan<uint>(i, 1)[0] = (uint)((v + 51) * 2.1e7); break; // means below 2³¹: see UInt32MeansOf2To31AndAbove
+                case ComponentType.Int64: image.Data.AsSpan<long>(i, 1)[0] = (long)(v * 1e12) + 3; break;
+                case ComponentType.UInt64: image.Data.AsSpan<ulong>(i, 1)[0] = (ulong)((v + 51) * 1e12) + 1; break;
+                case ComponentType.Float32: image.Data.AsSpan<float>(i, 1)[0] = (float)(v / 3.0); break;
+                default: image.Data.AsSpan<double>(i, 1)[0] = v / 3.0; break;
+            }
+        }
+
+        return image;
+    }
+
+    private sealed class NanEqual<T> : IEqualityComparer<T>
+        where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        public bool Equals(T? x, T? y) => (T.IsNaN(x!) && T.IsNaN(y!)) || BitEquals(x!, y!);
+
+        public int GetHashCode(T obj) => 0;
+
+        private static bool BitEquals(T x, T y) => x == y && T.IsNegative(x) == T.IsNegative(y);
+    }
+
+}
