@@ -19,15 +19,22 @@ public sealed class ClusterSlots(IClusterMembershipService membership, ISiloMeta
     /// <summary>Returns the active silos with their slots, in address order.</summary>
     public IReadOnlyList<SiloSlots> Active() => membership.CurrentSnapshot.Members.Values
         .Where(m => m.Status == SiloStatus.Active)
-        .Select(m => new SiloSlots(m.SiloAddress, SlotsOf(m.SiloAddress)))
+        .Select(m => new SiloSlots(m.SiloAddress, SlotsOf(m.SiloAddress), CapabilitiesOf(m.SiloAddress)))
         .OrderBy(s => s.Silo.ToParsableString(), StringComparer.Ordinal)
         .ToArray();
+
+    /// <summary>Returns the capabilities a silo advertises (none while its metadata has not arrived).</summary>
+    public IReadOnlyList<string> CapabilitiesOf(SiloAddress silo) =>
+        metadata.GetSiloMetadata(silo).Metadata.TryGetValue(CapabilitiesKey, out var text)
+            ? text.Split(',', StringSplitOptions.RemoveEmptyEntries)
+            : [];
 
     private int SlotsOf(SiloAddress silo) =>
         metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SlotsKey, out var text) && int.TryParse(text, out var slots) && slots > 0 ? slots : 1;
 }
 
-/// <summary>An active silo and its compute slots.</summary>
+/// <summary>An active silo, its compute slots and its capabilities.</summary>
 /// <param name="Silo">The silo.</param>
 /// <param name="Slots">How many items it runs at once.</param>
-public sealed record SiloSlots(SiloAddress Silo, int Slots);
+/// <param name="Capabilities">What it offers beyond wasm (<c>simd</c>, <c>gpu</c>).</param>
+public sealed record SiloSlots(SiloAddress Silo, int Slots, IReadOnlyList<string> Capabilities);

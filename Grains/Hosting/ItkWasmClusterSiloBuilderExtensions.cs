@@ -2,6 +2,7 @@ using ItkWasm.Runtime;
 using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace ItkWasmCluster.Grains.Hosting;
@@ -19,8 +20,9 @@ public static class ItkWasmClusterSiloBuilderExtensions
     /// <param name="runtime">The runtime the silo's items run on; the caller owns it and disposes it after the silo stops.</param>
     /// <param name="slots">How many items the runtime runs at once (its compute slots).</param>
     /// <param name="stores">Opens the jobs' datasets and results, within the locations this silo serves.</param>
-    /// <param name="capabilities">What the silo offers beyond wasm (such as <c>gpu</c>); <c>simd</c> is added when the
-    /// machine's vector instructions are hardware-accelerated.</param>
+    /// <param name="capabilities">What the silo is told it offers beyond wasm (such as <c>gpu</c>); see
+    /// <see cref="Workers.StageImplementations.Detect"/> for what is added and checked.</param>
+    /// <exception cref="InvalidOperationException"><c>gpu</c> is asked for and ILGPU finds no device.</exception>
     public static ISiloBuilder AddItkWasmCluster(this ISiloBuilder builder, IWasmRuntime runtime, int slots, BlobStores stores, IEnumerable<string>? capabilities = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -36,6 +38,7 @@ public static class ItkWasmClusterSiloBuilderExtensions
         builder.ConfigureServices(services =>
         {
             services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>();
+            services.AddPlacementFilter<GpuSiloPlacementFilterStrategy, GpuSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.TryAddSingleton(Workers.StageImplementations.Bundled(offered));
             services.TryAddSingleton<Workers.ItemExecutors>();
         });

@@ -1,3 +1,4 @@
+using ItkWasm.Pipelines.Dispatch;
 using System.Text.Json.Nodes;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
@@ -24,6 +25,7 @@ internal sealed partial class JobGrain(
     [PersistentState("job", ClusterStoreOptions.GrainStorageName)] IPersistentState<JobGrainState> state,
     BlobStores stores,
     IWasmRuntime runtime,
+    Hosting.ClusterSlots cluster,
     ILogger<JobGrain> logger) : Grain, IJobGrain, IJobProgressGrain, IRemindable
 {
     /// <summary>The fewest partitions a job of at least that many items is split into.</summary>
@@ -83,6 +85,7 @@ internal sealed partial class JobGrain(
             throw new JobSpecException("spec", $"its id is {JobIds.For(spec)}, not {this.GetPrimaryKeyString()}");
         }
 
+        CheckAccelerators(spec);
         await turn.WaitAsync();
         try
         {
@@ -134,6 +137,18 @@ internal sealed partial class JobGrain(
 
         await FinishIfDoneAsync();
         return Status();
+    }
+
+    // A stage that insists on a GPU is refused at submission when no active silo has one.
+    private void CheckAccelerators(JobSpec spec)
+    {
+        for (var i = 0; i < spec.Stages.Count; i++)
+        {
+            if (spec.Stages[i].Accelerator == StageAccelerator.Gpu && !cluster.Active().Any(s => s.Capabilities.Contains(PipelineCapabilities.Gpu)))
+            {
+                throw new JobSpecException($"stages[{i}].accelerator", "is gpu, and no active silo has a GPU (a silo offers one with --capability gpu and a CUDA or OpenCL device); use auto to run where there is one and on the CPU otherwise");
+            }
+        }
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using ItkWasm.Pipelines.Dispatch;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -180,7 +181,9 @@ internal sealed partial class PartitionGrain(
 
     private async Task DispatchAsync()
     {
-        var retries = JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson)).Retries;
+        var spec = JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson));
+        var retries = spec.Retries;
+        var wantsGpu = spec.Stages.Any(StageImplementations.WantsGpu);
         using var source = new CancellationTokenSource();
         attempts = source;
         var inFlight = new List<Task>();
@@ -190,12 +193,17 @@ internal sealed partial class PartitionGrain(
             var now = DateTimeOffset.UtcNow;
             var items = state.State.Items;
             var silos = cluster.Active();
+            // A job with stages that want a GPU runs on the GPU silos while there are any, elsewhere otherwise (auto
+            // then falls back to the CPU; a stage that insists on a GPU fails there, saying why).
+            var gpuSilos = wantsGpu ? silos.Where(s => s.Capabilities.Contains(PipelineCapabilities.Gpu)).ToArray() : [];
+            var onGpu = gpuSilos.Length > 0;
+            var targets = onGpu ? gpuSilos : silos;
             var window = Math.Max(2, (int)Math.Ceiling(2.0 * silos.Sum(s => s.Slots) / state.State.Concurrent));
             for (var scanned = 0; scanned < items.Count && inFlight.Count < window; scanned++, next = (next + 1) % items.Count)
             {
                 if (items[next].Status == ItemStatus.Pending && notBefore.GetValueOrDefault(next) <= now)
                 {
-                    inFlight.Add(AttemptAsync(next, PickSilo(silos), retries, source.Token));
+                    inFlight.Add(AttemptAsync(next, PickSilo(targets), onGpu, retries, source.Token));
                 }
             }
 
@@ -247,7 +255,7 @@ internal sealed partial class PartitionGrain(
         return best;
     }
 
-    private async Task AttemptAsync(int i, SiloAddress silo, int retries, CancellationToken cancellation)
+    private async Task AttemptAsync(int i, SiloAddress silo, bool onGpu, int retries, CancellationToken cancellation)
     {
         var record = state.State.Items[i] = state.State.Items[i] with { Status = ItemStatus.Running };
         var attempt = record.Attempts + 1;
@@ -261,7 +269,9 @@ internal sealed partial class PartitionGrain(
             RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
             try
             {
-                call = GrainFactory.GetGrain<IPipelineWorkerGrain>(silo.ToParsableString()).RunAsync(request, cancellation);
+                call = onGpu
+                    ? GrainFactory.GetGrain<IGpuWorkerGrain>(silo.ToParsableString()).RunAsync(request, cancellation)
+                    : GrainFactory.GetGrain<IPipelineWorkerGrain>(silo.ToParsableString()).RunAsync(request, cancellation);
             }
             finally
             {

@@ -32,15 +32,53 @@ public sealed class StageImplementations
     /// <summary>Gets the capabilities the silo offers.</summary>
     public IReadOnlySet<string> Capabilities => capabilities;
 
-    /// <summary>Returns the capabilities this machine offers by itself: <c>simd</c> when .NET's vector instructions are
-    /// hardware-accelerated; plus <paramref name="configured"/> (such as <c>gpu</c>, which a silo is told).</summary>
-    public static IReadOnlyList<string> Detect(IEnumerable<string>? configured = null) =>
-        [.. (configured ?? []).Concat(Vector.IsHardwareAccelerated ? [PipelineCapabilities.Simd] : []).Distinct(StringComparer.Ordinal)];
+    /// <summary>Returns the capabilities this machine offers: <c>simd</c> when .NET's vector instructions are
+    /// hardware-accelerated; <c>gpu</c> when ILGPU finds a CUDA or OpenCL device (<see cref="GpuDevice.Current"/>),
+    /// or when <paramref name="configured"/> asks for it and its CPU accelerator is allowed to stand in
+    /// (<see cref="GpuDevice.CpuVariable"/>, for tests); and the rest of <paramref name="configured"/>.</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="configured"/> asks for <c>gpu</c> and there is no
+    /// device.</exception>
+    public static IReadOnlyList<string> Detect(IEnumerable<string>? configured = null)
+    {
+        var asked = (configured ?? []).ToList();
+        var offered = asked.Where(c => c != PipelineCapabilities.Gpu).ToList();
+        if (Vector.IsHardwareAccelerated)
+        {
+            offered.Add(PipelineCapabilities.Simd);
+        }
+
+        var askedGpu = asked.Contains(PipelineCapabilities.Gpu);
+        var device = askedGpu || Environment.GetEnvironmentVariable(GpuDevice.CpuVariable) is null ? GpuDevice.Current : null;
+        if (askedGpu && device is null)
+        {
+            throw new InvalidOperationException($"the gpu capability needs a device, and ILGPU found no CUDA or OpenCL one (for tests, {GpuDevice.CpuVariable}=cpu lets its CPU accelerator stand in)");
+        }
+
+        if (device is not null && (askedGpu || device.Implementation != "gpu:cpu"))
+        {
+            offered.Add(PipelineCapabilities.Gpu);
+        }
+
+        return [.. offered.Distinct(StringComparer.Ordinal)];
+    }
 
     /// <summary>Returns the bundled overrides (<see cref="DownsampleOverrides"/>) on a silo offering
-    /// <paramref name="capabilities"/>.</summary>
-    public static StageImplementations Bundled(IEnumerable<string> capabilities) =>
-        new(DownsampleOverrides.Register(new PipelineOverrides()), capabilities);
+    /// <paramref name="capabilities"/>: the GPU ones on <see cref="GpuDevice.Current"/> when they include <c>gpu</c>.</summary>
+    public static StageImplementations Bundled(IReadOnlyCollection<string> capabilities)
+    {
+        ArgumentNullException.ThrowIfNull(capabilities);
+        var gpu = capabilities.Contains(PipelineCapabilities.Gpu) ? GpuDevice.Current : null;
+        return new(DownsampleOverrides.Register(new PipelineOverrides(), gpu), capabilities);
+    }
+
+    /// <summary>Gets whether a stage should run where there is a GPU: it asks for one, or it lets the silo choose and
+    /// its pipeline has a bundled GPU override (<see cref="DownsampleOverrides.GpuFunctions"/>).</summary>
+    public static bool WantsGpu(StageSpec stage)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        return stage.Accelerator == StageAccelerator.Gpu
+               || (stage.Accelerator == StageAccelerator.Auto && DownsampleOverrides.GpuFunctions.Contains(stage.Pipeline));
+    }
 
     /// <summary>Chooses the override to run <paramref name="stage"/> on, or null for the WebAssembly module.</summary>
     /// <exception cref="StageException">The stage asks for <c>simd</c> or <c>gpu</c> and this silo can run no such

@@ -12,7 +12,7 @@ public sealed class SiloProcess : IDisposable
     private readonly TaskCompletionSource listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder output = new();
 
-    private SiloProcess(Hosting.StoreServer store, string clusterId, int concurrency, IEnumerable<string> extra)
+    private SiloProcess(Hosting.StoreServer store, string clusterId, int concurrency, IEnumerable<string> extra, IReadOnlyDictionary<string, string>? environment = null)
     {
         Url = $"http://127.0.0.1:{Ports.Free()}";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -32,6 +32,11 @@ public sealed class SiloProcess : IDisposable
         }
 
         start.Environment["ITKWASM_CACHE_DIR"] = Path.Combine(Path.GetTempPath(), "itkwasm-test-module-cache");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Record(e.Data, e.Data?.StartsWith("silo ", StringComparison.Ordinal) == true);
         process.ErrorDataReceived += (_, e) => Record(e.Data, false);
@@ -63,9 +68,14 @@ public sealed class SiloProcess : IDisposable
 
     /// <summary>Starts a silo of the cluster <paramref name="clusterId"/> in <paramref name="store"/> and waits until
     /// it serves.</summary>
-    public static async Task<SiloProcess> StartAsync(Hosting.StoreServer store, string clusterId, int concurrency = 2, params string[] extra)
+    public static Task<SiloProcess> StartAsync(Hosting.StoreServer store, string clusterId, int concurrency = 2, params string[] extra) =>
+        StartAsync(store, clusterId, null, concurrency, extra);
+
+    /// <summary>Starts a silo as <see cref="StartAsync(Hosting.StoreServer, string, int, string[])"/> does, with
+    /// <paramref name="environment"/> added to its environment.</summary>
+    public static async Task<SiloProcess> StartAsync(Hosting.StoreServer store, string clusterId, IReadOnlyDictionary<string, string>? environment, int concurrency = 2, params string[] extra)
     {
-        var silo = new SiloProcess(store, clusterId, concurrency, extra);
+        var silo = new SiloProcess(store, clusterId, concurrency, extra, environment);
         await silo.listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
         return silo;
     }
