@@ -79,9 +79,19 @@ public static class BinShrinkGpu
             Component = (int)input.ImageType.ComponentType,
             Integer = input.ImageType.ComponentType is ComponentType.Float32 or ComponentType.Float64 ? 0 : 1,
             Scale = 1.0 / samples,
-            In0 = In(0), In1 = In(1), In2 = In(2), In3 = In(3),
-            Out0 = Out(0), Out1 = Out(1), Out2 = Out(2), Out3 = Out(3),
-            F0 = F(0), F1 = F(1), F2 = F(2), F3 = F(3), F4 = F(4),
+            In0 = In(0),
+            In1 = In(1),
+            In2 = In(2),
+            In3 = In(3),
+            Out0 = Out(0),
+            Out1 = Out(1),
+            Out2 = Out(2),
+            Out3 = Out(3),
+            F0 = F(0),
+            F1 = F(1),
+            F2 = F(2),
+            F3 = F(3),
+            F4 = F(4),
         };
     }
 

@@ -1,5 +1,5 @@
-using ItkWasm.Pipelines.Dispatch;
 using System.Text.Json.Nodes;
+using ItkWasm.Pipelines.Dispatch;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;

@@ -1,7 +1,7 @@
-using ItkWasm.Pipelines.Dispatch;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ItkWasm.Pipelines.Dispatch;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
