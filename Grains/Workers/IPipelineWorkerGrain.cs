@@ -62,4 +62,4 @@ public sealed record ItemResult(
     [property: Id(4)] bool Reused,
     [property: Id(5)] string? ContentKey,
     [property: Id(6)] string Silo,
-    [property: Id(7)] IReadOnlyList<string>? Implementations = null);
+    [property: Id(7)] string? Implementations = null);

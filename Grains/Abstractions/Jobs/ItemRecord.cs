@@ -61,8 +61,8 @@ public sealed record ItemRecord
     public string? InputHash { get; init; }
 
     /// <summary>Gets which implementation ran each stage in the last attempt that ran them (<c>wasm</c>, <c>simd</c>,
-    /// <c>gpu:cuda</c>, <c>gpu:opencl</c>, <c>gpu:cpu</c>), in stage order; null before any did, and kept as it was
-    /// when a result is reused.</summary>
+    /// <c>gpu:cuda</c>, <c>gpu:opencl</c>, <c>gpu:cpu</c>), comma-separated in stage order (a string, so that records
+    /// compare by value); null before any did, and kept as it was when a result is reused.</summary>
     [Id(13)]
-    public IReadOnlyList<string>? Implementations { get; init; }
+    public string? Implementations { get; init; }
 }

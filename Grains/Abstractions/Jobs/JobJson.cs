@@ -66,7 +66,7 @@ public static class JobJson
         Optional(json, "silo", item.Silo);
         if (item.Implementations is { } implementations)
         {
-            json["implementation"] = new JsonArray(implementations.Select(i => (JsonNode?)i).ToArray());
+            json["implementation"] = new JsonArray(implementations.Split(',').Select(i => (JsonNode?)i).ToArray());
         }
 
         Optional(json, "error", item.Error);
@@ -89,7 +89,7 @@ public static class JobJson
             Duration = TimeSpan.FromMilliseconds(view["durationMs"]!.GetValue<double>()),
             Reused = view["reused"]!.GetValue<bool>(),
             Silo = view["silo"]?.GetValue<string>(),
-            Implementations = view["implementation"] is JsonArray implementations ? implementations.Select(i => i!.GetValue<string>()).ToArray() : null,
+            Implementations = view["implementation"] is JsonArray implementations ? string.Join(',', implementations.Select(i => i!.GetValue<string>())) : null,
             Error = view["error"]?.GetValue<string>(),
             Stderr = view["stderr"]?.GetValue<string>(),
         });

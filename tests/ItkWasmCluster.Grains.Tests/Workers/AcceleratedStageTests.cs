@@ -21,8 +21,8 @@ public class AcceleratedStageTests
         var wasm = await ClusterFixture.RunAsync(BinShrink(input, temp.Combine("wasm"), StageAccelerator.Wasm));
 
         var expected = Vector.IsHardwareAccelerated ? "simd" : "wasm";
-        Assert.All(auto.Items, i => Assert.Equal([expected], i.Implementations!));
-        Assert.All(wasm.Items, i => Assert.Equal(["wasm"], i.Implementations!));
+        Assert.All(auto.Items, i => Assert.Equal(expected, i.Implementations));
+        Assert.All(wasm.Items, i => Assert.Equal("wasm", i.Implementations));
         foreach (var item in auto.Items)
         {
             Assert.Equal(ItemStatus.Succeeded, item.Status);
@@ -34,17 +34,30 @@ public class AcceleratedStageTests
     }
 
     [Fact]
-    public async Task Gpu_OnASiloWithoutOne_FailsTheItems_SayingWhy()
+    public async Task Gpu_WithoutAGpu_IsRefusedAtSubmission_NamingTheField()
     {
         using var temp = new TempDirectory();
 
-        var summary = await ClusterFixture.RunAsync(BinShrink(Inputs(temp), temp.Combine("out"), StageAccelerator.Gpu) with { Retries = 0 });
+        var refused = await Assert.ThrowsAsync<JobSpecException>(() => ClusterFixture.RunAsync(BinShrink(Inputs(temp), temp.Combine("out"), StageAccelerator.Gpu)));
 
-        Assert.All(summary.Items, i =>
-        {
-            Assert.Equal(ItemStatus.Failed, i.Status);
-            Assert.Contains("has no gpu implementation that this silo can run", i.Error, StringComparison.Ordinal);
-        });
+        Assert.Equal("stages[0].accelerator", refused.Field);
+        Assert.Contains("no active silo has a GPU", refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(temp.Combine("out"), "job.json")));
+    }
+
+    [Fact]
+    public async Task Simd_RunsTheSimdOverride_AndAFunctionWithoutOne_FailsSayingWhy()
+    {
+        using var temp = new TempDirectory();
+        var input = Inputs(temp);
+        var downsample = ClusterFixture.Downsample(input, temp.Combine("plain"));
+        var spec = downsample with { Stages = [downsample.Stages[0] with { Accelerator = StageAccelerator.Simd }], Retries = 0 };
+
+        var simd = await ClusterFixture.RunAsync(BinShrink(input, temp.Combine("simd"), StageAccelerator.Simd));
+        var none = await ClusterFixture.RunAsync(spec);
+
+        Assert.All(simd.Items, i => Assert.Equal(Vector.IsHardwareAccelerated ? "simd" : null, i.Implementations));
+        Assert.All(none.Items, i => Assert.Contains("has no simd implementation that this silo can run", i.Error, StringComparison.Ordinal));
     }
 
     private static string Inputs(TempDirectory temp)
