@@ -62,13 +62,30 @@ public sealed class StageImplementations
         return [.. offered.Distinct(StringComparer.Ordinal)];
     }
 
+    /// <summary>The environment variable with priorities for the bundled overrides, in the form
+    /// <see cref="PipelineOverrides.Configure"/> takes: <c>FUNCTION=IMPLEMENTATION:PRIORITY[,...][;...]</c>.</summary>
+    public const string PrioritiesVariable = "ITKWASM_OVERRIDE_PRIORITIES";
+
     /// <summary>Returns the bundled overrides (<see cref="DownsampleOverrides"/>) on a silo offering
-    /// <paramref name="capabilities"/>: the GPU ones on <see cref="GpuDevice.Current"/> when they include <c>gpu</c>.</summary>
-    public static StageImplementations Bundled(IReadOnlyCollection<string> capabilities)
+    /// <paramref name="capabilities"/>: the GPU ones on <see cref="GpuDevice.Current"/> when they include <c>gpu</c>,
+    /// at the priorities <paramref name="priorities"/> sets (default: <see cref="PrioritiesVariable"/>).</summary>
+    /// <exception cref="InvalidOperationException">The priorities do not parse, or name an override that is not
+    /// registered on this machine; the message quotes the setting.</exception>
+    public static StageImplementations Bundled(IReadOnlyCollection<string> capabilities, string? priorities = null)
     {
         ArgumentNullException.ThrowIfNull(capabilities);
         var gpu = capabilities.Contains(PipelineCapabilities.Gpu) ? GpuDevice.Current : null;
-        return new(DownsampleOverrides.Register(new PipelineOverrides(), gpu), capabilities);
+        var registry = DownsampleOverrides.Register(new PipelineOverrides(), gpu);
+        try
+        {
+            registry.Configure(priorities ?? Environment.GetEnvironmentVariable(PrioritiesVariable) ?? string.Empty);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new InvalidOperationException($"{PrioritiesVariable}: {e.Message}", e);
+        }
+
+        return new(registry, capabilities);
     }
 
     /// <summary>Gets whether a stage should run where there is a GPU: it asks for one, or it lets the silo choose and

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
 using ItkWasm.Tests;
+using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Grains.Tests.Workers;
@@ -58,6 +59,18 @@ public class AcceleratedStageTests
 
         Assert.All(simd.Items, i => Assert.Equal(Vector.IsHardwareAccelerated ? "simd" : null, i.Implementations));
         Assert.All(none.Items, i => Assert.Contains("has no simd implementation that this silo can run", i.Error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Priorities_FromTheSetting_DisableAnOverride_AndABadSettingIsRefusedQuotingIt()
+    {
+        var disabled = StageImplementations.Bundled(["simd"], "@itk-wasm/downsample:downsample-bin-shrink=simd:-1");
+        var stage = new StageSpec { Pipeline = "@itk-wasm/downsample:downsample-bin-shrink" };
+
+        Assert.Null(disabled.Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0));
+        Assert.Equal("simd", StageImplementations.Bundled(["simd"], string.Empty).Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0)!.Implementation);
+        var bad = Assert.Throws<InvalidOperationException>(() => StageImplementations.Bundled(["simd"], "@itk-wasm/downsample:downsample-bin-shrink=gpu:cuda:3"));
+        Assert.Contains("ITKWASM_OVERRIDE_PRIORITIES: no override 'gpu:cuda'", bad.Message, StringComparison.Ordinal);
     }
 
     private static string Inputs(TempDirectory temp)
