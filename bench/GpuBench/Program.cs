@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Globalization;
+using ItkWasm;
+using ItkWasm.Downsample.Accelerated;
+
+// bench/gpu: downsample-bin-shrink on an N³ float32 image (default 512), the GPU override (ILGPU; transfers and device
+// allocation included) against the SIMD one on the CPU, medians of 5 after a warm-up. Prints one JSON line. Runs
+// wherever ILGPU finds a CUDA or OpenCL device; ITKWASM_GPU_ACCELERATOR=cpu lets the CPU accelerator stand in (to try
+// the build, not to measure).
+var n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 512;
+using var device = GpuDevice.Find(Environment.GetEnvironmentVariable(GpuDevice.CpuVariable) == "cpu");
+if (device is null)
+{
+    Console.Error.WriteLine("gpu-bench: ILGPU found no CUDA or OpenCL device");
+    return 2;
+}
+
+using var image = new Image(new ImageType(3, ComponentType.Float32)) { Size = [n, n, n] };
+image.Data = DataBuffer.Allocate(image.ByteLength);
+var random = new Random(11);
+for (long i = 0; i < image.PixelCount; i += 1 << 16)
+{
+    var span = image.Data.AsSpan<float>(i, (int)Math.Min(1 << 16, image.PixelCount - i));
+    for (var j = 0; j < span.Length; j++)
+    {
+        span[j] = (float)(random.NextDouble() * 1000);
+    }
+}
+
+int[] factors = [2, 2, 2];
+double Time(Func<Image> run)
+{
+    var watch = Stopwatch.StartNew();
+    using var result = run();
+    return watch.Elapsed.TotalMilliseconds;
+}
+
+var (gpu, simd) = (new List<double>(), new List<double>());
+var same = false;
+for (var r = -1; r < 5; r++)
+{
+    var g = Time(() => BinShrinkGpu.Run(device, image, factors));
+    var s = Time(() => BinShrink.Run(image, factors));
+    if (r >= 0)
+    {
+        gpu.Add(g);
+        simd.Add(s);
+    }
+    else
+    {
+        using var a = BinShrinkGpu.Run(device, image, factors);
+        using var b = BinShrink.Run(image, factors);
+        same = a.Data.ContentEquals(b.Data);
+    }
+}
+
+static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{{\"size\":{n},\"device\":\"{device.Implementation}\",\"name\":\"{device.Accelerator.Name}\",\"gpuMs\":{Median(gpu):F1},\"simdMs\":{Median(simd):F1},\"gpuOverSimd\":{Median(simd) / Median(gpu):F2},\"sameResult\":{same.ToString().ToLowerInvariant()}}}"));
+return 0;
