@@ -6,9 +6,9 @@ using ItkWasm.Tests;
 
 namespace ItkWasm.Downsample.Accelerated.Tests;
 
-/// <summary>The SIMD bin shrink against <c>@itk-wasm/downsample</c> 2.0.2's own <c>downsample-bin-shrink</c> module
-/// (npm, on Node), on the shared data's scalar images and on every component type, with factors that do not divide the
-/// sizes.</summary>
+/// <summary>The SIMD and GPU bin shrinks (the GPU kernel on ILGPU's CPU accelerator) against <c>@itk-wasm/downsample</c>
+/// 2.0.2's own <c>downsample-bin-shrink</c> module (npm, on Node), on the shared data's scalar images and on every
+/// component type, with factors that do not divide the sizes.</summary>
 public sealed class BinShrinkTests(BinShrinkTests.WasmFixture wasm) : IClassFixture<BinShrinkTests.WasmFixture>
 {
     public static TheoryData<string, int[]> SampleImages { get; } = new()
@@ -115,10 +115,15 @@ public sealed class BinShrinkTests(BinShrinkTests.WasmFixture wasm) : IClassFixt
         using var expected = await WasmAsync(input, args);
         using var actual = await new DownsampleBinShrinkSimd().RunAsync(args, [new PipelineOutput(InterfaceType.Image)], [PipelineInput.Image(input)]);
 
-        var (e, a) = (expected.Output<Image>(0), actual.Output<Image>(0));
-        AssertSameGrid(e, a);
-        Assert.Equal(e.ImageType, a.ImageType);
-        Assert.True(TestImages.SamePixels(e, a), $"pixels differ: {TestImages.FirstDifference(e, a)}");
+        using var onGpu = await new DownsampleBinShrinkGpu(wasm.Gpu).RunAsync(args, [new PipelineOutput(InterfaceType.Image)], [PipelineInput.Image(input)]);
+
+        var e = expected.Output<Image>(0);
+        foreach (var a in new[] { actual.Output<Image>(0), onGpu.Output<Image>(0) })
+        {
+            AssertSameGrid(e, a);
+            Assert.Equal(e.ImageType, a.ImageType);
+            Assert.True(TestImages.SamePixels(e, a), $"pixels differ: {TestImages.FirstDifference(e, a)}");
+        }
     }
 
     private static void AssertSameGrid(Image expected, Image actual)
@@ -137,6 +142,13 @@ public sealed class BinShrinkTests(BinShrinkTests.WasmFixture wasm) : IClassFixt
     {
         public NodeWasmRuntime Runtime { get; } = new(new NodeWasmRuntimeOptions { MaxConcurrency = 1 });
 
-        public void Dispose() => Runtime.Dispose();
+        /// <summary>ILGPU's CPU accelerator: the GPU kernel, run without a GPU.</summary>
+        public GpuDevice Gpu { get; } = GpuDevice.Find(allowCpu: true)!;
+
+        public void Dispose()
+        {
+            Runtime.Dispose();
+            Gpu.Dispose();
+        }
     }
 }
