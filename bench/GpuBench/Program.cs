@@ -15,17 +15,7 @@ if (device is null)
     return 2;
 }
 
-using var image = new Image(new ImageType(3, ComponentType.Float32)) { Size = [n, n, n] };
-image.Data = DataBuffer.Allocate(image.ByteLength);
-var random = new Random(11);
-for (long i = 0; i < image.PixelCount; i += 1 << 16)
-{
-    var span = image.Data.AsSpan<float>(i, (int)Math.Min(1 << 16, image.PixelCount - i));
-    for (var j = 0; j < span.Length; j++)
-    {
-        span[j] = (float)(random.NextDouble() * 1000);
-    }
-}
+using var image = ItkWasm.Benchmarks.Volumes.RandomFloat32(n);
 
 int[] factors = [2, 2, 2];
 double Time(Func<Image> run)

@@ -30,7 +30,7 @@ public static class AcceleratedBenchmarks
         var wasm = new Pipeline(PipelineReference.Parse(DownsampleBinShrinkSimd.Function), runtime);
         IPipelineOverride simd = new DownsampleBinShrinkSimd();
 
-        using var volume = Volume(256);
+        using var volume = Volumes.RandomFloat32(256);
         var volumeTimes = await CompareAsync(wasm, simd, [volume], ["0", "0", "--shrink-factors", "2", "2", "2"]).ConfigureAwait(false);
         Console.WriteLine($"bin shrink 256^3 wasm/simd ms {volumeTimes.Wasm:F1} / {volumeTimes.Simd:F1}");
 
@@ -82,23 +82,6 @@ public static class AcceleratedBenchmarks
         }
 
         return (JobBenchmarks.Median(wasmTimes), JobBenchmarks.Median(simdTimes));
-    }
-
-    private static Image Volume(int n)
-    {
-        var image = new Image(new ImageType(3, ComponentType.Float32)) { Size = [n, n, n] };
-        image.Data = DataBuffer.Allocate(image.ByteLength);
-        var random = new Random(11);
-        for (long i = 0; i < image.PixelCount; i += 1 << 16)
-        {
-            var span = image.Data.AsSpan<float>(i, (int)Math.Min(1 << 16, image.PixelCount - i));
-            for (var j = 0; j < span.Length; j++)
-            {
-                span[j] = (float)(random.NextDouble() * 1000);
-            }
-        }
-
-        return image;
     }
 
     private static void Write(string markdownPath, (double Wasm, double Simd) volume, (double Wasm, double Simd) slices, long slicePixels)
