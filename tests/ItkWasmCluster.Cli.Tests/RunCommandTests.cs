@@ -17,6 +17,7 @@ public class RunCommandTests
         Assert.Contains("succeeded cthead1.png -> cthead1.iwi.cbor", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("[2/2]", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("itk-wasm: succeeded", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("stages ran on: wasm ×2", run.Stdout, StringComparison.Ordinal);
         Assert.Contains($"report: {temp.Combine("out/job.json")}", run.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(temp.Combine("out/Gourds.iwi.cbor")));
     }

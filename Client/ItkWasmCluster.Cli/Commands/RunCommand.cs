@@ -124,6 +124,14 @@ internal static class RunCommand
             console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Input)} after {failed.Attempts} attempts: {Markup.Escape(failed.Error ?? string.Empty)}");
         }
 
+        // What ran the stages (the module, or an override such as simd or gpu:cuda), by item.
+        var implementations = summary.Items.Where(i => i.Implementations is not null).GroupBy(i => i.Implementations!, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} ×{g.Count()}")).ToArray();
+        if (implementations.Length > 0)
+        {
+            console.WriteLine($"stages ran on: {string.Join(", ", implementations)}");
+        }
+
         console.WriteLine($"report: {summary.Report}");
     }
 }
