@@ -21,11 +21,13 @@ namespace ItkWasm.Downsample.Accelerated;
 /// </summary>
 public static class BinShrink
 {
-    /// <summary>Computes the output grid for <paramref name="input"/> shrunk by <paramref name="factors"/>.</summary>
+    /// <summary>Returns the output of shrinking <paramref name="input"/> by <paramref name="factors"/> without its
+    /// pixels (an empty pixel buffer), as the pipeline's <c>--information-only</c> gives it: its type, size, spacing,
+    /// origin and direction. The caller disposes it.</summary>
     /// <exception cref="ArgumentException">A factor is below 1, their count is not the dimension, or an axis is
     /// shorter than its factor (ITK: "InputImage is too small! An output pixel does not map to a whole input
     /// bin.").</exception>
-    public static (long[] Size, double[] Spacing, double[] Origin) OutputGrid(Image input, IReadOnlyList<int> factors)
+    public static Image OutputInformation(Image input, IReadOnlyList<int> factors)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(factors);
@@ -63,13 +65,13 @@ public static class BinShrink
             origin[r] = input.Origin[r] + sum;
         }
 
-        return (size, spacing, origin);
+        return new Image(input.ImageType) { Size = size, Spacing = spacing, Origin = origin, Direction = (double[])input.Direction.Clone() };
     }
 
     /// <summary>Shrinks <paramref name="input"/> (a scalar image; the caller keeps owning it) into a new image the
     /// caller disposes. With <paramref name="informationOnly"/>, the new image has the output grid and no pixels, as
     /// the pipeline's <c>--information-only</c>.</summary>
-    /// <exception cref="ArgumentException">See <see cref="OutputGrid"/>; or the image is not scalar.</exception>
+    /// <exception cref="ArgumentException">See <see cref="OutputInformation"/>; or the image is not scalar.</exception>
     public static Image Run(Image input, IReadOnlyList<int> factors, bool informationOnly = false)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -78,14 +80,7 @@ public static class BinShrink
             throw new ArgumentException($"bin shrink takes scalar images; this one has {input.ImageType.Components} components per pixel", nameof(input));
         }
 
-        var (size, spacing, origin) = OutputGrid(input, factors);
-        var output = new Image(input.ImageType)
-        {
-            Size = size,
-            Spacing = spacing,
-            Origin = origin,
-            Direction = (double[])input.Direction.Clone(),
-        };
+        var output = OutputInformation(input, factors);
         if (informationOnly)
         {
             return output;

@@ -15,7 +15,7 @@ public static class BinShrinkGpu
     private const int CopyChunk = 1 << 30;
 
     /// <summary>Shrinks <paramref name="input"/> on <paramref name="device"/> into a new image the caller disposes.</summary>
-    /// <exception cref="ArgumentException">See <see cref="BinShrink.OutputGrid"/>; or the image is not scalar, not 2D
+    /// <exception cref="ArgumentException">See <see cref="BinShrink.OutputInformation"/>; or the image is not scalar, not 2D
     /// to 5D, or its output has 2³¹ pixels or more.</exception>
     public static Image Run(GpuDevice device, Image input, IReadOnlyList<int> factors, bool informationOnly = false)
     {
@@ -27,8 +27,7 @@ public static class BinShrinkGpu
             throw new ArgumentException($"the GPU bin shrink takes scalar 2D to 5D images, not {type.Dimension}D with {type.Components} components", nameof(input));
         }
 
-        var (size, spacing, origin) = BinShrink.OutputGrid(input, factors);
-        var output = new Image(type) { Size = size, Spacing = spacing, Origin = origin, Direction = (double[])input.Direction.Clone() };
+        var output = BinShrink.OutputInformation(input, factors);
         if (informationOnly)
         {
             return output;

@@ -39,7 +39,7 @@ public static class ItkWasmClusterSiloBuilderExtensions
         {
             services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>();
             services.AddPlacementFilter<GpuSiloPlacementFilterStrategy, GpuSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
-            services.TryAddSingleton(Workers.StageImplementations.Bundled(offered));
+            services.TryAddSingleton(_ => Workers.StageImplementations.Bundled(offered));
             services.TryAddSingleton<Workers.ItemExecutors>();
         });
         return builder;

@@ -176,15 +176,13 @@ public sealed class AzureBlobStore : IBlobStore
     // the service computes and keeps the Content-MD5 itself (Azure, and Azurite 3.37 as measured). Past that, it is
     // piped into the SDK's upload (staged blocks, one commit, which keeps no Content-MD5), hashed on the way, and the blob
     // gets its Content-MD5 afterwards. A failed or cancelled write commits nothing.
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351", Justification = "Content-MD5 is the checksum Azure Storage keeps; it identifies content here, it protects nothing.")]
     private async Task UploadCoreAsync(string name, Func<Stream, CancellationToken, Task> write, BlobRequestConditions? conditions, CancellationToken cancellationToken)
     {
         var blob = Blob(name);
-        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Pipe? pipe = null;
         Task<BlobContentInfo>? upload = null;
-        await using var staging = new StagingStream(md5, singleRequestBytes, PooledBuffers.Manager.GetStream(), () =>
+        await using var staging = new StagingStream(singleRequestBytes, PooledBuffers.Manager.GetStream(), () =>
         {
             pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
             upload = UploadFromAsync(blob, pipe.Reader, conditions, stop.Token);
@@ -225,10 +223,9 @@ public sealed class AzureBlobStore : IBlobStore
 
         await pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var committed = await upload!.ConfigureAwait(false);
-        var hash = md5.GetHashAndReset();
         try
         {
-            await blob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = hash }, new BlobRequestConditions { IfMatch = committed.ETag }, cancellationToken).ConfigureAwait(false);
+            await blob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = staging.SpilledMd5() }, new BlobRequestConditions { IfMatch = committed.ETag }, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
@@ -251,14 +248,20 @@ public sealed class AzureBlobStore : IBlobStore
     }
 
     /// <summary>A write-only stream that buffers what it is given until it passes a threshold, then hands the buffer and
-    /// everything after to the stream that <c>spill</c> opens, hashing all of it on the way.</summary>
-    private sealed class StagingStream(IncrementalHash hash, long threshold, RecyclableMemoryStream buffer, Func<Stream> spill) : Stream
+    /// everything after to the stream that <c>spill</c> opens, computing the MD5 of all of it on the way (only then: a
+    /// blob sent in one request gets its Content-MD5 from the service).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351", Justification = "Content-MD5 is the checksum Azure Storage keeps; it identifies content here, it protects nothing.")]
+    private sealed class StagingStream(long threshold, RecyclableMemoryStream buffer, Func<Stream> spill) : Stream
     {
         private RecyclableMemoryStream? buffer = buffer;
         private Stream? target;
+        private IncrementalHash? hash;
 
         /// <summary>Gets the buffered bytes, while they have not been handed to the spill stream.</summary>
         public Stream? Buffered => buffer;
+
+        /// <summary>Returns the MD5 of everything written, once the stream has spilled.</summary>
+        public byte[] SpilledMd5() => hash!.GetHashAndReset();
 
         public override bool CanRead => false;
 
@@ -286,6 +289,7 @@ public sealed class AzureBlobStore : IBlobStore
             if (target is null)
             {
                 target = spill();
+                hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
                 foreach (var segment in buffer!.GetReadOnlySequence())
                 {
                     hash.AppendData(segment.Span);
@@ -297,7 +301,7 @@ public sealed class AzureBlobStore : IBlobStore
                 buffer = null;
             }
 
-            hash.AppendData(bytes.Span);
+            hash!.AppendData(bytes.Span);
             await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         }
 
@@ -319,6 +323,7 @@ public sealed class AzureBlobStore : IBlobStore
             {
                 buffer?.Dispose();
                 target?.Dispose(); // leaves the pipe open: the caller completes it
+                hash?.Dispose();
             }
 
             base.Dispose(disposing);
