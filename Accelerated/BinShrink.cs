@@ -52,20 +52,7 @@ public static class BinShrink
             originIndex[i] = 0.5 * (factors[i] - 1);
         }
 
-        // ITK's TransformContinuousIndexToPhysicalPoint: origin + Direction · (spacing ⊙ index); direction row-major.
-        var origin = new double[d];
-        for (var r = 0; r < d; r++)
-        {
-            var sum = 0.0;
-            for (var c = 0; c < d; c++)
-            {
-                sum += input.Direction[(r * d) + c] * input.Spacing[c] * originIndex[c];
-            }
-
-            origin[r] = input.Origin[r] + sum;
-        }
-
-        return new Image(input.ImageType) { Size = size, Spacing = spacing, Origin = origin, Direction = (double[])input.Direction.Clone() };
+        return new Image(input.ImageType) { Size = size, Spacing = spacing, Origin = ImageGeometry.PhysicalPoint(input, originIndex), Direction = (double[])input.Direction.Clone() };
     }
 
     /// <summary>Shrinks <paramref name="input"/> (a scalar image; the caller keeps owning it) into a new image the

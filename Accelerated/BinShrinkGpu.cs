@@ -11,9 +11,6 @@ namespace ItkWasm.Downsample.Accelerated;
 /// </summary>
 public static class BinShrinkGpu
 {
-    // Host-to-device and device-to-host copies go in pieces of this many bytes (spans are int-indexed).
-    private const int CopyChunk = 1 << 30;
-
     /// <summary>Shrinks <paramref name="input"/> on <paramref name="device"/> into a new image the caller disposes.</summary>
     /// <exception cref="ArgumentException">See <see cref="BinShrink.OutputInformation"/>; or the image is not scalar, not 2D
     /// to 5D, or its output has 2³¹ pixels or more.</exception>
@@ -47,10 +44,10 @@ public static class BinShrinkGpu
                 var kernel = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ShrinkGrid>(Kernel);
                 using var from = accelerator.Allocate1D<byte>(input.Data.Length);
                 using var to = accelerator.Allocate1D<byte>(output.Data.Length);
-                Copy(input.Data, from.View, toDevice: true);
+                GpuPixels.Copy(input.Data, from.View, toDevice: true);
                 kernel((int)output.PixelCount, from.View, to.View, grid);
                 accelerator.Synchronize();
-                Copy(output.Data, to.View, toDevice: false);
+                GpuPixels.Copy(output.Data, to.View, toDevice: false);
                 return true;
             });
             return output;
@@ -94,23 +91,6 @@ public static class BinShrinkGpu
         };
     }
 
-    private static void Copy(DataBuffer host, ArrayView<byte> view, bool toDevice)
-    {
-        for (long offset = 0; offset < host.Length; offset += CopyChunk)
-        {
-            var length = (int)Math.Min(CopyChunk, host.Length - offset);
-            var part = view.SubView(offset, length);
-            if (toDevice)
-            {
-                part.CopyFromCPU(host.AsSpan(offset, length));
-            }
-            else
-            {
-                part.CopyToCPU(host.AsSpan(offset, length));
-            }
-        }
-    }
-
     // One output pixel: its bin summed in ITK's order (the lines of the bin with axis 1 fastest, each line's f0 pixels
     // left to right, the first assigned), times 1 / (pixels per bin), rounded half up for integer types.
     private static void Kernel(Index1D index, ArrayView<byte> input, ArrayView<byte> output, ShrinkGrid g)
@@ -141,7 +121,7 @@ public static class BinShrinkGpu
                         var line = ((o1 * g.F1) + k1) * s1 + ((o2 * g.F2) + k2) * s2 + ((o3 * g.F3) + k3) * s3 + ((o4 * g.F4) + k4) * s4;
                         for (var j = 0; j < g.F0; j++)
                         {
-                            var value = Load(input, g.Component, line + (o0 * g.F0) + j);
+                            var value = GpuPixels.Load(input, g.Component, line + (o0 * g.F0) + j);
                             sum = first ? value : sum + value;
                             first = false;
                         }
@@ -156,38 +136,7 @@ public static class BinShrinkGpu
             mean = Math.Floor(mean + 0.5);
         }
 
-        Store(output, g.Component, index, mean);
-    }
-
-    private static double Load(ArrayView<byte> data, int component, long i) => component switch
-    {
-        (int)ComponentType.Int8 => data.Cast<sbyte>()[i],
-        (int)ComponentType.UInt8 => data[i],
-        (int)ComponentType.Int16 => data.Cast<short>()[i],
-        (int)ComponentType.UInt16 => data.Cast<ushort>()[i],
-        (int)ComponentType.Int32 => data.Cast<int>()[i],
-        (int)ComponentType.UInt32 => data.Cast<uint>()[i],
-        (int)ComponentType.Int64 => data.Cast<long>()[i],
-        (int)ComponentType.UInt64 => data.Cast<ulong>()[i],
-        (int)ComponentType.Float32 => data.Cast<float>()[i],
-        _ => data.Cast<double>()[i],
-    };
-
-    private static void Store(ArrayView<byte> data, int component, long i, double value)
-    {
-        switch (component)
-        {
-            case (int)ComponentType.Int8: data.Cast<sbyte>()[i] = (sbyte)value; break;
-            case (int)ComponentType.UInt8: data[i] = (byte)value; break;
-            case (int)ComponentType.Int16: data.Cast<short>()[i] = (short)value; break;
-            case (int)ComponentType.UInt16: data.Cast<ushort>()[i] = (ushort)value; break;
-            case (int)ComponentType.Int32: data.Cast<int>()[i] = (int)value; break;
-            case (int)ComponentType.UInt32: data.Cast<uint>()[i] = (uint)value; break;
-            case (int)ComponentType.Int64: data.Cast<long>()[i] = (long)value; break;
-            case (int)ComponentType.UInt64: data.Cast<ulong>()[i] = (ulong)value; break;
-            case (int)ComponentType.Float32: data.Cast<float>()[i] = (float)value; break;
-            default: data.Cast<double>()[i] = value; break;
-        }
+        GpuPixels.Store(output, g.Component, index, mean);
     }
 
     // The kernel's parameters: sizes and factors of up to five axes (1 beyond the image's dimension). Internal, with

@@ -76,18 +76,24 @@ internal sealed class DownsampleCommandLine
             : new DownsampleCommandLine(pipeline, positionals[0], positionals[1], shrink, crop, informationOnly);
     }
 
+    /// <summary>Gets whether an implementation that takes 2D to <paramref name="maximumDimension"/> scalar images
+    /// takes images of <paramref name="type"/>.</summary>
+    public static bool Takes(ImageType type, int maximumDimension) =>
+        type.Dimension >= 2 && type.Dimension <= maximumDimension && type.Components == 1 && type.PixelType == PixelType.Scalar;
+
     /// <summary>Returns the input image.</summary>
-    /// <exception cref="PipelineRunException">The index names no image input, or the image is not scalar.</exception>
-    public Image Input(IReadOnlyList<PipelineInput> inputs)
+    /// <exception cref="PipelineRunException">The index names no image input, or the image is not scalar and 2D to
+    /// <paramref name="maximumDimension"/>.</exception>
+    public Image Input(IReadOnlyList<PipelineInput> inputs, int maximumDimension)
     {
         if (inputIndex >= inputs.Count || inputs[inputIndex].Value is not Image image)
         {
             throw Refused(pipeline, $"input {inputIndex} is not an image");
         }
 
-        if (image.ImageType.Dimension is < 2 or > 5)
+        if (image.ImageType.Dimension < 2 || image.ImageType.Dimension > maximumDimension)
         {
-            throw Refused(pipeline, $"takes 2D to 5D images, not {image.ImageType.Dimension}D");
+            throw Refused(pipeline, $"this implementation takes 2D to {maximumDimension}D images, not {image.ImageType.Dimension}D");
         }
 
         return image.ImageType.Components == 1 && image.ImageType.PixelType == PixelType.Scalar

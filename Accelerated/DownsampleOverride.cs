@@ -36,6 +36,19 @@ public abstract class DownsampleOverride : IPipelineOverride
     /// <summary>Gets whether the function takes <c>-r/--crop-radius</c>.</summary>
     protected virtual bool TakesCropRadius => false;
 
+    /// <summary>Gets the highest image dimension this implementation takes (the lowest is 2).</summary>
+    protected virtual int MaximumDimension => 5;
+
+    /// <inheritdoc/>
+    /// <remarks>Scalar images from 2D to <see cref="MaximumDimension"/>; the module also takes multi-component
+    /// (<c>VariableLengthVector</c>) pixels.</remarks>
+    public bool Accepts(IReadOnlyList<PipelineInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return inputs.FirstOrDefault(i => i.Value is Image)?.Value is Image { ImageType: var type }
+               && DownsampleCommandLine.Takes(type, MaximumDimension);
+    }
+
     /// <inheritdoc/>
     public Task<PipelineResult> RunAsync(
         IReadOnlyList<string> args,
@@ -50,7 +63,7 @@ public abstract class DownsampleOverride : IPipelineOverride
         cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
         var command = DownsampleCommandLine.Parse(reference, args, TakesCropRadius);
-        var input = command.Input(inputs);
+        var input = command.Input(inputs, MaximumDimension);
         command.CheckOutput(outputs);
         Image result;
         try

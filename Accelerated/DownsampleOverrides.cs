@@ -6,7 +6,7 @@ namespace ItkWasm.Downsample.Accelerated;
 public static class DownsampleOverrides
 {
     /// <summary>The functions with a GPU override here.</summary>
-    public static IReadOnlySet<string> GpuFunctions { get; } = new HashSet<string>(StringComparer.Ordinal) { DownsampleBinShrinkSimd.Function };
+    public static IReadOnlySet<string> GpuFunctions { get; } = new HashSet<string>(StringComparer.Ordinal) { DownsampleBinShrinkSimd.Function, DownsampleSimd.Function };
 
     /// <summary>Registers them in <paramref name="registry"/> at their default priorities: the SIMD ones always, the
     /// GPU ones when there is a <paramref name="gpu"/> device.</summary>
@@ -14,9 +14,11 @@ public static class DownsampleOverrides
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.Register(new DownsampleBinShrinkSimd());
+        registry.Register(new DownsampleSimd());
         if (gpu is not null)
         {
             registry.Register(new DownsampleBinShrinkGpu(gpu));
+            registry.Register(new DownsampleGpu(gpu));
         }
 
         return registry;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using ItkWasm;
 using ItkWasm.Downsample.Accelerated;
 using ItkWasm.Pipelines;
 using ItkWasm.Pipelines.Dispatch;
@@ -97,10 +98,11 @@ public sealed class StageImplementations
                || (stage.Accelerator == StageAccelerator.Auto && DownsampleOverrides.GpuFunctions.Contains(stage.Pipeline));
     }
 
-    /// <summary>Chooses the override to run <paramref name="stage"/> on, or null for the WebAssembly module.</summary>
+    /// <summary>Chooses the override to run <paramref name="stage"/> on for <paramref name="input"/>, or null for the
+    /// WebAssembly module (also when no override takes that input, such as a multi-component image).</summary>
     /// <exception cref="StageException">The stage asks for <c>simd</c> or <c>gpu</c> and this silo can run no such
-    /// implementation of its pipeline.</exception>
-    internal IPipelineOverride? Choose(StageSpec stage, PipelineReference reference, int position)
+    /// implementation of its pipeline for this input.</exception>
+    internal IPipelineOverride? Choose(StageSpec stage, PipelineReference reference, int position, Image input)
     {
         var wanted = stage.Accelerator switch
         {
@@ -114,10 +116,14 @@ public sealed class StageImplementations
         }
 
         var chosen = reference.Kind == PipelineModuleKind.Npm
-            ? Overrides.HighestPriority(reference.ToString(), o => capabilities.Contains(o.Capability) && (wanted is null || o.Capability == wanted))
+            ? Overrides.HighestPriority(reference.ToString(), o => capabilities.Contains(o.Capability) && (wanted is null || o.Capability == wanted) && o.Accepts([PipelineInput.Image(input)]))
             : null;
-        return chosen is null && wanted is not null
-            ? throw new StageException(position, $"{stage.Pipeline} has no {wanted} implementation that this silo can run (the stage's accelerator is {wanted}); use auto or wasm")
-            : chosen;
+        if (chosen is not null || wanted is null)
+        {
+            return chosen;
+        }
+
+        var type = input.ImageType;
+        throw new StageException(position, $"{stage.Pipeline} has no {wanted} implementation that this silo can run for this item ({type.Dimension}D, {type.Components} × {type.ComponentType} {type.PixelType}; the stage's accelerator is {wanted}); use auto or wasm");
     }
 }

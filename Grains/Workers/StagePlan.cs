@@ -26,7 +26,7 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
     /// <exception cref="PipelineRunException">The pipeline failed.</exception>
     public async Task<(Image Result, string Implementation)> RunAsync(Image input, PipelineRunOptions options, CancellationToken cancellationToken)
     {
-        var chosen = implementations.Choose(spec, pipeline.Reference, position);
+        var chosen = implementations.Choose(spec, pipeline.Reference, position, input);
         var description = await pipeline.GetInterfaceAsync(cancellationToken).ConfigureAwait(false);
         var args = new List<string>();
         var outputs = new List<PipelineOutput>();

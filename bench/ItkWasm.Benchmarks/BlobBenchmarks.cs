@@ -74,7 +74,8 @@ public static class BlobBenchmarks
             {
                 Name = "blob-bench",
                 Input = new DatasetSpec { Location = $"az://{container.Name}/in/" },
-                Stages = [new StageSpec { Pipeline = "@itk-wasm/downsample:downsample", Args = ["--shrink-factors", "2", "2"] }],
+                // The module, as the peer runs it (auto would choose the SIMD override).
+                Stages = [new StageSpec { Pipeline = "@itk-wasm/downsample:downsample", Args = ["--shrink-factors", "2", "2"], Accelerator = StageAccelerator.Wasm }],
                 Output = new OutputSpec { Location = $"az://{container.Name}/job-{r + 1}/" },
             }).ConfigureAwait(false);
             var loopTime = await LoopAsync(container, pipeline, names, $"loop-{r + 1}/", concurrency).ConfigureAwait(false);

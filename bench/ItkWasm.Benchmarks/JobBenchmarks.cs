@@ -112,7 +112,8 @@ public static class JobBenchmarks
         {
             Name = "bench",
             Input = new DatasetSpec { Location = input, Include = include },
-            Stages = [new StageSpec { Pipeline = "@itk-wasm/downsample:downsample", Args = ["--shrink-factors", "2", "2"] }],
+            // The module, as the peer runs it (auto would choose the SIMD override).
+            Stages = [new StageSpec { Pipeline = "@itk-wasm/downsample:downsample", Args = ["--shrink-factors", "2", "2"], Accelerator = StageAccelerator.Wasm }],
             Output = new OutputSpec { Location = output },
         });
 

@@ -13,6 +13,43 @@ internal static class TestImages
         _ => expected.Data.ContentEquals(actual.Data),
     };
 
+    /// <summary>Whether every pixel of <paramref name="actual"/> is within the stated tolerance of
+    /// <paramref name="expected"/>: 1 for integer types; for float32 one unit in the last place of the expected value,
+    /// for both floating-point types 10⁻¹² of the largest finite magnitude in <paramref name="input"/>, whichever is
+    /// larger. Also returns the worst pixel.</summary>
+    public static (bool Within, string Worst) WithinTolerance(Image input, Image expected, Image actual)
+    {
+        var type = expected.ImageType.ComponentType;
+        var integer = type is not (ComponentType.Float32 or ComponentType.Float64);
+        var range = 0.0;
+        for (long p = 0; p < input.PixelCount; p++)
+        {
+            var v = Math.Abs(Number(input, p));
+            range = double.IsFinite(v) ? Math.Max(range, v) : range;
+        }
+
+        var (within, worst, worstExcess) = (true, "no pixel differs", 0.0);
+        for (long p = 0; p < expected.PixelCount; p++)
+        {
+            var (e, a) = (Number(expected, p), Number(actual, p));
+            if (e == a || (double.IsNaN(e) && double.IsNaN(a)))
+            {
+                continue;
+            }
+
+            var tolerance = integer ? 1.0 : Math.Max(1e-12 * range, type == ComponentType.Float32 ? MathF.BitIncrement(MathF.Abs((float)e)) - MathF.Abs((float)e) : 0.0);
+            var excess = Math.Abs(e - a) / tolerance;
+            if (excess > worstExcess)
+            {
+                (worstExcess, worst) = (excess, $"pixel {p}: {e.ToString("R", CultureInfo.InvariantCulture)} expected, {a.ToString("R", CultureInfo.InvariantCulture)} actual, {excess:F2} times the tolerance {tolerance:G3}");
+            }
+
+            within &= excess <= 1.0;
+        }
+
+        return (within, worst);
+    }
+
     public static string FirstDifference(Image expected, Image actual)
     {
         var e = expected.Data.AsSpan();
@@ -29,6 +66,21 @@ internal static class TestImages
 
         return $"lengths {e.Length} and {a.Length}";
     }
+
+    // Exact for every type but 64-bit integers beyond 2⁵³ (not in these tests' images).
+    private static double Number(Image image, long p) => image.ImageType.ComponentType switch
+    {
+        ComponentType.Int8 => image.Data.AsSpan<sbyte>(p, 1)[0],
+        ComponentType.UInt8 => image.Data.AsSpan<byte>(p, 1)[0],
+        ComponentType.Int16 => image.Data.AsSpan<short>(p, 1)[0],
+        ComponentType.UInt16 => image.Data.AsSpan<ushort>(p, 1)[0],
+        ComponentType.Int32 => image.Data.AsSpan<int>(p, 1)[0],
+        ComponentType.UInt32 => image.Data.AsSpan<uint>(p, 1)[0],
+        ComponentType.Int64 => image.Data.AsSpan<long>(p, 1)[0],
+        ComponentType.UInt64 => image.Data.AsSpan<ulong>(p, 1)[0],
+        ComponentType.Float32 => image.Data.AsSpan<float>(p, 1)[0],
+        _ => image.Data.AsSpan<double>(p, 1)[0],
+    };
 
     public static string Value(Image image, long p) => image.ImageType.ComponentType switch
     {

@@ -17,7 +17,7 @@ public class RunCommandTests
         Assert.Contains("succeeded cthead1.png -> cthead1.iwi.cbor", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("[2/2]", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("itk-wasm: succeeded", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("stages ran on: wasm ×2", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains(System.Numerics.Vector.IsHardwareAccelerated ? "stages ran on: simd ×2" : "stages ran on: wasm ×2", run.Stdout, StringComparison.Ordinal); // downsample's override
         Assert.Contains($"report: {temp.Combine("out/job.json")}", run.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(temp.Combine("out/Gourds.iwi.cbor")));
     }

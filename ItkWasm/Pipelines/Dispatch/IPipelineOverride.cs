@@ -25,6 +25,10 @@ public interface IPipelineOverride
     /// ITK-Wasm's <c>function_factory.highest_priority</c>).</summary>
     int DefaultPriority { get; }
 
+    /// <summary>Returns whether it implements the function for <paramref name="inputs"/> (an override may cover only
+    /// some of the module's input types, such as scalar 2D and 3D images). Where it does not, the module runs.</summary>
+    bool Accepts(IReadOnlyList<PipelineInput> inputs);
+
     /// <summary>Runs the function once, like <see cref="Pipeline.RunAsync"/>.</summary>
     /// <exception cref="PipelineRunException">The arguments or inputs are ones the module would refuse too (the
     /// message says which), or the run failed.</exception>

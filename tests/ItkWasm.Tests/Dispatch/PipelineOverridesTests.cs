@@ -93,6 +93,8 @@ public class PipelineOverridesTests
 
         public int DefaultPriority => priority;
 
+        public bool Accepts(IReadOnlyList<PipelineInput> inputs) => true;
+
         public Task<PipelineResult> RunAsync(IReadOnlyList<string> args, IReadOnlyList<PipelineOutput> outputs, IReadOnlyList<PipelineInput> inputs, PipelineRunOptions? options = null, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
     }

@@ -6,7 +6,7 @@ using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Grains.Tests.Workers;
 
-/// <summary>Stages with an override (<c>downsample-bin-shrink</c> on SIMD) on the embedded cluster: what runs, what
+/// <summary>Stages with an override (<c>downsample-bin-shrink</c> and <c>downsample</c> on SIMD) on the embedded cluster: what runs, what
 /// <c>job.json</c> says ran, and that the override's results are the module's, byte for byte (images without NaNs, whose
 /// payloads WebAssembly and x64 set differently).</summary>
 [Collection("Cluster")]
@@ -47,18 +47,38 @@ public class AcceleratedStageTests
     }
 
     [Fact]
-    public async Task Simd_RunsTheSimdOverride_AndAFunctionWithoutOne_FailsSayingWhy()
+    public async Task Simd_RunsTheSimdOverrides_AndAnItemTheyDoNotTake_FailsSayingWhy()
     {
         using var temp = new TempDirectory();
         var input = Inputs(temp);
-        var downsample = ClusterFixture.Downsample(input, temp.Combine("plain"));
+        File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(input, "cthead1-rgb.iwi.cbor"));
+        var downsample = ClusterFixture.Downsample(input, temp.Combine("downsample"));
         var spec = downsample with { Stages = [downsample.Stages[0] with { Accelerator = StageAccelerator.Simd }], Retries = 0 };
 
-        var simd = await ClusterFixture.RunAsync(BinShrink(input, temp.Combine("simd"), StageAccelerator.Simd));
-        var none = await ClusterFixture.RunAsync(spec);
+        var simd = await ClusterFixture.RunAsync(spec);
 
-        Assert.All(simd.Items, i => Assert.Equal(Vector.IsHardwareAccelerated ? "simd" : null, i.Implementations));
-        Assert.All(none.Items, i => Assert.Contains("has no simd implementation that this silo can run", i.Error, StringComparison.Ordinal));
+        var rgb = Assert.Single(simd.Items, i => i.Input == "cthead1-rgb.iwi.cbor");
+        Assert.Equal(ItemStatus.Failed, rgb.Status);
+        Assert.Contains("has no simd implementation that this silo can run for this item (2D, 3 × UInt8 RGB", rgb.Error, StringComparison.Ordinal);
+        Assert.All(simd.Items.Where(i => i != rgb), i => Assert.Equal(Vector.IsHardwareAccelerated ? "simd" : null, i.Implementations));
+    }
+
+    [Fact]
+    public async Task Auto_RunsTheDownsampleOverride_AndWritesTheWasmModulesBytes_OnAxisAlignedImages()
+    {
+        using var temp = new TempDirectory();
+        var input = Inputs(temp);
+        var wasmSpec = ClusterFixture.Downsample(input, temp.Combine("wasm"));
+
+        var auto = await ClusterFixture.RunAsync(ClusterFixture.Downsample(input, temp.Combine("auto")));
+        var wasm = await ClusterFixture.RunAsync(wasmSpec with { Stages = [wasmSpec.Stages[0] with { Accelerator = StageAccelerator.Wasm }] });
+
+        Assert.All(auto.Items, i => Assert.Equal(Vector.IsHardwareAccelerated ? "simd" : "wasm", i.Implementations));
+        Assert.All(wasm.Items, i => Assert.Equal("wasm", i.Implementations));
+        foreach (var item in auto.Items)
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("wasm"), item.Output)), await File.ReadAllBytesAsync(Path.Combine(temp.Combine("auto"), item.Output)));
+        }
     }
 
     [Fact]
@@ -66,9 +86,10 @@ public class AcceleratedStageTests
     {
         var disabled = StageImplementations.Bundled(["simd"], "@itk-wasm/downsample:downsample-bin-shrink=simd:-1");
         var stage = new StageSpec { Pipeline = "@itk-wasm/downsample:downsample-bin-shrink" };
+        using var image = new ItkWasm.Image(new ItkWasm.ImageType(2, ItkWasm.ComponentType.UInt8)) { Size = [4, 4] };
 
-        Assert.Null(disabled.Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0));
-        Assert.Equal("simd", StageImplementations.Bundled(["simd"], string.Empty).Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0)!.Implementation);
+        Assert.Null(disabled.Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0, image));
+        Assert.Equal("simd", StageImplementations.Bundled(["simd"], string.Empty).Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0, image)!.Implementation);
         var bad = Assert.Throws<InvalidOperationException>(() => StageImplementations.Bundled(["simd"], "@itk-wasm/downsample:downsample-bin-shrink=gpu:cuda:3"));
         Assert.Contains("ITKWASM_OVERRIDE_PRIORITIES: no override 'gpu:cuda'", bad.Message, StringComparison.Ordinal);
     }

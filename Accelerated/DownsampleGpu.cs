@@ -1,0 +1,31 @@
+using ItkWasm.Pipelines.Dispatch;
+
+namespace ItkWasm.Downsample.Accelerated;
+
+/// <summary>
+/// <c>@itk-wasm/downsample:downsample</c> (version 2.0.2) on a GPU through ILGPU (<see cref="GaussianDownsampleGpu"/>),
+/// with the module's command line (see <see cref="DownsampleSimd"/>). Its implementation name says which device runs
+/// it: <c>gpu:cuda</c>, <c>gpu:opencl</c> or <c>gpu:cpu</c>.
+/// </summary>
+/// <param name="device">The device to run on.</param>
+public sealed class DownsampleGpu(GpuDevice device) : DownsampleOverride(DownsampleSimd.Function)
+{
+    /// <inheritdoc/>
+    public override string Implementation => device.Implementation;
+
+    /// <inheritdoc/>
+    public override string Capability => PipelineCapabilities.Gpu;
+
+    /// <inheritdoc/>
+    public override int DefaultPriority => 10;
+
+    /// <inheritdoc/>
+    protected override bool TakesCropRadius => true;
+
+    /// <inheritdoc/>
+    protected override int MaximumDimension => 3;
+
+    /// <inheritdoc/>
+    internal override Image Run(Image input, DownsampleCommandLine command) =>
+        GaussianDownsampleGpu.Run(device, input, command.ShrinkFactors(input), command.CropRadius(input));
+}

@@ -1,0 +1,34 @@
+using ItkWasm.Pipelines.Dispatch;
+
+namespace ItkWasm.Downsample.Accelerated;
+
+/// <summary>
+/// <c>@itk-wasm/downsample:downsample</c> (version 2.0.2) on the CPU with vector instructions
+/// (<see cref="GaussianDownsample"/>), in place of the WebAssembly module. It takes the module's command line:
+/// <c>INPUT DOWNSAMPLED -s/--shrink-factors F... [-r/--crop-radius R...] [--memory-io]</c>, one value per axis, an
+/// image input and an image output by memory-I/O index; scalar 2D and 3D images of any component type.
+/// </summary>
+public sealed class DownsampleSimd() : DownsampleOverride(Function)
+{
+    /// <summary>The function this overrides.</summary>
+    public const string Function = "@itk-wasm/downsample:downsample";
+
+    /// <inheritdoc/>
+    public override string Implementation => PipelineCapabilities.Simd;
+
+    /// <inheritdoc/>
+    public override string Capability => PipelineCapabilities.Simd;
+
+    /// <inheritdoc/>
+    public override int DefaultPriority => 5;
+
+    /// <inheritdoc/>
+    protected override bool TakesCropRadius => true;
+
+    /// <inheritdoc/>
+    protected override int MaximumDimension => 3;
+
+    /// <inheritdoc/>
+    internal override Image Run(Image input, DownsampleCommandLine command) =>
+        GaussianDownsample.Run(input, command.ShrinkFactors(input), command.CropRadius(input));
+}
