@@ -101,20 +101,20 @@ public static class GaussianDownsample
         try
         {
             output.Data = DataBuffer.Allocate(output.ByteLength);
-            var smoothed = Smooth(input, Kernels(factors));
+            var kernels = Kernels(factors);
             var ends = ImageGeometry.ScanlineEnds(input, output);
             switch (input.ImageType.ComponentType)
             {
-                case ComponentType.Int8: Resample<sbyte>(smoothed, input, output, ends); break;
-                case ComponentType.UInt8: Resample<byte>(smoothed, input, output, ends); break;
-                case ComponentType.Int16: Resample<short>(smoothed, input, output, ends); break;
-                case ComponentType.UInt16: Resample<ushort>(smoothed, input, output, ends); break;
-                case ComponentType.Int32: Resample<int>(smoothed, input, output, ends); break;
-                case ComponentType.UInt32: Resample<uint>(smoothed, input, output, ends); break;
-                case ComponentType.Int64: Resample<long>(smoothed, input, output, ends); break;
-                case ComponentType.UInt64: Resample<ulong>(smoothed, input, output, ends); break;
-                case ComponentType.Float32: Resample<float>(smoothed, input, output, ends); break;
-                default: Resample<double>(smoothed, input, output, ends); break;
+                case ComponentType.Int8: Downsample<sbyte>(input, output, kernels, ends); break;
+                case ComponentType.UInt8: Downsample<byte>(input, output, kernels, ends); break;
+                case ComponentType.Int16: Downsample<short>(input, output, kernels, ends); break;
+                case ComponentType.UInt16: Downsample<ushort>(input, output, kernels, ends); break;
+                case ComponentType.Int32: Downsample<int>(input, output, kernels, ends); break;
+                case ComponentType.UInt32: Downsample<uint>(input, output, kernels, ends); break;
+                case ComponentType.Int64: Downsample<long>(input, output, kernels, ends); break;
+                case ComponentType.UInt64: Downsample<ulong>(input, output, kernels, ends); break;
+                case ComponentType.Float32: Downsample<float>(input, output, kernels, ends); break;
+                default: Downsample<double>(input, output, kernels, ends); break;
             }
 
             return output;
@@ -137,46 +137,44 @@ public static class GaussianDownsample
         }),
     ];
 
-    // The smoothed image, in double, holding values of the pixel type: ITK keeps the result of every pass in an image of
-    // the output pixel type (DiscreteGaussianImageFilter's RealOutputImageType is Image<OutputPixelType>), so each pass
-    // converts to it and back.
-    private static double[] Smooth(Image input, double[][] kernels)
+    private static void Downsample<T>(Image input, Image output, double[][] kernels, double[] ends)
+        where T : unmanaged, INumberBase<T>
     {
-        var n = checked((int)input.PixelCount);
-        var a = GC.AllocateUninitializedArray<double>(n);
-        var b = GC.AllocateUninitializedArray<double>(n);
-        ToDouble(input, a);
-        for (var axis = kernels.Length - 1; axis >= 0; axis--)
+        // ITK keeps the result of every pass in an image of the pixel type (DiscreteGaussianImageFilter's
+        // RealOutputImageType is Image<OutputPixelType>): so do these buffers.
+        var n = (int)input.PixelCount;
+        var pool = System.Buffers.ArrayPool<T>.Shared;
+        var (a, b) = (pool.Rent(n), kernels.Length > 1 ? pool.Rent(n) : []);
+        try
         {
-            Convolve(a, b, input.Size, axis, kernels[axis]);
-            RoundToPixelType(b, input.ImageType.ComponentType);
-            (a, b) = (b, a);
+            ReadOnlySpan<T> from = input.Data.AsSpan<T>(0, n);
+            var to = a;
+            for (var axis = kernels.Length - 1; axis >= 0; axis--)
+            {
+                Convolve(from, to.AsSpan(0, n), input.Size, axis, kernels[axis]);
+                from = to.AsSpan(0, n);
+                to = to == a ? b : a;
+            }
+
+            Resample(new TypedValues<T>(to == a ? b : a), input, output, ends);
         }
-
-        return a;
-    }
-
-    private static void ToDouble(Image input, Span<double> to)
-    {
-        switch (input.ImageType.ComponentType)
+        finally
         {
-            case ComponentType.Int8: TensorPrimitives.ConvertTruncating<sbyte, double>(input.Data.AsSpan<sbyte>(0, to.Length), to); break;
-            case ComponentType.UInt8: TensorPrimitives.ConvertTruncating<byte, double>(input.Data.AsSpan<byte>(0, to.Length), to); break;
-            case ComponentType.Int16: TensorPrimitives.ConvertTruncating<short, double>(input.Data.AsSpan<short>(0, to.Length), to); break;
-            case ComponentType.UInt16: TensorPrimitives.ConvertTruncating<ushort, double>(input.Data.AsSpan<ushort>(0, to.Length), to); break;
-            case ComponentType.Int32: TensorPrimitives.ConvertTruncating<int, double>(input.Data.AsSpan<int>(0, to.Length), to); break;
-            case ComponentType.UInt32: TensorPrimitives.ConvertTruncating<uint, double>(input.Data.AsSpan<uint>(0, to.Length), to); break;
-            case ComponentType.Int64: TensorPrimitives.ConvertTruncating<long, double>(input.Data.AsSpan<long>(0, to.Length), to); break;
-            case ComponentType.UInt64: TensorPrimitives.ConvertTruncating<ulong, double>(input.Data.AsSpan<ulong>(0, to.Length), to); break;
-            case ComponentType.Float32: TensorPrimitives.ConvertTruncating<float, double>(input.Data.AsSpan<float>(0, to.Length), to); break;
-            default: input.Data.AsSpan<double>(0, to.Length).CopyTo(to); break;
+            pool.Return(a);
+            if (b.Length > 0)
+            {
+                pool.Return(b);
+            }
         }
     }
 
     // One pass of ITK's NeighborhoodOperatorImageFilter along an axis: to = Σₖ w[k] · from[clamp(j + k − r)], each sum
-    // started at 0 and taken in kernel order, lines of the other axes side by side as vectors.
-    private static void Convolve(double[] from, double[] to, long[] size, int axis, double[] w)
+    // started at 0 and taken in kernel order in double, then stored in the pixel type. Lines of the other axes go side
+    // by side as vectors, a tile at a time so that the 2r + 1 input rows a tile needs stay in cache.
+    private static void Convolve<T>(ReadOnlySpan<T> from, Span<T> to, long[] size, int axis, double[] w)
+        where T : unmanaged, INumberBase<T>
     {
+        const int Tile = 1024;
         var r = w.Length / 2;
         var n = (int)size[axis];
         var inner = 1;
@@ -186,73 +184,71 @@ public static class GaussianDownsample
         }
 
         var outer = from.Length / inner / n;
+        var sum = new double[Math.Min(Tile, Math.Max(inner, n))];
         if (axis == 0)
         {
             var padded = new double[n + (2 * r)];
             for (var o = 0; o < outer; o++)
             {
-                var line = from.AsSpan(o * n, n);
+                var line = padded.AsSpan(r, n);
+                TensorPrimitives.ConvertTruncating(from.Slice(o * n, n), line);
                 padded.AsSpan(0, r).Fill(line[0]);
-                line.CopyTo(padded.AsSpan(r));
                 padded.AsSpan(r + n).Fill(line[^1]);
-                var sum = to.AsSpan(o * n, n);
-                sum.Clear();
-                for (var k = 0; k < w.Length; k++)
+                for (var start = 0; start < n; start += Tile)
                 {
-                    TensorPrimitives.MultiplyAdd(padded.AsSpan(k, n), w[k], sum, sum);
+                    var length = Math.Min(Tile, n - start);
+                    var s = sum.AsSpan(0, length);
+                    s.Clear();
+                    for (var k = 0; k < w.Length; k++)
+                    {
+                        TensorPrimitives.MultiplyAdd(padded.AsSpan(start + k, length), w[k], s, s);
+                    }
+
+                    TensorPrimitives.ConvertTruncating<double, T>(s, to.Slice((o * n) + start, length));
                 }
             }
 
             return;
         }
 
+        // The rows of the current tile, converted to double: row 'at' in slot at % (2r + 1), which 'held' names.
+        var rows = new double[w.Length][];
+        var held = new int[w.Length];
+        for (var k = 0; k < w.Length; k++)
+        {
+            rows[k] = new double[Math.Min(Tile, inner)];
+        }
+
         for (var o = 0; o < outer; o++)
         {
-            for (var j = 0; j < n; j++)
+            for (var start = 0; start < inner; start += Tile)
             {
-                var sum = to.AsSpan(((o * n) + j) * inner, inner);
-                sum.Clear();
-                for (var k = 0; k < w.Length; k++)
+                var length = Math.Min(Tile, inner - start);
+                held.AsSpan().Fill(-1);
+                var s = sum.AsSpan(0, length);
+                for (var j = 0; j < n; j++)
                 {
-                    var at = Math.Clamp(j + k - r, 0, n - 1);
-                    TensorPrimitives.MultiplyAdd(from.AsSpan(((o * n) + at) * inner, inner), w[k], sum, sum);
+                    s.Clear();
+                    for (var k = 0; k < w.Length; k++)
+                    {
+                        var at = Math.Clamp(j + k - r, 0, n - 1);
+                        var slot = at % w.Length;
+                        if (held[slot] != at)
+                        {
+                            TensorPrimitives.ConvertTruncating(from.Slice((((o * n) + at) * inner) + start, length), rows[slot].AsSpan(0, length));
+                            held[slot] = at;
+                        }
+
+                        TensorPrimitives.MultiplyAdd(rows[slot].AsSpan(0, length), w[k], s, s);
+                    }
+
+                    TensorPrimitives.ConvertTruncating<double, T>(s, to.Slice((((o * n) + j) * inner) + start, length));
                 }
             }
         }
     }
 
-    private static void RoundToPixelType(Span<double> values, ComponentType type)
-    {
-        switch (type)
-        {
-            case ComponentType.Int8: RoundTo<sbyte>(values); break;
-            case ComponentType.UInt8: RoundTo<byte>(values); break;
-            case ComponentType.Int16: RoundTo<short>(values); break;
-            case ComponentType.UInt16: RoundTo<ushort>(values); break;
-            case ComponentType.Int32: RoundTo<int>(values); break;
-            case ComponentType.UInt32: RoundTo<uint>(values); break;
-            case ComponentType.Int64: RoundTo<long>(values); break;
-            case ComponentType.UInt64: RoundTo<ulong>(values); break;
-            case ComponentType.Float32: RoundTo<float>(values); break;
-            default: break;
-        }
-    }
-
-    // static_cast<T>(value) and back: truncation for integers, the nearest float for float32.
-    private static void RoundTo<T>(Span<double> values)
-        where T : unmanaged, INumberBase<T>
-    {
-        Span<T> buffer = stackalloc T[256];
-        for (var at = 0; at < values.Length; at += buffer.Length)
-        {
-            var part = values.Slice(at, Math.Min(buffer.Length, values.Length - at));
-            var typed = buffer[..part.Length];
-            TensorPrimitives.ConvertTruncating<double, T>(part, typed);
-            TensorPrimitives.ConvertTruncating<T, double>(typed, part);
-        }
-    }
-
-    private static void Resample<T>(double[] smoothed, Image input, Image output, double[] ends)
+    private static void Resample<T>(TypedValues<T> smoothed, Image input, Image output, double[] ends)
         where T : unmanaged, INumberBase<T>
     {
         var grid = LinearInterpolation.SampleGrid.For(input, output);
@@ -262,10 +258,17 @@ public static class GaussianDownsample
         {
             for (var x = 0; x < size0; x++)
             {
-                line[x] = LinearInterpolation.Sample(new ArrayValues(smoothed), new ArrayValues(ends), grid, l, x);
+                line[x] = LinearInterpolation.Sample(smoothed, new ArrayValues(ends), grid, l, x);
             }
 
             TensorPrimitives.ConvertTruncating<double, T>(line, output.Data.AsSpan<T>(l * size0, size0));
         }
+    }
+
+    // Pixels of the pixel type, read as double.
+    private readonly struct TypedValues<T>(T[] values) : IValues
+        where T : unmanaged, INumberBase<T>
+    {
+        public double At(long index) => double.CreateTruncating(values[index]);
     }
 }

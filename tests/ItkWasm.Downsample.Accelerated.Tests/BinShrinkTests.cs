@@ -2,7 +2,6 @@ using System.Globalization;
 using ItkWasm.Pipelines;
 using ItkWasm.Pipelines.Dispatch;
 using ItkWasm.Runtime.Node;
-using ItkWasm.Tests;
 
 namespace ItkWasm.Downsample.Accelerated.Tests;
 
@@ -15,6 +14,8 @@ public sealed class BinShrinkTests(BinShrinkTests.WasmFixture wasm) : IClassFixt
     {
         { "itk-wasm/cthead1.png", [2, 2] },
         { "itk-wasm/cthead1.png", [3, 5] },
+        { "itk-wasm/web-worker-pool-baseline.iwi", [3, 2] },
+        { "itk-wasm/Gourds.png", [4, 3] },
         { "itk-wasm/test.fdf", [3, 2] },
         { "itk-wasm/tooth.nrrd", [2, 3, 2] },
         { "itk-wasm/statue-leg.nrrd", [3, 3, 3] },
@@ -32,7 +33,7 @@ public sealed class BinShrinkTests(BinShrinkTests.WasmFixture wasm) : IClassFixt
     [MemberData(nameof(SampleImages))]
     public async Task EverySampleImage_GivesTheWasmModulesGridAndPixels(string file, int[] factors)
     {
-        using var input = await new ItkWasm.Pipelines.ImageIo(wasm.Runtime).ReadAsync(SharedData.Path(file));
+        using var input = await TestImages.ReadAsync(wasm.Runtime, file);
         Assert.Equal(1, input.ImageType.Components);
 
         await AssertSameAsWasmAsync(input, factors);

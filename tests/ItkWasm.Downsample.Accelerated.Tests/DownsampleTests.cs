@@ -1,7 +1,6 @@
 using System.Globalization;
 using ItkWasm.Pipelines;
 using ItkWasm.Pipelines.Dispatch;
-using ItkWasm.Tests;
 
 namespace ItkWasm.Downsample.Accelerated.Tests;
 
@@ -23,6 +22,7 @@ public sealed class DownsampleTests(BinShrinkTests.WasmFixture wasm) : IClassFix
         { "itk-wasm/cthead1.png", [2, 2], null },
         { "itk-wasm/cthead1.png", [3, 5], [1, 2] },
         { "itk-wasm/Gourds.png", [4, 3], null },
+        { "itk-wasm/web-worker-pool-baseline.iwi", [3, 2], [2, 0] },
         { "itk-wasm/test.fdf", [3, 2], null },
         { "itk-wasm/tooth.nrrd", [2, 3, 2], null },
         { "itk-wasm/statue-leg.nrrd", [3, 3, 3], [0, 2, 1] },
@@ -40,7 +40,7 @@ public sealed class DownsampleTests(BinShrinkTests.WasmFixture wasm) : IClassFix
     [MemberData(nameof(SampleImages))]
     public async Task EverySampleImage_GivesTheModulesGrid_AndItsPixels(string file, int[] factors, int[]? crop)
     {
-        using var input = await new ItkWasm.Pipelines.ImageIo(wasm.Runtime).ReadAsync(SharedData.Path(file));
+        using var input = await TestImages.ReadAsync(wasm.Runtime, file);
 
         await AssertAsModuleAsync(input, Args(factors, crop), gpu: input.PixelCount < GpuPixelLimit);
     }

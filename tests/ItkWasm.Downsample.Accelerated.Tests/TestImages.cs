@@ -5,6 +5,13 @@ namespace ItkWasm.Downsample.Accelerated.Tests;
 /// <summary>Synthetic images and pixel comparisons for the override tests.</summary>
 internal static class TestImages
 {
+    // A shared-data image: ITK-Wasm's directory form (.iwi) directly, other formats through the image-io modules.
+    public static async Task<Image> ReadAsync(ItkWasm.Runtime.Node.NodeWasmRuntime runtime, string file)
+    {
+        var path = ItkWasm.Tests.SharedData.Path(file);
+        return Directory.Exists(path) ? ItkWasm.IO.ImageFile.Read(path) : await new ItkWasm.Pipelines.ImageIo(runtime).ReadAsync(path);
+    }
+
     // Byte for byte, except that any NaN equals any NaN (payloads and signs of NaNs differ between WebAssembly and x64).
     public static bool SamePixels(Image expected, Image actual) => expected.ImageType.ComponentType switch
     {
