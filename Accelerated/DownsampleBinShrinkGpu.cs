@@ -8,17 +8,8 @@ namespace ItkWasm.Downsample.Accelerated;
 /// device runs it: <c>gpu:cuda</c>, <c>gpu:opencl</c> or <c>gpu:cpu</c>.
 /// </summary>
 /// <param name="device">The device to run on.</param>
-public sealed class DownsampleBinShrinkGpu(GpuDevice device) : DownsampleOverride(DownsampleBinShrinkSimd.Function)
+public sealed class DownsampleBinShrinkGpu(GpuDevice device) : DownsampleOverride(DownsampleBinShrinkSimd.Function, device.Implementation, PipelineCapabilities.Gpu, defaultPriority: 10, takesCropRadius: false, maximumDimension: 5)
 {
-    /// <inheritdoc/>
-    public override string Implementation => device.Implementation;
-
-    /// <inheritdoc/>
-    public override string Capability => PipelineCapabilities.Gpu;
-
-    /// <inheritdoc/>
-    public override int DefaultPriority => 10;
-
     /// <inheritdoc/>
     internal override Image Run(Image input, DownsampleCommandLine command) =>
         BinShrinkGpu.Run(device, input, command.ShrinkFactors(input), command.InformationOnly);

@@ -8,19 +8,10 @@ namespace ItkWasm.Downsample.Accelerated;
 /// <c>INPUT DOWNSAMPLED -s/--shrink-factors F... [-i/--information-only] [--memory-io]</c>, with one shrink factor per
 /// axis, an image input and an image output by memory-I/O index; scalar images of any component type, 2D to 5D.
 /// </summary>
-public sealed class DownsampleBinShrinkSimd() : DownsampleOverride(Function)
+public sealed class DownsampleBinShrinkSimd() : DownsampleOverride(Function, PipelineCapabilities.Simd, PipelineCapabilities.Simd, defaultPriority: 5, takesCropRadius: false, maximumDimension: 5)
 {
     /// <summary>The function this overrides.</summary>
     public const string Function = "@itk-wasm/downsample:downsample-bin-shrink";
-
-    /// <inheritdoc/>
-    public override string Implementation => PipelineCapabilities.Simd;
-
-    /// <inheritdoc/>
-    public override string Capability => PipelineCapabilities.Simd;
-
-    /// <inheritdoc/>
-    public override int DefaultPriority => 5;
 
     /// <inheritdoc/>
     internal override Image Run(Image input, DownsampleCommandLine command) =>

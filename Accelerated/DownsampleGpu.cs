@@ -8,23 +8,8 @@ namespace ItkWasm.Downsample.Accelerated;
 /// it: <c>gpu:cuda</c>, <c>gpu:opencl</c> or <c>gpu:cpu</c>.
 /// </summary>
 /// <param name="device">The device to run on.</param>
-public sealed class DownsampleGpu(GpuDevice device) : DownsampleOverride(DownsampleSimd.Function)
+public sealed class DownsampleGpu(GpuDevice device) : DownsampleOverride(DownsampleSimd.Function, device.Implementation, PipelineCapabilities.Gpu, defaultPriority: 10, takesCropRadius: true, maximumDimension: 3)
 {
-    /// <inheritdoc/>
-    public override string Implementation => device.Implementation;
-
-    /// <inheritdoc/>
-    public override string Capability => PipelineCapabilities.Gpu;
-
-    /// <inheritdoc/>
-    public override int DefaultPriority => 10;
-
-    /// <inheritdoc/>
-    protected override bool TakesCropRadius => true;
-
-    /// <inheritdoc/>
-    protected override int MaximumDimension => 3;
-
     /// <inheritdoc/>
     internal override Image Run(Image input, DownsampleCommandLine command) =>
         GaussianDownsampleGpu.Run(device, input, command.ShrinkFactors(input), command.CropRadius(input));

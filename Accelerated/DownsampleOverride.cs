@@ -13,40 +13,47 @@ namespace ItkWasm.Downsample.Accelerated;
 public abstract class DownsampleOverride : IPipelineOverride
 {
     private readonly PipelineReference reference;
+    private readonly bool takesCropRadius;
+    private readonly int maximumDimension;
 
-    /// <summary>Creates the override of <paramref name="function"/>.</summary>
-    protected DownsampleOverride(string function)
+    /// <summary>Creates an override of <paramref name="function"/>.</summary>
+    /// <param name="function">The function, as a pipeline reference names it.</param>
+    /// <param name="implementation">What it runs on, as <c>job.json</c> reports it.</param>
+    /// <param name="capability">The capability a machine needs to run it.</param>
+    /// <param name="defaultPriority">Its priority unless configuration sets another.</param>
+    /// <param name="takesCropRadius">Whether the function takes <c>-r/--crop-radius</c>.</param>
+    /// <param name="maximumDimension">The highest image dimension it takes (the lowest is 2).</param>
+    private protected DownsampleOverride(string function, string implementation, string capability, int defaultPriority, bool takesCropRadius, int maximumDimension)
     {
         PipelineFunction = function;
+        Implementation = implementation;
+        Capability = capability;
+        DefaultPriority = defaultPriority;
         reference = PipelineReference.Parse(function);
+        this.takesCropRadius = takesCropRadius;
+        this.maximumDimension = maximumDimension;
     }
 
     /// <inheritdoc/>
     public string PipelineFunction { get; }
 
     /// <inheritdoc/>
-    public abstract string Implementation { get; }
+    public string Implementation { get; }
 
     /// <inheritdoc/>
-    public abstract string Capability { get; }
+    public string Capability { get; }
 
     /// <inheritdoc/>
-    public abstract int DefaultPriority { get; }
-
-    /// <summary>Gets whether the function takes <c>-r/--crop-radius</c>.</summary>
-    protected virtual bool TakesCropRadius => false;
-
-    /// <summary>Gets the highest image dimension this implementation takes (the lowest is 2).</summary>
-    protected virtual int MaximumDimension => 5;
+    public int DefaultPriority { get; }
 
     /// <inheritdoc/>
-    /// <remarks>Scalar images from 2D to <see cref="MaximumDimension"/>; the module also takes multi-component
+    /// <remarks>Scalar images from 2D to the maximum dimension; the module also takes multi-component
     /// (<c>VariableLengthVector</c>) pixels.</remarks>
     public bool Accepts(IReadOnlyList<PipelineInput> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         return inputs.FirstOrDefault(i => i.Value is Image)?.Value is Image { ImageType: var type }
-               && DownsampleCommandLine.Takes(type, MaximumDimension);
+               && DownsampleCommandLine.Takes(type, maximumDimension);
     }
 
     /// <inheritdoc/>
@@ -62,8 +69,8 @@ public abstract class DownsampleOverride : IPipelineOverride
         ArgumentNullException.ThrowIfNull(inputs);
         cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
-        var command = DownsampleCommandLine.Parse(reference, args, TakesCropRadius);
-        var input = command.Input(inputs, MaximumDimension);
+        var command = DownsampleCommandLine.Parse(reference, args, takesCropRadius);
+        var input = command.Input(inputs, maximumDimension);
         command.CheckOutput(outputs);
         Image result;
         try

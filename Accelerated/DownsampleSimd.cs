@@ -8,25 +8,10 @@ namespace ItkWasm.Downsample.Accelerated;
 /// <c>INPUT DOWNSAMPLED -s/--shrink-factors F... [-r/--crop-radius R...] [--memory-io]</c>, one value per axis, an
 /// image input and an image output by memory-I/O index; scalar 2D and 3D images of any component type.
 /// </summary>
-public sealed class DownsampleSimd() : DownsampleOverride(Function)
+public sealed class DownsampleSimd() : DownsampleOverride(Function, PipelineCapabilities.Simd, PipelineCapabilities.Simd, defaultPriority: 5, takesCropRadius: true, maximumDimension: 3)
 {
     /// <summary>The function this overrides.</summary>
     public const string Function = "@itk-wasm/downsample:downsample";
-
-    /// <inheritdoc/>
-    public override string Implementation => PipelineCapabilities.Simd;
-
-    /// <inheritdoc/>
-    public override string Capability => PipelineCapabilities.Simd;
-
-    /// <inheritdoc/>
-    public override int DefaultPriority => 5;
-
-    /// <inheritdoc/>
-    protected override bool TakesCropRadius => true;
-
-    /// <inheritdoc/>
-    protected override int MaximumDimension => 3;
 
     /// <inheritdoc/>
     internal override Image Run(Image input, DownsampleCommandLine command) =>

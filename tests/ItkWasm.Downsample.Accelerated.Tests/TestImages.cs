@@ -31,14 +31,14 @@ internal static class TestImages
         var range = 0.0;
         for (long p = 0; p < input.PixelCount; p++)
         {
-            var v = Math.Abs(Number(input, p));
+            var v = Math.Abs(ItkWasm.Tests.ImageConversion.Component(input, p));
             range = double.IsFinite(v) ? Math.Max(range, v) : range;
         }
 
         var (within, worst, worstExcess) = (true, "no pixel differs", 0.0);
         for (long p = 0; p < expected.PixelCount; p++)
         {
-            var (e, a) = (Number(expected, p), Number(actual, p));
+            var (e, a) = (ItkWasm.Tests.ImageConversion.Component(expected, p), ItkWasm.Tests.ImageConversion.Component(actual, p));
             if (e == a || (double.IsNaN(e) && double.IsNaN(a)))
             {
                 continue;
@@ -73,21 +73,6 @@ internal static class TestImages
 
         return $"lengths {e.Length} and {a.Length}";
     }
-
-    // Exact for every type but 64-bit integers beyond 2⁵³ (not in these tests' images).
-    private static double Number(Image image, long p) => image.ImageType.ComponentType switch
-    {
-        ComponentType.Int8 => image.Data.AsSpan<sbyte>(p, 1)[0],
-        ComponentType.UInt8 => image.Data.AsSpan<byte>(p, 1)[0],
-        ComponentType.Int16 => image.Data.AsSpan<short>(p, 1)[0],
-        ComponentType.UInt16 => image.Data.AsSpan<ushort>(p, 1)[0],
-        ComponentType.Int32 => image.Data.AsSpan<int>(p, 1)[0],
-        ComponentType.UInt32 => image.Data.AsSpan<uint>(p, 1)[0],
-        ComponentType.Int64 => image.Data.AsSpan<long>(p, 1)[0],
-        ComponentType.UInt64 => image.Data.AsSpan<ulong>(p, 1)[0],
-        ComponentType.Float32 => image.Data.AsSpan<float>(p, 1)[0],
-        _ => image.Data.AsSpan<double>(p, 1)[0],
-    };
 
     public static string Value(Image image, long p) => image.ImageType.ComponentType switch
     {

@@ -27,19 +27,25 @@ public static class ImageConversion
         image.Data = DataBuffer.Allocate(count * (component == ComponentType.Float32 ? 4 : 8));
         for (long i = 0; i < count; i++)
         {
-            set(image.Data, i, Read(source, i));
+            set(image.Data, i, Component(source, i));
         }
 
         return image;
     }
 
-    private static double Read(Image source, long i) => source.ImageType.ComponentType switch
+    /// <summary>Returns component <paramref name="i"/> of <paramref name="source"/>'s pixel buffer as a double (exact but
+    /// for 64-bit integers beyond 2⁵³).</summary>
+    public static double Component(Image source, long i) => source.ImageType.ComponentType switch
     {
+        ComponentType.Int8 => source.Data.AsSpan<sbyte>(i, 1)[0],
         ComponentType.UInt8 => source.Data.AsSpan<byte>(i, 1)[0],
         ComponentType.Int16 => source.Data.AsSpan<short>(i, 1)[0],
         ComponentType.UInt16 => source.Data.AsSpan<ushort>(i, 1)[0],
+        ComponentType.Int32 => source.Data.AsSpan<int>(i, 1)[0],
+        ComponentType.UInt32 => source.Data.AsSpan<uint>(i, 1)[0],
+        ComponentType.Int64 => source.Data.AsSpan<long>(i, 1)[0],
+        ComponentType.UInt64 => source.Data.AsSpan<ulong>(i, 1)[0],
         ComponentType.Float32 => source.Data.AsSpan<float>(i, 1)[0],
-        ComponentType.Float64 => source.Data.AsSpan<double>(i, 1)[0],
-        var other => throw new NotSupportedException($"component type {other}"),
+        _ => source.Data.AsSpan<double>(i, 1)[0],
     };
 }
