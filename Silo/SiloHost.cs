@@ -15,8 +15,9 @@ namespace ItkWasmCluster.Silo;
 
 /// <summary>
 /// Builds a silo: an Orleans silo in the cluster store the settings name (Azure Storage or Redis: membership, grain
-/// state, reminders), with the job, partition and worker grains over this process's pipeline runtime, and the HTTP API
-/// under <c>/api/</c> (bearer token required) and <c>/healthz</c>, served from the grains. Any silo accepts any
+/// state, reminders), with the job, partition and worker grains over this process's pipeline runtime, the HTTP API
+/// under <c>/api/</c> and the Prometheus metrics at <c>/metrics</c> (bearer token required), and <c>/healthz</c>, served
+/// from the grains (<see cref="SiloTelemetry"/>). Any silo accepts any
 /// request.
 /// </summary>
 public static class SiloHost
@@ -56,6 +57,7 @@ public static class SiloHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => runtime); // a factory registration, so the host disposes it
+        builder.AddItkWasmTelemetry($"{options.ClusterId}/{options.AdvertisedAddress?.ToString() ?? System.Net.Dns.GetHostName()}:{options.SiloPort}");
         builder.UseOrleans(silo =>
         {
             silo.UseItkWasmClusterStore(options.ClusterStore)
@@ -82,6 +84,7 @@ public static class SiloHost
         app.UseMiddleware<BearerTokenMiddleware>();
         app.UseMiddleware<ClusterUnavailableMiddleware>();
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapItkWasmTelemetry();
         JobsApi.Map(app);
         return app;
     }

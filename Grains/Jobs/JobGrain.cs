@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ItkWasm.Pipelines.Dispatch;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
+using ItkWasmCluster.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -79,7 +81,9 @@ internal sealed partial class JobGrain(
     /// <inheritdoc/>
     public async Task<JobStatus> SubmitAsync(string specJson)
     {
+        using var span = ClusterTelemetry.Source.StartActivity("job.submit", ActivityKind.Internal, default(ActivityContext), [new(ClusterTelemetry.JobId, this.GetPrimaryKeyString())]);
         var spec = JobSpecParser.FromJson(JsonNode.Parse(specJson));
+        span?.SetTag(ClusterTelemetry.JobName, spec.Name);
         if (JobIds.For(spec) != this.GetPrimaryKeyString())
         {
             throw new JobSpecException("spec", $"its id is {JobIds.For(spec)}, not {this.GetPrimaryKeyString()}");
@@ -95,6 +99,7 @@ internal sealed partial class JobGrain(
             }
 
             var items = await Task.Run(() => DatasetExpander.ExpandAsync(spec, stores, runtime, CancellationToken.None));
+            span?.SetTag("itkwasm.job.items", items.Count);
             var isNew = !Exists;
             var partitions = items.Count == 0 ? 0 : Math.Max(Math.Min(items.Count, MinPartitions), (items.Count + PartitionGrain.MaxItems - 1) / PartitionGrain.MaxItems);
             state.State.SpecJson = specJson;

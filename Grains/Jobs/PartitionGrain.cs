@@ -5,6 +5,7 @@ using ItkWasm.Pipelines.Dispatch;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
+using ItkWasmCluster.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Runtime.Placement;
@@ -183,7 +184,9 @@ internal sealed partial class PartitionGrain(
     {
         var spec = JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson));
         var retries = spec.Retries;
+        var tags = ClusterTelemetry.JobTags(JobId, spec.Name);
         var wantsGpu = spec.Stages.Any(StageImplementations.WantsGpu);
+        ClusterTelemetry.SetQueued(this, JobId, Counts().Pending);
         using var source = new CancellationTokenSource();
         attempts = source;
         var inFlight = new List<Task>();
@@ -203,7 +206,7 @@ internal sealed partial class PartitionGrain(
             {
                 if (items[next].Status == ItemStatus.Pending && notBefore.GetValueOrDefault(next) <= now)
                 {
-                    inFlight.Add(AttemptAsync(next, PickSilo(targets), onGpu, retries, source.Token));
+                    inFlight.Add(AttemptAsync(next, PickSilo(targets), onGpu, retries, tags, source.Token));
                 }
             }
 
@@ -226,6 +229,7 @@ internal sealed partial class PartitionGrain(
         }
 
         await Task.WhenAll(inFlight);
+        ClusterTelemetry.SetQueued(this, JobId, 0);
         attempts = null;
         await PersistAsync();
         await FlushReportsAsync();
@@ -255,10 +259,11 @@ internal sealed partial class PartitionGrain(
         return best;
     }
 
-    private async Task AttemptAsync(int i, SiloAddress silo, bool onGpu, int retries, CancellationToken cancellation)
+    private async Task AttemptAsync(int i, SiloAddress silo, bool onGpu, int retries, TagList tags, CancellationToken cancellation)
     {
         var record = state.State.Items[i] = state.State.Items[i] with { Status = ItemStatus.Running };
         var attempt = record.Attempts + 1;
+        using var span = StartItemSpan(record, attempt, silo);
         Report(record, ItemStatus.Running, attempt, TimeSpan.Zero, null, false, silo.ToString());
         var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash);
         inFlightOn[silo] = inFlightOn.GetValueOrDefault(silo) + 1;
@@ -288,6 +293,7 @@ internal sealed partial class PartitionGrain(
                 LogAttemptLost(logger, JobId, record.Input, silo, e.Message);
             }
 
+            span?.SetStatus(ActivityStatusCode.Error, $"the attempt was lost: {e.Message}");
             state.State.Items[i] = record with { Status = ItemStatus.Pending };
             notBefore[i] = DateTimeOffset.UtcNow + (stopping ? TimeSpan.Zero : FirstBackoff);
             Report(record, ItemStatus.Pending, attempt, TimeSpan.Zero, null, false, silo.ToString());
@@ -304,8 +310,11 @@ internal sealed partial class PartitionGrain(
             inFlightOn[silo]--;
         }
 
+        ClusterTelemetry.ItemDuration.Record(result.Duration.TotalSeconds, tags);
         if (result.Succeeded)
         {
+            ClusterTelemetry.ItemsCompleted.Add(1, tags);
+            span?.SetTag("itkwasm.item.reused", result.Reused);
             record = state.State.Items[i] = record with
             {
                 Status = ItemStatus.Succeeded,
@@ -332,7 +341,11 @@ internal sealed partial class PartitionGrain(
                 Reused = false,
             };
             notBefore[i] = DateTimeOffset.UtcNow + TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(attempt - 1, 20)));
+            (record.Status == ItemStatus.Failed ? ClusterTelemetry.ItemsFailed : ClusterTelemetry.ItemsRetried).Add(1, tags);
+            span?.SetStatus(ActivityStatusCode.Error, result.Error);
         }
+
+        ClusterTelemetry.SetQueued(this, JobId, Counts().Pending);
 
         // Reported with the change, before any await: every report's counts then come with the events that led to them.
         // The write follows, without holding the attempt's place in the window. The partition's last completion is
@@ -347,6 +360,22 @@ internal sealed partial class PartitionGrain(
 
         Report(record, record.Status, attempt, result.Duration, result.Error, result.Reused, result.Silo);
         _ = PersistAsync();
+    }
+
+    // Each attempt at an item is the root of its own trace (a job's thousands of items would not fit in one); the call to
+    // the worker carries its context (Orleans' activity propagation), so the stages and blob transfers on the silo that
+    // runs it are its children.
+    private Activity? StartItemSpan(ItemRecord record, int attempt, SiloAddress silo)
+    {
+        // Not a child of whatever started the dispatch loop. The async caller's own current activity is unaffected
+        // (an async method's changes to it stay inside the method).
+        Activity.Current = null;
+        return ClusterTelemetry.Source.StartActivity("item", ActivityKind.Internal, default(ActivityContext), [
+            new(ClusterTelemetry.JobId, JobId),
+            new("itkwasm.item.input", record.Input),
+            new("itkwasm.item.attempt", attempt),
+            new("itkwasm.silo", silo.ToString()),
+        ]);
     }
 
     // Events go to the job grain in batches, one call at a time: events that arrive during a call go in the next.

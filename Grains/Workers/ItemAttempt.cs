@@ -13,7 +13,7 @@ internal static class ItemAttempt
         try
         {
             var executor = await executors.ForAsync(request.SpecJson, cancellationToken).ConfigureAwait(false);
-            var (duration, reused, key, implementations) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, cancellationToken).ConfigureAwait(false);
+            var (duration, reused, key, implementations) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, (silo, request.Attempt), cancellationToken).ConfigureAwait(false);
             return new ItemResult(true, duration, null, null, reused, key, silo, implementations is null ? null : string.Join(',', implementations));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

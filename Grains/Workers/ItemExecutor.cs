@@ -7,6 +7,7 @@ using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
+using ItkWasmCluster.Telemetry;
 
 namespace ItkWasmCluster.Grains.Workers;
 
@@ -27,6 +28,7 @@ internal sealed class ItemExecutor
     private readonly StagePlan[] stages;
     private readonly ImageIo imageIo;
     private readonly string stagesKey;
+    private readonly TagList jobTags;
 
     /// <summary>Creates the executor of <paramref name="spec"/>'s items.</summary>
     /// <param name="spec">The job.</param>
@@ -41,7 +43,8 @@ internal sealed class ItemExecutor
         this.input = input;
         this.output = output;
         imageIo = new ImageIo(runtime);
-        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, pipelines(s.Pipeline), implementations)).ToArray();
+        jobTags = ClusterTelemetry.JobTags(JobIds.For(spec), spec.Name);
+        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, pipelines(s.Pipeline), runtime.GetModuleKey(PipelineReference.Parse(s.Pipeline)), implementations)).ToArray();
         var key = new StringBuilder("itkwasm-cluster/1\n");
         foreach (var stage in spec.Stages)
         {
@@ -58,13 +61,14 @@ internal sealed class ItemExecutor
     /// <param name="recordedKey">The content key the item's last committed result was recorded under, or null.</param>
     /// <param name="inputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed with the
     /// dataset, or null: it identifies the input without reading it.</param>
+    /// <param name="attempt">The attempt's number and the silo that runs it, for the spans.</param>
     /// <param name="cancellationToken">Stops the attempt (its running pipeline too).</param>
     /// <returns>How long it took, whether the recorded result was reused, the result's content key, and which
     /// implementation ran each stage (null when the result was reused).</returns>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>
     public async Task<(TimeSpan Duration, bool Reused, string ContentKey, IReadOnlyList<string>? Implementations)> ExecuteAsync(
-        string inputName, string outputName, string? recordedKey, string? inputHash, CancellationToken cancellationToken)
+        string inputName, string outputName, string? recordedKey, string? inputHash, (string Silo, int Number) attempt, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         string key;
@@ -77,18 +81,24 @@ internal sealed class ItemExecutor
         if (serviceHash is null && recordedKey is null && NativeForm(inputName) is { } form)
         {
             // Nothing to reuse: hash the input while reading it, rather than reading it twice.
+            using var reading = BlobSpan("blob.read", input, inputName);
             (image, var bytesHash) = await ReadNativeAsync(inputName, form, cancellationToken).ConfigureAwait(false);
             key = ContentKey(bytesHash);
         }
         else
         {
             // The store's own hash of the blob (Azure's Content-MD5) identifies it without a download.
-            key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
+            using (BlobSpan("blob.hash", input, inputName, serviceHash is null))
+            {
+                key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
+            }
+
             if (key == recordedKey && await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false) is not null)
             {
                 return (Stopwatch.GetElapsedTime(started), true, key, null);
             }
 
+            using var reading = BlobSpan("blob.read", input, inputName);
             image = await ReadInputAsync(inputName, cancellationToken).ConfigureAwait(false);
         }
 
@@ -104,12 +114,13 @@ internal sealed class ItemExecutor
                     throw new TimeoutException($"the item's stages did not finish within {spec.TaskTimeout}");
                 }
 
-                var (next, implementation) = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, cancellationToken).ConfigureAwait(false);
+                var (next, implementation) = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
                 image.Dispose();
                 image = next;
                 ran.Add(implementation);
             }
 
+            using var writing = BlobSpan("blob.write", output, outputName);
             await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -127,7 +138,7 @@ internal sealed class ItemExecutor
     private async Task<(Image Image, string Hash)> ReadNativeAsync(string name, ItkWasmFileForm form, CancellationToken cancellationToken)
     {
         using var sha = SHA256.Create();
-        await using var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+        await using var stream = await OpenInputAsync(name, cancellationToken).ConfigureAwait(false);
         await using var hashing = await ReadAheadAsync(name, new CryptoStream(stream, sha, CryptoStreamMode.Read, leaveOpen: true), cancellationToken).ConfigureAwait(false);
         var image = ImageFile.Read(hashing, form, name);
         try
@@ -147,25 +158,36 @@ internal sealed class ItemExecutor
     private async Task<Stream> ReadAheadAsync(string name, Stream stream, CancellationToken cancellationToken) =>
         input.GetLocalPath(name) is null ? await ReadAheadStream.OpenAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false) : stream;
 
+    private async Task<Stream> OpenInputAsync(string name, CancellationToken cancellationToken) =>
+        new CountingStream(await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false), ClusterTelemetry.BytesRead, jobTags);
+
+    // A span around a transfer of one blob (a file, in a folder store).
+    private static Activity? BlobSpan(string name, IBlobStore store, string blob, bool transfers = true) =>
+        transfers
+            ? ClusterTelemetry.Source.StartActivity(name, ActivityKind.Client, default(ActivityContext), [new("itkwasm.blob.store", store.Description), new("itkwasm.blob.name", blob)])
+            : null;
+
     private string ContentKey(string inputHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
 
     private async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
     {
         if (NativeForm(name) is { } form)
         {
-            await using var stream = await ReadAheadAsync(name, await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await using var stream = await ReadAheadAsync(name, await OpenInputAsync(name, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             return ImageFile.Read(stream, form, name);
         }
 
         if (input.GetLocalPath(name) is { } path)
         {
-            return await imageIo.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+            var image = await imageIo.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+            ClusterTelemetry.BytesRead.Add(new FileInfo(path).Length, jobTags);
+            return image;
         }
 
         var temp = Path.Combine(Path.GetTempPath(), $"itkwasm-input-{Guid.NewGuid():N}-{Path.GetFileName(name)}");
         try
         {
-            await using (var source = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false))
+            await using (var source = await OpenInputAsync(name, cancellationToken).ConfigureAwait(false))
             await using (var file = File.Create(temp))
             {
                 await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
@@ -202,6 +224,12 @@ internal sealed class ItemExecutor
             };
         }
 
+        var counted = write;
+        write = async (stream, ct) =>
+        {
+            await using var counting = new CountingStream(stream, ClusterTelemetry.BytesWritten, jobTags, leaveOpen: true);
+            await counted(counting, ct).ConfigureAwait(false);
+        };
         try
         {
             if (!await output.TryCreateAsync(name, write, cancellationToken).ConfigureAwait(false)

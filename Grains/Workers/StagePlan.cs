@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using ItkWasm;
 using ItkWasm.Pipelines;
+using ItkWasm.Pipelines.Dispatch;
 using ItkWasmCluster.Jobs;
+using ItkWasmCluster.Telemetry;
 
 namespace ItkWasmCluster.Grains.Workers;
 
@@ -10,7 +13,7 @@ namespace ItkWasmCluster.Grains.Workers;
 /// dropped. Thread-safe; shared by the attempts at a job's items on one silo. The pipeline (and so its interface
 /// description, read once) is shared by every job that runs it (<see cref="ItemExecutors"/>).
 /// </summary>
-internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline, StageImplementations implementations)
+internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline, string moduleKey, StageImplementations implementations)
 {
     /// <summary>Gets the stage's position in the job, for messages.</summary>
     public int Position => position;
@@ -24,9 +27,45 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
     /// <exception cref="StageException">The pipeline's interface does not fit a stage, or the stage asks for an
     /// accelerator this silo cannot run it on.</exception>
     /// <exception cref="PipelineRunException">The pipeline failed.</exception>
-    public async Task<(Image Result, string Implementation)> RunAsync(Image input, PipelineRunOptions options, CancellationToken cancellationToken)
+    /// <param name="input">The image.</param>
+    /// <param name="options">The run's options (its timeout).</param>
+    /// <param name="attempt">The attempt at the item, and the silo that runs it, for the stage's span.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    public async Task<(Image Result, string Implementation)> RunAsync(Image input, PipelineRunOptions options, (string Silo, int Number) attempt, CancellationToken cancellationToken)
     {
         var chosen = implementations.Choose(spec, pipeline.Reference, position, input);
+        var implementation = chosen?.Implementation ?? StageImplementations.Wasm;
+        using var span = ClusterTelemetry.Source.StartActivity("stage", ActivityKind.Internal, default(ActivityContext), [
+            new(ClusterTelemetry.StageIndex, position),
+            new(ClusterTelemetry.Pipeline, spec.Pipeline),
+            new("itkwasm.module.hash", moduleKey),
+            new(ClusterTelemetry.Implementation, implementation),
+            new("itkwasm.silo", attempt.Silo),
+            new("itkwasm.item.attempt", attempt.Number),
+        ]);
+        var tags = new TagList { { ClusterTelemetry.StageIndex, position }, { ClusterTelemetry.Pipeline, spec.Pipeline }, { ClusterTelemetry.Implementation, implementation } };
+        var started = Stopwatch.GetTimestamp();
+        ClusterTelemetry.StagesActive.Add(1);
+        try
+        {
+            var (image, _) = await RunOnAsync(chosen, input, options, cancellationToken).ConfigureAwait(false);
+            ClusterTelemetry.StageRuns.Add(1, tags);
+            return (image, implementation);
+        }
+        catch (Exception e)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+        finally
+        {
+            ClusterTelemetry.StagesActive.Add(-1);
+            ClusterTelemetry.StageDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
+    }
+
+    private async Task<(Image Result, PipelineTimings Timings)> RunOnAsync(IPipelineOverride? chosen, Image input, PipelineRunOptions options, CancellationToken cancellationToken)
+    {
         var description = await pipeline.GetInterfaceAsync(cancellationToken).ConfigureAwait(false);
         var args = new List<string>();
         var outputs = new List<PipelineOutput>();
@@ -79,6 +118,12 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
             }
         }
 
-        return (result.Output<Image>(imageOutput), chosen?.Implementation ?? StageImplementations.Wasm);
+        if (chosen is null)
+        {
+            var runtime = new TagList { { ClusterTelemetry.Runtime, pipeline.Reference.Kind == PipelineModuleKind.Npm ? "node" : "wasmtime" } };
+            (result.Timings.Compile > TimeSpan.Zero ? ClusterTelemetry.ModulesCompiled : ClusterTelemetry.ModuleCacheHits).Add(1, runtime);
+        }
+
+        return (result.Output<Image>(imageOutput), result.Timings);
     }
 }
