@@ -35,8 +35,6 @@ public static class ItkWasmClusterSiloBuilderExtensions
             [ClusterSlots.SlotsKey] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [ClusterSlots.CapabilitiesKey] = string.Join(',', offered),
         });
-        // Trace context rides along grain calls, so that an item's spans on the silo that runs it join its trace.
-        builder.AddActivityPropagation();
         builder.ConfigureServices(services =>
         {
             services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>();

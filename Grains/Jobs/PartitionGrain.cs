@@ -265,7 +265,7 @@ internal sealed partial class PartitionGrain(
         var attempt = record.Attempts + 1;
         using var span = StartItemSpan(record, attempt, silo);
         Report(record, ItemStatus.Running, attempt, TimeSpan.Zero, null, false, silo.ToString());
-        var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash);
+        var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id);
         inFlightOn[silo] = inFlightOn.GetValueOrDefault(silo) + 1;
         ItemResult result;
         try
@@ -362,9 +362,10 @@ internal sealed partial class PartitionGrain(
         _ = PersistAsync();
     }
 
-    // Each attempt at an item is the root of its own trace (a job's thousands of items would not fit in one); the call to
-    // the worker carries its context (Orleans' activity propagation), so the stages and blob transfers on the silo that
-    // runs it are its children.
+    // Each attempt at an item is the root of its own trace (a job's thousands of items would not fit in one); the request
+    // to the worker carries its context (ItemRequest.TraceParent), so the stages and blob transfers on the silo that
+    // runs it are its children. (Orleans' own activity propagation would do it too, at the price of a span per side of
+    // every grain call, progress reports and timers included.)
     private Activity? StartItemSpan(ItemRecord record, int attempt, SiloAddress silo)
     {
         // Not a child of whatever started the dispatch loop. The async caller's own current activity is unaffected

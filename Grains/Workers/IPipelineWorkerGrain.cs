@@ -28,6 +28,8 @@ public interface IPipelineWorkerGrain : IGrainWithStringKey
 /// key is still the same and the result is there, nothing runs.</param>
 /// <param name="InputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed; null when
 /// the store keeps none.</param>
+/// <param name="TraceParent">The attempt's trace context, a W3C <c>traceparent</c> (the partition's <c>item</c> span),
+/// so that the spans of the silo that runs it join the item's trace; null when nothing records spans.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ItemRequest")]
@@ -39,7 +41,8 @@ public sealed record ItemRequest(
     [property: Id(4)] string Output,
     [property: Id(5)] int Attempt,
     [property: Id(6)] string? RecordedContentKey,
-    [property: Id(7)] string? InputHash = null);
+    [property: Id(7)] string? InputHash = null,
+    [property: Id(8)] string? TraceParent = null);
 
 /// <summary>How one attempt ended.</summary>
 /// <param name="Succeeded">Whether the result is committed.</param>

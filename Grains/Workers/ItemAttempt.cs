@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ItkWasm.Pipelines;
+using ItkWasmCluster.Telemetry;
 
 namespace ItkWasmCluster.Grains.Workers;
 
@@ -10,6 +11,9 @@ internal static class ItemAttempt
     public static async Task<ItemResult> RunAsync(ItemExecutors executors, string silo, ItemRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = ActivityContext.TryParse(request.TraceParent, null, isRemote: true, out var item)
+            ? ClusterTelemetry.Source.StartActivity("attempt", ActivityKind.Server, item, [new("itkwasm.silo", silo), new("itkwasm.item.attempt", request.Attempt)])
+            : null;
         try
         {
             var executor = await executors.ForAsync(request.SpecJson, cancellationToken).ConfigureAwait(false);
@@ -19,6 +23,7 @@ internal static class ItemAttempt
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var (message, stderr) = e is PipelineRunException failed ? (failed.Summary, failed.Stderr) : (e.Message, null);
+            span?.SetStatus(ActivityStatusCode.Error, message);
             return new ItemResult(false, Stopwatch.GetElapsedTime(started), message, stderr, false, null, silo);
         }
     }

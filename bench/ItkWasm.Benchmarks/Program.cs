@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ItkWasm.Benchmarks;
 
-// bench/run [files|pipelines|wasmtime|jobs|cluster|blobs|accelerated|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
+// bench/run [files|pipelines|wasmtime|jobs|cluster|blobs|accelerated|telemetry|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
 var which = args.Length > 0 ? args[0] : "all";
 var root = args.Length > 1 ? args[1] : Directory.GetCurrentDirectory();
 var markdown = Path.Combine(root, "BENCHMARKS.md");
@@ -49,4 +49,9 @@ if (which is "blobs" or "all")
 if (which is "accelerated" or "all")
 {
     await AcceleratedBenchmarks.RunAsync(root, markdown);
+}
+
+if (which is "telemetry" or "all")
+{
+    await TelemetryBenchmarks.RunAsync(markdown);
 }

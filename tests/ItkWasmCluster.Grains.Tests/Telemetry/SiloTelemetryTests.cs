@@ -78,6 +78,8 @@ public sealed class SiloTelemetryTests(ITestOutputHelper log) : IDisposable
         var text = await http.GetStringAsync("/metrics");
         Assert.Contains("itkwasm_items_completed_total{", text, StringComparison.Ordinal);
         Assert.Contains("itkwasm_stage_duration_seconds_bucket{", text, StringComparison.Ordinal);
+        Assert.Contains("orleans_catalog_activation", text, StringComparison.Ordinal); // Orleans' meter, without its hot path
+        Assert.DoesNotContain("orleans_messaging_sent_messages_size", text, StringComparison.Ordinal);
         double scraped = 0;
         await WaitUntilAsync(async () =>
         {
