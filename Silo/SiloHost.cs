@@ -10,14 +10,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace ItkWasmCluster.Silo;
 
 /// <summary>
 /// Builds a silo: an Orleans silo in the cluster store the settings name (Azure Storage or Redis: membership, grain
 /// state, reminders), with the job, partition and worker grains over this process's pipeline runtime, the HTTP API
-/// under <c>/api/</c> and the Prometheus metrics at <c>/metrics</c> (bearer token required), and <c>/healthz</c>, served
-/// from the grains (<see cref="SiloTelemetry"/>). Any silo accepts any
+/// under <c>/api/</c>, the Prometheus metrics at <c>/metrics</c> (<see cref="SiloTelemetry"/>) and Orleans' dashboard
+/// at <c>/dashboard</c>, all behind the token (<see cref="TokenAuthentication"/>), and <c>/healthz</c>, served from the
+/// grains. Any silo accepts any
 /// request.
 /// </summary>
 public static class SiloHost
@@ -62,6 +64,7 @@ public static class SiloHost
         {
             silo.UseItkWasmClusterStore(options.ClusterStore)
                 .AddItkWasmCluster(runtime, options.Concurrency, stores, options.Capabilities)
+                .AddDashboard(o => o.HideTrace = true) // Orleans' dashboard at /dashboard, without its live log stream
                 .Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (options.ProbeTimeout, options.MissedProbes))
                 .Configure<EndpointOptions>(o =>
                 {
@@ -81,9 +84,12 @@ public static class SiloHost
     public static WebApplication MapItkWasmCluster(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseMiddleware<BearerTokenMiddleware>();
+        app.UseMiddleware<TokenAuthentication>();
         app.UseMiddleware<ClusterUnavailableMiddleware>();
         app.MapGet("/healthz", () => Results.Text("ok"));
+        TokenAuthentication.Map(app, app.Services.GetRequiredService<SiloOptions>());
+        app.MapGet("/", () => Results.Redirect("/dashboard/"));
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapItkWasmTelemetry();
         JobsApi.Map(app);
         return app;

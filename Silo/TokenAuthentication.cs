@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ItkWasmCluster.Silo;
+
+/// <summary>
+/// The silo's one credential, its token, in two forms. Programs send <c>Authorization: Bearer TOKEN</c>. Browsers sign in
+/// once at <c>/signin</c> with the token and get a session cookie (<see cref="CookieName"/>: HTTP-only, SameSite=Strict,
+/// Secure over HTTPS, 12 hours), an issue time signed with HMAC-SHA256 keyed by the token, which every silo of the
+/// cluster accepts and none stores. Everything but <c>/healthz</c> and the sign-in page needs one or the other; the
+/// bearer header and the cookie are compared in constant time. Without either, pages a browser asks for (<c>/</c>,
+/// <c>/dashboard</c>) redirect to the sign-in page, and the rest (<c>/api/</c>, <c>/metrics</c>) get 401 with a JSON
+/// error: never data.
+/// </summary>
+internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions options)
+{
+    /// <summary>The session cookie's name.</summary>
+    public const string CookieName = "itkwasm_session";
+
+    private static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(12);
+    private readonly byte[] expected = Encoding.UTF8.GetBytes("Bearer " + options.Token);
+    private readonly byte[] key = Encoding.UTF8.GetBytes(options.Token!);
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        if (path.Equals("/healthz", StringComparison.Ordinal) || path.Equals("/signin", StringComparison.Ordinal) || Authenticated(context.Request))
+        {
+            return next(context);
+        }
+
+        if (HttpMethods.IsGet(context.Request.Method) && !path.StartsWithSegments("/api") && !path.StartsWithSegments("/metrics"))
+        {
+            context.Response.Redirect($"/signin?return={Uri.EscapeDataString(path + context.Request.QueryString)}");
+            return Task.CompletedTask;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return context.Response.WriteAsJsonAsync(new ApiError("a valid bearer token or sign-in is required"));
+    }
+
+    /// <summary>Maps the sign-in page (<c>GET</c> and <c>POST /signin</c>) and <c>POST /signout</c>.</summary>
+    public static void Map(WebApplication app, SiloOptions options)
+    {
+        var key = Encoding.UTF8.GetBytes(options.Token!);
+        app.MapGet("/signin", (string? @return) => Page(Local(@return), failed: false));
+        app.MapPost("/signin", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            var target = Local(form["return"]);
+            var token = Encoding.UTF8.GetBytes(form["token"].ToString());
+            if (!CryptographicOperations.FixedTimeEquals(token, key))
+            {
+                return Page(target, failed: true);
+            }
+
+            context.Response.Cookies.Append(CookieName, Session(key, DateTimeOffset.UtcNow), new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Strict,
+                Secure = context.Request.IsHttps,
+                Path = "/",
+                MaxAge = SessionLifetime,
+            });
+            return Results.Redirect(target);
+        }).DisableAntiforgery();
+        app.MapPost("/signout", (HttpContext context) =>
+        {
+            context.Response.Cookies.Delete(CookieName);
+            return Results.Redirect("/signin");
+        });
+    }
+
+    private bool Authenticated(HttpRequest request)
+    {
+        if (request.Headers.Authorization.Count > 0)
+        {
+            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString()), expected);
+        }
+
+        if (request.Cookies[CookieName] is not { } cookie || cookie.Split('.') is not [var issued, _]
+            || !long.TryParse(issued, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return false;
+        }
+
+        var at = DateTimeOffset.FromUnixTimeSeconds(Math.Min(seconds, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
+        return DateTimeOffset.UtcNow - at < SessionLifetime && at <= DateTimeOffset.UtcNow.AddMinutes(5)
+               && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(cookie), Encoding.ASCII.GetBytes(Session(key, at)));
+    }
+
+    // "SECONDS.HMAC": the issue time, and its HMAC-SHA256 under the token.
+    private static string Session(byte[] key, DateTimeOffset issued)
+    {
+        var seconds = issued.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        return $"{seconds}.{Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes("itkwasm-session/1 " + seconds)))}";
+    }
+
+    // Only a path on this site is a place to return to.
+    private static string Local(string? target) =>
+        target is { Length: > 0 } && target.StartsWith('/') && !target.StartsWith("//", StringComparison.Ordinal) && !target.Contains('\\', StringComparison.Ordinal) ? target : "/";
+
+    private static IResult Page(string target, bool failed) => Results.Content($$"""
+        <!doctype html>
+        <html lang="en">
+        <head>
+          <meta charset="utf-8">
+          <meta name="viewport" content="width=device-width, initial-scale=1">
+          <title>Sign in · ItkWasmCluster</title>
+          <style>
+            body { font-family: system-ui, sans-serif; display: grid; place-items: center; min-height: 100vh; margin: 0; background: #f4f5f7; color: #1b1f24; }
+            form { background: #fff; padding: 2rem; border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.15); width: min(24rem, 90vw); }
+            label { display: block; font-weight: 600; margin-bottom: .5rem; }
+            input[type=password] { width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem; border: 1px solid #8a939e; border-radius: 4px; }
+            button { margin-top: 1rem; padding: .6rem 1.2rem; font-size: 1rem; border: 0; border-radius: 4px; background: #0b5cad; color: #fff; cursor: pointer; }
+            button:focus-visible, input:focus-visible { outline: 3px solid #f2a900; outline-offset: 2px; }
+            .error { color: #a4161a; margin: 0 0 1rem; }
+          </style>
+        </head>
+        <body>
+          <main>
+            <form method="post" action="/signin">
+              <h1>ItkWasmCluster</h1>
+              {{(failed ? "<p class=\"error\" role=\"alert\">That token is not this cluster's.</p>" : string.Empty)}}
+              <label for="token">Cluster token</label>
+              <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+              <input type="hidden" name="return" value="{{WebUtility.HtmlEncode(target)}}">
+              <button type="submit">Sign in</button>
+            </form>
+          </main>
+        </body>
+        </html>
+        """, "text/html; charset=utf-8", Encoding.UTF8, failed ? StatusCodes.Status401Unauthorized : StatusCodes.Status200OK);
+}

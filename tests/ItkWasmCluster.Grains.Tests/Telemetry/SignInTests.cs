@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Headers;
+using ItkWasmCluster.Grains.Tests.Hosting;
+
+namespace ItkWasmCluster.Grains.Tests.Telemetry;
+
+/// <summary>The silo's sign-in for browsers and its pages behind it (Orleans' dashboard), on a real silo process:
+/// nothing but the sign-in page and <c>/healthz</c> without the token or a session.</summary>
+[Collection("Cluster")]
+[Trait("Category", "Silos")]
+public sealed class SignInTests : IAsyncLifetime, IDisposable
+{
+    private const string TokenCookie = "itkwasm_session";
+
+    private StoreServer? store;
+    private SiloProcess? silo;
+
+    public async Task InitializeAsync()
+    {
+        store = StoreServer.Redis();
+        silo = await SiloProcess.StartAsync(store, $"signin-{Guid.NewGuid():N}", concurrency: 1);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        silo?.Dispose();
+        store?.Dispose();
+    }
+
+    [Fact]
+    public async Task WithoutTheToken_PagesRedirectToSignIn_AndDataIsRefused()
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(silo!.Url) };
+
+        foreach (var path in new[] { "/", "/dashboard/", "/dashboard/DashboardCounters" })
+        {
+            var response = await http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/signin?return=", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+
+        foreach (var data in new[] { "/api/jobs", "/api/nodes", "/metrics" })
+        {
+            var response = await http.GetAsync(data);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.DoesNotContain("itkwasm_", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var page = await http.GetStringAsync("/signin?return=/dashboard/");
+        Assert.Contains("<label for=\"token\">", page, StringComparison.Ordinal);
+        var wrong = await SignInAsync(http, "not-the-token-0123456789", "/dashboard/");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.False(wrong.Headers.Contains("Set-Cookie"));
+        var offSite = await SignInAsync(http, SiloProcess.Token, "//example.org/");
+        Assert.Equal("/", offSite.Headers.Location!.OriginalString); // only a path on this site
+    }
+
+    [Fact]
+    public async Task SigningIn_SetsAnHttpOnlySession_ThatOpensTheDashboardAndTheApi_UntilSigningOut()
+    {
+        var cookies = new CookieContainer();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = new Uri(silo!.Url) };
+
+        var signedIn = await SignInAsync(http, SiloProcess.Token, "/dashboard/");
+
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal("/dashboard/", signedIn.Headers.Location!.OriginalString);
+        var setCookie = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+        var dashboard = await http.GetAsync("/dashboard/");
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+        Assert.Contains("<html", await dashboard.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/dashboard/DashboardCounters")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/nodes")).StatusCode);
+
+        // A forged session (another key) is refused; the bearer header still works without a session.
+        var forged = new CookieContainer();
+        forged.Add(new Uri(silo.Url), new Cookie(TokenCookie, "1700000000.00ff"));
+        using (var other = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = forged }) { BaseAddress = new Uri(silo.Url) })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await other.GetAsync("/api/nodes")).StatusCode);
+            other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.Token);
+            Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/nodes")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Redirect, (await http.PostAsync("/signout", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/nodes")).StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> SignInAsync(HttpClient http, string token, string target) =>
+        http.PostAsync("/signin", new FormUrlEncodedContent([new("token", token), new("return", target)]));
+}
