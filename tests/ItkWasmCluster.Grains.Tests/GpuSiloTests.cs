@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Numerics;
 using ItkWasm;
@@ -50,7 +49,7 @@ public sealed class GpuSiloTests : IDisposable
 
         // The GPU silo killed mid-job: the rest of the items run on the plain silo, on the CPU.
         var job = await client.SubmitJobAsync(BinShrink(input, temp.Combine("second"), StageAccelerator.Auto));
-        await WaitUntilAsync(async () => (await client.GetStatusAsync(job.Id)).Counts.Succeeded >= 3, "3 items done");
+        await Eventually.UntilAsync(async () => (await client.GetStatusAsync(job.Id)).Counts.Succeeded >= 3, "3 items done");
         gpu.Signal("KILL");
         var second = await job.WaitForCompletionAsync().WaitAsync(TimeSpan.FromMinutes(3));
         Assert.Equal(JobState.Succeeded, second.State);
@@ -64,7 +63,7 @@ public sealed class GpuSiloTests : IDisposable
         }
 
         // No GPU silo left: a stage that insists on one is refused at submission.
-        await WaitUntilAsync(async () => (await NodesAsync(plain)).Count == 1, "the GPU silo declared dead");
+        await Eventually.UntilAsync(async () => (await NodesAsync(plain)).Count == 1, "the GPU silo declared dead");
         var refused = await Assert.ThrowsAsync<ItkWasmClusterException>(() => client.SubmitJobAsync(BinShrink(input, temp.Combine("third"), StageAccelerator.Gpu)));
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
         Assert.Contains("no active silo has a GPU", refused.Message, StringComparison.Ordinal);
@@ -76,20 +75,6 @@ public sealed class GpuSiloTests : IDisposable
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SiloProcess.Token);
         var nodes = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri(new Uri(silo.Url), "/api/nodes")))!.AsArray();
         return [.. nodes.Select(n => n!.ToJsonString())];
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > TimeSpan.FromMinutes(2))
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     private string Inputs(int count)

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
-using ItkWasm;
-using ItkWasm.IO;
 using ItkWasm.Tests;
 using ItkWasmCluster.Client;
 using ItkWasmCluster.Grains.Tests.Hosting;
@@ -103,7 +101,7 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         {
             var job = await client.SubmitJobAsync(spec);
             id = job.Id;
-            await WaitUntilAsync(async () => (await client.GetStatusAsync(id)).Counts.Succeeded >= 8, "8 items done");
+            await Eventually.UntilAsync(async () => (await client.GetStatusAsync(id)).Counts.Succeeded >= 8, "8 items done");
         }
 
         foreach (var silo in silos)
@@ -117,7 +115,7 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
 
         // Nobody submits the job again, nor asks about it: its reminder wakes it on the new silos, and it ends.
         var report = Path.Combine(spec.Output.Location, "job.json");
-        await WaitUntilAsync(() => Task.FromResult(File.Exists(report) && File.ReadAllText(report).Contains("\"succeeded\"", StringComparison.Ordinal)), "the job to end", TimeSpan.FromMinutes(4));
+        await Eventually.UntilAsync(() => Task.FromResult(File.Exists(report) && File.ReadAllText(report).Contains("\"succeeded\"", StringComparison.Ordinal)), "the job to end", TimeSpan.FromMinutes(4));
         log.WriteLine($"the job ended {resumed.Elapsed.TotalSeconds:F0} s after the new silos started");
         using var again = Remote(silos[0]);
         Assert.Equal(JobState.Succeeded, (await again.GetStatusAsync(id)).State);
@@ -148,7 +146,7 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         // Resumed, the paused silo finds itself declared dead and stops; its pipelines' late results are not written
         // over the ones made meanwhile.
         paused.Signal("CONT");
-        await WaitUntilAsync(() => Task.FromResult(paused.HasExited), "the resumed silo to leave", TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(() => Task.FromResult(paused.HasExited), "the resumed silo to leave", TimeSpan.FromSeconds(60));
         Assert.Equal(before, Snapshot(spec.Output.Location));
         await AssertExactlyOnceAsync(job.Id, spec, expected);
     }
@@ -160,7 +158,7 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         await StartStoreAndSilosAsync("azure", 2);
         using var client = Remote(silos[0]);
         var job = await client.SubmitJobAsync(spec);
-        await WaitUntilAsync(async () => (await client.GetStatusAsync(job.Id)).Counts.Succeeded >= 10, "10 items done");
+        await Eventually.UntilAsync(async () => (await client.GetStatusAsync(job.Id)).Counts.Succeeded >= 10, "10 items done");
         store!.Stop(graceful: true);
         await Task.Delay(TimeSpan.FromSeconds(5));
         store.Start();
@@ -202,20 +200,6 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
     private static ItkWasmClusterClient Remote(SiloProcess silo) =>
         new(new ItkWasmClusterClientOptions { Endpoint = new Uri(silo.Url), Token = SiloProcess.Token });
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > (within ?? TimeSpan.FromMinutes(2)))
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
     /// <summary>The path and last-write time of every file under <paramref name="root"/>: a rewrite changes it.</summary>
     private static string[] Snapshot(string root) => Directory.GetFiles(root, "*", SearchOption.AllDirectories)
         .Select(f => $"{Path.GetRelativePath(root, f)} {File.GetLastWriteTimeUtc(f).Ticks}").Order(StringComparer.Ordinal).ToArray();
@@ -238,14 +222,7 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
     private async Task<(JobSpec Spec, Dictionary<string, string> Expected)> PrepareAsync(int items, int sleepMs)
     {
         var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
-        for (var i = 0; i < items; i++)
-        {
-            using var image = new Image(new ImageType()) { Size = [32, 32], Origin = [0, 0], Spacing = [1, 1], Direction = [1, 0, 0, 1] };
-            image.Data.Dispose();
-            image.Data = DataBuffer.Allocate(image.ByteLength);
-            new Random(i).NextBytes(image.Data.AsSpan());
-            ImageFile.Write(image, Path.Combine(input, $"item{i:D3}.iwi.cbor"));
-        }
+        Eventually.WriteRandomImages(input, items, 32, digits: 3);
 
         JobSpec Spec(string output, params string[] args) => new()
         {

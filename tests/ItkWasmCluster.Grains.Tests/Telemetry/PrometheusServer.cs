@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 
 namespace ItkWasmCluster.Grains.Tests.Telemetry;
 
-/// <summary>A real Prometheus server (Debian's <c>/usr/bin/prometheus</c>) that scrapes one silo's <c>/metrics</c>
-/// every second with the silo's bearer token.</summary>
+/// <summary>A real Prometheus server (Debian's <c>/usr/bin/prometheus</c>) that scrapes silos' <c>/metrics</c> every
+/// second with their bearer token.</summary>
 public sealed class PrometheusServer : IDisposable
 {
     private readonly Process process;
@@ -18,11 +18,11 @@ public sealed class PrometheusServer : IDisposable
         http = new HttpClient { BaseAddress = new Uri(url) };
     }
 
-    /// <summary>Starts one with its data in <paramref name="folder"/>, scraping <paramref name="siloUrl"/>.</summary>
-    public static PrometheusServer Start(string folder, string siloUrl, string token)
+    /// <summary>Starts one with its data in <paramref name="folder"/>, scraping <paramref name="siloUrls"/>.</summary>
+    public static PrometheusServer Start(string folder, IEnumerable<string> siloUrls, string token)
     {
         Directory.CreateDirectory(folder);
-        var target = new Uri(siloUrl);
+        var targets = string.Join(", ", siloUrls.Select(u => $"\"{new Uri(u).Authority}\""));
         var config = Path.Combine(folder, "prometheus.yml");
         File.WriteAllText(config, $"""
             global:
@@ -34,7 +34,7 @@ public sealed class PrometheusServer : IDisposable
                   type: Bearer
                   credentials: {token}
                 static_configs:
-                  - targets: ["{target.Authority}"]
+                  - targets: [{targets}]
             """);
         var url = $"http://127.0.0.1:{Ports.Free()}";
         var start = new ProcessStartInfo("prometheus")
