@@ -345,13 +345,14 @@ internal sealed partial class PartitionGrain(
             span?.SetStatus(ActivityStatusCode.Error, result.Error);
         }
 
-        ClusterTelemetry.SetQueued(this, JobId, Counts().Pending);
+        var counts = Counts();
+        ClusterTelemetry.SetQueued(this, JobId, counts.Pending);
 
         // Reported with the change, before any await: every report's counts then come with the events that led to them.
         // The write follows, without holding the attempt's place in the window. The partition's last completion is
         // written first: a job that has seen all its partitions finish ends, and its silo may then stop at once, so
         // the records must already be stored (a run of the finished job again then does no work).
-        if (Counts().IsFinished)
+        if (counts.IsFinished)
         {
             await PersistAsync();
             Report(record, record.Status, attempt, result.Duration, result.Error, result.Reused, result.Silo);
@@ -368,6 +369,11 @@ internal sealed partial class PartitionGrain(
     // every grain call, progress reports and timers included.)
     private Activity? StartItemSpan(ItemRecord record, int attempt, SiloAddress silo)
     {
+        if (!ClusterTelemetry.Source.HasListeners())
+        {
+            return null; // nothing records spans: no tags to build
+        }
+
         // Not a child of whatever started the dispatch loop. The async caller's own current activity is unaffected
         // (an async method's changes to it stay inside the method).
         Activity.Current = null;

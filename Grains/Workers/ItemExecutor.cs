@@ -163,7 +163,7 @@ internal sealed class ItemExecutor
 
     // A span around a transfer of one blob (a file, in a folder store).
     private static Activity? BlobSpan(string name, IBlobStore store, string blob, bool transfers = true) =>
-        transfers
+        transfers && ClusterTelemetry.Source.HasListeners()
             ? ClusterTelemetry.Source.StartActivity(name, ActivityKind.Client, default(ActivityContext), [new("itkwasm.blob.store", store.Description), new("itkwasm.blob.name", blob)])
             : null;
 

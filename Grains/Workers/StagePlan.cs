@@ -35,7 +35,7 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
     {
         var chosen = implementations.Choose(spec, pipeline.Reference, position, input);
         var implementation = chosen?.Implementation ?? StageImplementations.Wasm;
-        using var span = ClusterTelemetry.Source.StartActivity("stage", ActivityKind.Internal, default(ActivityContext), [
+        using var span = !ClusterTelemetry.Source.HasListeners() ? null : ClusterTelemetry.Source.StartActivity("stage", ActivityKind.Internal, default(ActivityContext), [
             new(ClusterTelemetry.StageIndex, position),
             new(ClusterTelemetry.Pipeline, spec.Pipeline),
             new("itkwasm.module.hash", moduleKey),
