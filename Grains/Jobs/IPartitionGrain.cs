@@ -85,4 +85,9 @@ public sealed class PartitionState
     /// <summary>Gets or sets how many of the job's partitions run at once.</summary>
     [Id(3)]
     public int Concurrent { get; set; } = 1;
+
+    /// <summary>Gets or sets the activation that wrote this state (an opaque token): a write refused as stale is
+    /// recognized as following one of the same activation's own writes that landed though its reply was lost.</summary>
+    [Id(4)]
+    public string Writer { get; set; } = string.Empty;
 }

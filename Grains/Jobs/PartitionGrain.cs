@@ -20,7 +20,9 @@ namespace ItkWasmCluster.Grains.Jobs;
 /// partition spreads its items over the whole cluster. The window is about twice the partition's share of the
 /// cluster's slots. The state is written after completions, one write at a time (completions that arrive during a
 /// write go into the next); a failed write is retried with backoff (the store may be briefly unreachable), and a
-/// write refused because another activation wrote meanwhile ends this one. An attempt that fails is retried after
+/// write refused because another activation wrote meanwhile ends this one. Each write names the activation that made
+/// it, so that a refusal caused by an earlier write of its own that landed though its reply was lost is told apart
+/// from a takeover. An attempt that fails is retried after
 /// 250 ms, doubling up to 10 s, until the job's retry budget is spent; a call that fails for the cluster's reasons (a
 /// silo declared dead, a timeout) runs again elsewhere without counting.
 /// </summary>
@@ -46,6 +48,7 @@ internal sealed partial class PartitionGrain(
     private Task? writing;
     private Task? reporting;
     private TaskCompletionSource? wake;
+    private readonly string writer = Guid.NewGuid().ToString("N");
     private long lastWrite;
     private bool dirty;
     private bool stopping;
@@ -464,6 +467,7 @@ internal sealed partial class PartitionGrain(
 
                 lastWrite = Stopwatch.GetTimestamp();
                 dirty = false;
+                state.State.Writer = writer;
                 try
                 {
                     await state.WriteStateAsync();
@@ -471,17 +475,34 @@ internal sealed partial class PartitionGrain(
                 }
                 catch (InconsistentStateException e)
                 {
-                    // Another activation of this partition wrote since (this silo was declared dead while paused):
-                    // it owns the items now. Stop, write nothing more, and go.
-                    LogSuperseded(logger, this.GetPrimaryKeyString(), e.Message);
-                    superseded = true;
-                    stopping = true;
-                    if (attempts is not null)
+                    switch (await LastWriterAsync())
                     {
-                        await attempts.CancelAsync();
-                    }
+                        case true:
+                            // A write of this activation whose reply was lost (the store failed mid-request) had been
+                            // applied: the retry was refused only because it carried the version from before it.
+                            LogWriteLanded(logger, this.GetPrimaryKeyString(), e.Message);
+                            dirty = true;
+                            break;
+                        case null:
+                            // The store cannot be read either: try the write again later, and ask again.
+                            dirty = true;
+                            await Task.Delay(delay);
+                            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                            break;
+                        default:
+                            // Another activation of this partition wrote since (this silo was declared dead while
+                            // paused): it owns the items now. Stop, write nothing more, and go.
+                            LogSuperseded(logger, this.GetPrimaryKeyString(), e.Message);
+                            superseded = true;
+                            stopping = true;
+                            if (attempts is not null)
+                            {
+                                await attempts.CancelAsync();
+                            }
 
-                    DeactivateOnIdle();
+                            DeactivateOnIdle();
+                            break;
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -495,8 +516,33 @@ internal sealed partial class PartitionGrain(
         }
     }
 
+    // Whether this activation wrote the stored state last (one of its writes landed though the reply was lost), or
+    // null when the store cannot be read. The state in memory, which may have changed since, is kept; after a read,
+    // with the stored version's ETag.
+    private async Task<bool?> LastWriterAsync()
+    {
+        var mine = state.State;
+        try
+        {
+            await state.ReadStateAsync();
+            return state.State.Writer == writer;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogWriteFailed(logger, this.GetPrimaryKeyString(), TimeSpan.Zero, e.Message);
+            return null;
+        }
+        finally
+        {
+            state.State = mine;
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: the attempt at {Input} on {Silo} was lost ({Reason}); it runs again, uncounted")]
     private static partial void LogAttemptLost(ILogger logger, string jobId, string input, SiloAddress silo, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: a write whose reply was lost had landed ({Reason}); it goes on from there")]
+    private static partial void LogWriteLanded(ILogger logger, string partition, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} was taken over by another activation ({Reason}); this one stops")]
     private static partial void LogSuperseded(ILogger logger, string partition, string reason);

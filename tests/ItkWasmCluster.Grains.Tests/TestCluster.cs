@@ -3,6 +3,10 @@ using ItkWasm.Runtime.Wasmtime;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Storage.Blobs;
 using ItkWasmCluster.Storage.GrainStorage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization.Serializers;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace ItkWasmCluster.Grains.Tests;
@@ -23,8 +27,9 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Gets a client of the cluster.</summary>
     public IClusterClient Client => Cluster.Client;
 
-    /// <summary>Starts <paramref name="silos"/> silos of <paramref name="slots"/> compute slots each.</summary>
-    public static async Task<TestCluster> StartAsync(string stateFolder, string moduleCache, int silos = 1, int slots = 2)
+    /// <summary>Starts <paramref name="silos"/> silos of <paramref name="slots"/> compute slots each; each silo's grain
+    /// storage is passed through <paramref name="storage"/> when given (to inject faults).</summary>
+    public static async Task<TestCluster> StartAsync(string stateFolder, string moduleCache, int silos = 1, int slots = 2, Func<IGrainStorage, IGrainStorage>? storage = null)
     {
         var test = new TestCluster();
         var builder = new InProcessTestClusterBuilder((short)silos);
@@ -39,6 +44,12 @@ public sealed class TestCluster : IAsyncDisposable
             silo.AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = stateFolder)
                 .UseInMemoryReminderService()
                 .AddItkWasmCluster(runtime, slots, new BlobStores());
+            if (storage is not null)
+            {
+                // The last keyed registration is the one Orleans resolves.
+                silo.ConfigureServices(services => services.AddKeyedSingleton(ClusterStoreOptions.GrainStorageName, (sp, key) => storage(new FileGrainStorage(
+                    sp.GetRequiredService<IOptionsMonitor<FileGrainStorageOptions>>().Get(ClusterStoreOptions.GrainStorageName), sp.GetRequiredService<IActivatorProvider>()))));
+            }
         });
         test.Cluster = builder.Build();
         await test.Cluster.DeployAsync();

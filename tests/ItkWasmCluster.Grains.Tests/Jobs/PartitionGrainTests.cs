@@ -4,6 +4,7 @@ using ItkWasm.IO;
 using ItkWasm.Tests;
 using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
+using Orleans.Storage;
 
 namespace ItkWasmCluster.Grains.Tests.Jobs;
 
@@ -75,6 +76,31 @@ public sealed class PartitionGrainTests : IDisposable
         Assert.All(await partition.GetItemsAsync(), r => Assert.Equal(0, r.Attempts));
     }
 
+    [Fact]
+    public async Task WritesWhoseRepliesAreLost_AreRecognizedAsLanded_AndThePartitionFinishes()
+    {
+        // A store that fails mid-request may apply a write and lose the reply: the retry carries the old ETag and is
+        // refused, though no other activation exists. The partition must not take that for a takeover and stop.
+        var spec = Spec(retries: 0);
+        var items = Prepare(spec, good: 8, bad: 0);
+        var lost = 0;
+        await using (var cluster = await TestCluster.StartAsync(temp.Combine("grains"), temp.Combine("module-cache"), storage: inner => new LostReplies(inner, () => Interlocked.Increment(ref lost))))
+        {
+            var partition = cluster.Client.GetGrain<IPartitionGrain>("job-c/0");
+            await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1, run: true);
+            Assert.All(await WaitFinishedAsync(partition), r => Assert.Equal(ItemStatus.Succeeded, r.Status));
+            await partition.StopAsync();
+        }
+
+        Assert.True(lost >= 2, $"only {lost} replies were lost");
+        await using (var cluster = await StartClusterAsync())
+        {
+            var stored = await cluster.Client.GetGrain<IPartitionGrain>("job-c/0").GetItemsAsync();
+            Assert.Equal(8, stored.Count);
+            Assert.All(stored, r => Assert.Equal(ItemStatus.Succeeded, r.Status));
+        }
+    }
+
     private static async Task<IReadOnlyList<ItemRecord>> WaitFinishedAsync(IPartitionGrain partition)
     {
         for (var i = 0; i < 600; i++)
@@ -122,5 +148,28 @@ public sealed class PartitionGrainTests : IDisposable
         }
 
         return items;
+    }
+
+    // Applies every second write of a partition's state and then throws as if the connection dropped before the reply,
+    // leaving the grain's ETag as it was.
+    private sealed class LostReplies(IGrainStorage inner, Func<int> onLost) : IGrainStorage
+    {
+        private int writes;
+
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+
+        public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            var etag = grainState.ETag;
+            await inner.WriteStateAsync(stateName, grainId, grainState);
+            if (stateName == "partition" && Interlocked.Increment(ref writes) % 2 == 0)
+            {
+                grainState.ETag = etag;
+                onLost();
+                throw new IOException("the connection was reset before the reply");
+            }
+        }
     }
 }
