@@ -85,7 +85,7 @@ internal static class JobsApi
 
         try
         {
-            var job = await grains.GetGrain<IJobGrain>(id).SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString()).ConfigureAwait(false);
+            var job = await SubmitSpecAsync(grains, spec).ConfigureAwait(false);
             return Results.Created($"/api/jobs/{id}", JobJson.ToJson(job));
         }
         catch (JobSpecException e)
@@ -93,6 +93,12 @@ internal static class JobsApi
             return Results.BadRequest(new ApiError(e.Message, e.Field));
         }
     }
+
+    /// <summary>Submits <paramref name="spec"/> to its job grain (the job its spec's hash names).</summary>
+    /// <exception cref="JobSpecException">The cluster refuses the spec (a location this silo does not serve, a dataset
+    /// that cannot be listed).</exception>
+    public static Task<JobStatus> SubmitSpecAsync(IGrainFactory grains, JobSpec spec) =>
+        grains.GetGrain<IJobGrain>(JobIds.For(spec)).SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString());
 
     private static async Task EventsAsync(string id, HttpContext context, IGrainFactory grains, CancellationToken ct)
     {

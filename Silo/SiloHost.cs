@@ -17,8 +17,8 @@ namespace ItkWasmCluster.Silo;
 /// <summary>
 /// Builds a silo: an Orleans silo in the cluster store the settings name (Azure Storage or Redis: membership, grain
 /// state, reminders), with the job, partition and worker grains over this process's pipeline runtime, the HTTP API
-/// under <c>/api/</c>, the Prometheus metrics at <c>/metrics</c> (<see cref="SiloTelemetry"/>) and Orleans' dashboard
-/// at <c>/dashboard</c>, all behind the token (<see cref="TokenAuthentication"/>), and <c>/healthz</c>, served from the
+/// under <c>/api/</c>, the job dashboard under <c>/</c> (<see cref="Dashboard.DashboardPages"/>), the Prometheus metrics
+/// at <c>/metrics</c> (<see cref="SiloTelemetry"/>) and Orleans' dashboard at <c>/dashboard</c>, all behind the token (<see cref="TokenAuthentication"/>), and <c>/healthz</c>, served from the
 /// grains. Any silo accepts any
 /// request.
 /// </summary>
@@ -88,7 +88,7 @@ public static class SiloHost
         app.UseMiddleware<ClusterUnavailableMiddleware>();
         app.MapGet("/healthz", () => Results.Text("ok"));
         TokenAuthentication.Map(app, app.Services.GetRequiredService<SiloOptions>());
-        app.MapGet("/", () => Results.Redirect("/dashboard/"));
+        Dashboard.DashboardPages.Map(app);
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapItkWasmTelemetry();
         JobsApi.Map(app);

@@ -24,6 +24,9 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>Returns the job, or null when it was never submitted.</summary>
     Task<JobStatus?> GetStatusAsync();
 
+    /// <summary>Returns the job's spec as JSON (<c>JobSpecParser.ToJson</c>), or null when it was never submitted.</summary>
+    Task<string?> GetSpecAsync();
+
     /// <summary>Returns every item of the job in index order (empty when it was never submitted).</summary>
     Task<IReadOnlyList<ItemRecord>> GetItemsAsync();
 

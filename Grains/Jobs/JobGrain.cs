@@ -160,6 +160,9 @@ internal sealed partial class JobGrain(
     public Task<JobStatus?> GetStatusAsync() => Task.FromResult(Exists ? Status() : null);
 
     /// <inheritdoc/>
+    public Task<string?> GetSpecAsync() => Task.FromResult(Exists ? state.State.SpecJson : null);
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<ItemRecord>> GetItemsAsync()
     {
         var parts = await Task.WhenAll(Enumerable.Range(0, state.State.Partitions).Select(p => Partition(p).GetItemsAsync()));

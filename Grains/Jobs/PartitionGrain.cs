@@ -329,6 +329,7 @@ internal sealed partial class PartitionGrain(
                 Silo = result.Silo,
                 Reused = result.Reused,
                 Implementations = result.Implementations ?? record.Implementations,
+                StageSeconds = result.StageSeconds ?? record.StageSeconds,
             };
         }
         else

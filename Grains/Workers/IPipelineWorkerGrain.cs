@@ -15,7 +15,28 @@ public interface IPipelineWorkerGrain : IGrainWithStringKey
     /// <exception cref="OperationCanceledException">The attempt was cancelled; nothing was recorded.</exception>
     [ResponseTimeout("1.00:00:00")]
     Task<ItemResult> RunAsync(ItemRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns how busy the silo is and what its module cache did (for the dashboard's nodes page).</summary>
+    Task<SiloLoad> GetLoadAsync();
 }
+
+/// <summary>How busy one silo is.</summary>
+/// <param name="Silo">The silo.</param>
+/// <param name="Slots">Its compute slots.</param>
+/// <param name="Running">Items being run there now (beyond <paramref name="Slots"/>, they wait for a slot).</param>
+/// <param name="ModulesCompiled">WASI modules its cache compiled from their bytes.</param>
+/// <param name="ModulesLoaded">WASI modules its cache loaded compiled from disk.</param>
+/// <param name="CacheDirectory">Its compiled-module cache folder, or null when it keeps them in memory only.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("itkwasm.SiloLoad")]
+public sealed record SiloLoad(
+    [property: Id(0)] string Silo,
+    [property: Id(1)] int Slots,
+    [property: Id(2)] int Running,
+    [property: Id(3)] long ModulesCompiled,
+    [property: Id(4)] long ModulesLoaded,
+    [property: Id(5)] string? CacheDirectory);
 
 /// <summary>One attempt at one item.</summary>
 /// <param name="JobId">The job.</param>
@@ -54,6 +75,8 @@ public sealed record ItemRequest(
 /// <param name="Silo">The silo that ran the attempt.</param>
 /// <param name="Implementations">Which implementation ran each stage (<see cref="ItkWasmCluster.Jobs.ItemRecord.Implementations"/>);
 /// null when nothing ran.</param>
+/// <param name="StageSeconds">How long each stage ran (<see cref="ItkWasmCluster.Jobs.ItemRecord.StageSeconds"/>); null
+/// when nothing ran.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ItemResult")]
@@ -65,4 +88,5 @@ public sealed record ItemResult(
     [property: Id(4)] bool Reused,
     [property: Id(5)] string? ContentKey,
     [property: Id(6)] string Silo,
-    [property: Id(7)] string? Implementations = null);
+    [property: Id(7)] string? Implementations = null,
+    [property: Id(8)] string? StageSeconds = null);

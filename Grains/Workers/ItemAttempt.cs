@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ItkWasm.Pipelines;
+using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Telemetry;
 
 namespace ItkWasmCluster.Grains.Workers;
@@ -17,8 +18,8 @@ internal static class ItemAttempt
         try
         {
             var executor = await executors.ForAsync(request.SpecJson, cancellationToken).ConfigureAwait(false);
-            var (duration, reused, key, implementations) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, (silo, request.Attempt), cancellationToken).ConfigureAwait(false);
-            return new ItemResult(true, duration, null, null, reused, key, silo, implementations is null ? null : string.Join(',', implementations));
+            var (duration, reused, key, stages) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, (silo, request.Attempt), cancellationToken).ConfigureAwait(false);
+            return new ItemResult(true, duration, null, null, reused, key, silo, stages is null ? null : string.Join(',', stages.Select(s => s.Implementation)), stages is null ? null : ItemRecord.FormatStageSeconds(stages.Select(s => s.Duration)));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -64,10 +64,10 @@ internal sealed class ItemExecutor
     /// <param name="attempt">The attempt's number and the silo that runs it, for the spans.</param>
     /// <param name="cancellationToken">Stops the attempt (its running pipeline too).</param>
     /// <returns>How long it took, whether the recorded result was reused, the result's content key, and which
-    /// implementation ran each stage (null when the result was reused).</returns>
+    /// implementation ran each stage and for how long (null when the result was reused).</returns>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>
-    public async Task<(TimeSpan Duration, bool Reused, string ContentKey, IReadOnlyList<string>? Implementations)> ExecuteAsync(
+    public async Task<(TimeSpan Duration, bool Reused, string ContentKey, IReadOnlyList<(string Implementation, TimeSpan Duration)>? Stages)> ExecuteAsync(
         string inputName, string outputName, string? recordedKey, string? inputHash, (string Silo, int Number) attempt, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -102,7 +102,7 @@ internal sealed class ItemExecutor
             image = await ReadInputAsync(inputName, cancellationToken).ConfigureAwait(false);
         }
 
-        var ran = new List<string>(stages.Length);
+        var ran = new List<(string, TimeSpan)>(stages.Length);
         var deadline = Stopwatch.GetTimestamp() + (long)(spec.TaskTimeout.TotalSeconds * Stopwatch.Frequency);
         try
         {
@@ -114,10 +114,11 @@ internal sealed class ItemExecutor
                     throw new TimeoutException($"the item's stages did not finish within {spec.TaskTimeout}");
                 }
 
+                var stageStarted = Stopwatch.GetTimestamp();
                 var (next, implementation) = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
                 image.Dispose();
                 image = next;
-                ran.Add(implementation);
+                ran.Add((implementation, Stopwatch.GetElapsedTime(stageStarted)));
             }
 
             using var writing = BlobSpan("blob.write", output, outputName);
@@ -169,7 +170,20 @@ internal sealed class ItemExecutor
 
     private string ContentKey(string inputHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
 
-    private async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Reads the result <paramref name="name"/> (in the job's output form); the caller disposes it.</summary>
+    /// <exception cref="Exception">The blob is missing or unreadable.</exception>
+    public async Task<Image> ReadResultAsync(string name, CancellationToken cancellationToken)
+    {
+        var form = NativeForm(name) ?? throw new ItkWasmFormatException(name, "not in one of ITK-Wasm's image forms");
+        await using var stream = await output.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+        await using var ahead = await ReadAheadAsync(name, stream, cancellationToken).ConfigureAwait(false);
+        return ImageFile.Read(ahead, form, name);
+    }
+
+    /// <summary>Reads the input <paramref name="name"/> in any form the job reads (a file format through the image-io
+    /// pipelines); the caller disposes it.</summary>
+    /// <exception cref="Exception">The blob is missing or unreadable.</exception>
+    public async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
     {
         if (NativeForm(name) is { } form)
         {

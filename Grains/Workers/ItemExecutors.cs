@@ -34,6 +34,22 @@ public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, Stage
     /// temporary folder.</summary>
     public string ModuleFolder { get; init; } = Path.Combine(Path.GetTempPath(), "itkwasm-cluster-modules");
 
+    /// <summary>Reads one item's input (in any form the job reads) or its result, as the job's stages see them; the
+    /// caller disposes the image. For previews: the bytes read are counted as the job's.</summary>
+    /// <param name="specJson">The job's spec.</param>
+    /// <param name="name">The input's name, or the result's when <paramref name="result"/>.</param>
+    /// <param name="result">Whether <paramref name="name"/> is a result.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    /// <exception cref="BlobLocationException">The location is not served, or cannot be read.</exception>
+    /// <exception cref="Exception">The blob is missing or not an image.</exception>
+    public async Task<ItkWasm.Image> ReadItemAsync(string specJson, string name, bool result, CancellationToken cancellationToken)
+    {
+        var executor = await ForAsync(specJson, cancellationToken).ConfigureAwait(false);
+        return result
+            ? await executor.ReadResultAsync(name, cancellationToken).ConfigureAwait(false)
+            : await executor.ReadInputAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Returns the executor of the job <paramref name="specJson"/> describes. Stages whose module is a blob
     /// (<c>az://</c> or a URL) run a local copy, downloaded once per silo into the module cache folder.</summary>
     /// <exception cref="BlobLocationException">A location or module is not served, or cannot be read.</exception>

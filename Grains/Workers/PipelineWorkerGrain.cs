@@ -1,3 +1,5 @@
+using ItkWasm.Runtime;
+using ItkWasmCluster.Grains.Hosting;
 using Orleans.Concurrency;
 
 namespace ItkWasmCluster.Grains.Workers;
@@ -10,12 +12,30 @@ namespace ItkWasmCluster.Grains.Workers;
 /// processes.
 /// </summary>
 [Reentrant]
-internal sealed class PipelineWorkerGrain(ItemExecutors executors, ILocalSiloDetails silo) : Grain, IPipelineWorkerGrain
+internal sealed class PipelineWorkerGrain(ItemExecutors executors, ILocalSiloDetails silo, IWasmRuntime runtime, ClusterSlots cluster) : Grain, IPipelineWorkerGrain
 {
+    private int running;
+
     /// <inheritdoc/>
-    public Task<ItemResult> RunAsync(ItemRequest request, CancellationToken cancellationToken = default)
+    public async Task<ItemResult> RunAsync(ItemRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Task.Run(() => ItemAttempt.RunAsync(executors, silo.SiloAddress.ToString(), request, cancellationToken), CancellationToken.None);
+        running++;
+        try
+        {
+            return await Task.Run(() => ItemAttempt.RunAsync(executors, silo.SiloAddress.ToString(), request, cancellationToken), CancellationToken.None);
+        }
+        finally
+        {
+            running--;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<SiloLoad> GetLoadAsync()
+    {
+        var modules = (runtime as WasmRuntime)?.WasmtimeCacheStatistics;
+        var cache = runtime is WasmRuntime { WasmtimeCacheStatistics: not null } wasm ? wasm.Wasmtime.CacheDirectory : null;
+        return Task.FromResult(new SiloLoad(silo.SiloAddress.ToString(), cluster.Active().FirstOrDefault(s => s.Silo.Equals(silo.SiloAddress))?.Slots ?? 0, running, modules?.Compiled ?? 0, modules?.LoadedFromDisk ?? 0, cache));
     }
 }

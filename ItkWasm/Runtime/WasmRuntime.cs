@@ -28,6 +28,9 @@ public sealed class WasmRuntime : IWasmRuntime, IDisposable
     /// <summary>Gets the runtime of WASI builds, starting it if needed.</summary>
     public WasmtimeRuntime Wasmtime => wasmtime.Value;
 
+    /// <summary>Gets what the WASI runtime's module cache did so far, or null before it started (nothing compiled).</summary>
+    public ModuleCacheStatistics? WasmtimeCacheStatistics => wasmtime.IsValueCreated ? wasmtime.Value.CacheStatistics : null;
+
     /// <inheritdoc/>
     public Task<PipelineResult> RunAsync(PipelineRunRequest request, CancellationToken cancellationToken = default)
     {

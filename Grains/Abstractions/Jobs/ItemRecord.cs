@@ -65,4 +65,20 @@ public sealed record ItemRecord
     /// compare by value); null before any did, and kept as it was when a result is reused.</summary>
     [Id(13)]
     public string? Implementations { get; init; }
+
+    /// <summary>Gets how long each stage ran in the last attempt that ran them, in seconds, comma-separated in stage
+    /// order with invariant digits (see <see cref="Implementations"/>; <see cref="ParseStageSeconds"/> reads it); null
+    /// before any did.</summary>
+    [Id(14)]
+    public string? StageSeconds { get; init; }
+
+    /// <summary>Writes stage durations in the form of <see cref="StageSeconds"/> (microsecond resolution).</summary>
+    public static string FormatStageSeconds(IEnumerable<TimeSpan> durations) =>
+        string.Join(',', durations.Select(d => Math.Round(d.TotalSeconds, 6).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>Reads <see cref="StageSeconds"/>: one duration in seconds per stage, or none when it is null.</summary>
+    /// <exception cref="FormatException">It is not in the form <see cref="FormatStageSeconds"/> writes.</exception>
+    public static double[] ParseStageSeconds(string? stageSeconds) => stageSeconds is null
+        ? []
+        : [.. stageSeconds.Split(',').Select(s => double.Parse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture))];
 }

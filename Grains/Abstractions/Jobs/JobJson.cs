@@ -69,6 +69,11 @@ public static class JobJson
             json["implementation"] = new JsonArray(implementations.Split(',').Select(i => (JsonNode?)i).ToArray());
         }
 
+        if (item.StageSeconds is { } seconds)
+        {
+            json["stageSeconds"] = new JsonArray(ItemRecord.ParseStageSeconds(seconds).Select(s => (JsonNode?)s).ToArray());
+        }
+
         Optional(json, "error", item.Error);
         Optional(json, "stderr", item.Stderr is { Length: > 0 } ? item.Stderr : null);
         return json;
@@ -90,6 +95,7 @@ public static class JobJson
             Reused = view["reused"]!.GetValue<bool>(),
             Silo = view["silo"]?.GetValue<string>(),
             Implementations = view["implementation"] is JsonArray implementations ? string.Join(',', implementations.Select(i => i!.GetValue<string>())) : null,
+            StageSeconds = view["stageSeconds"] is JsonArray seconds ? ItemRecord.FormatStageSeconds(seconds.Select(s => TimeSpan.FromSeconds(s!.GetValue<double>()))) : null,
             Error = view["error"]?.GetValue<string>(),
             Stderr = view["stderr"]?.GetValue<string>(),
         });
