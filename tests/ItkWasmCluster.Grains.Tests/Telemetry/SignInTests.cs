@@ -4,7 +4,7 @@ using ItkWasmCluster.Grains.Tests.Hosting;
 
 namespace ItkWasmCluster.Grains.Tests.Telemetry;
 
-/// <summary>The silo's sign-in for browsers and its pages behind it (Orleans' dashboard), on a real silo process:
+/// <summary>The silo's sign-in for browsers and its pages behind it (the job pages, Orleans' dashboard), on a real silo process:
 /// nothing but the sign-in page and <c>/healthz</c> without the token or a session.</summary>
 [Collection("Cluster")]
 [Trait("Category", "Silos")]
@@ -34,7 +34,7 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(silo!.Url) };
 
-        foreach (var path in new[] { "/", "/dashboard/", "/dashboard/DashboardCounters" })
+        foreach (var path in new[] { "/", "/nodes", "/jobs/0123456789abcdef", "/jobs/0123456789abcdef/items/0/input.png", "/assets/dashboard.js", "/dashboard/", "/dashboard/DashboardCounters" })
         {
             var response = await http.GetAsync(path);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
@@ -44,6 +44,13 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
         foreach (var data in new[] { "/api/jobs", "/api/nodes", "/metrics" })
         {
             var response = await http.GetAsync(data);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.DoesNotContain("itkwasm_", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        foreach (var form in new[] { "/jobs", "/jobs/0123456789abcdef/cancel", "/jobs/0123456789abcdef/resubmit" })
+        {
+            var response = await http.PostAsync(form, new FormUrlEncodedContent([new("spec", "name: x")]));
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.DoesNotContain("itkwasm_", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
@@ -84,6 +91,14 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
             Assert.Equal(HttpStatusCode.Unauthorized, (await other.GetAsync("/api/nodes")).StatusCode);
             other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.Token);
             Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/nodes")).StatusCode);
+        }
+
+        // The job pages open with the session; a form posted from another site is refused even with it.
+        Assert.Contains("<h1>Jobs</h1>", await http.GetStringAsync("/"), StringComparison.Ordinal);
+        using (var crossSite = new HttpRequestMessage(HttpMethod.Post, "/jobs") { Content = new FormUrlEncodedContent([new("spec", "name: x")]) })
+        {
+            crossSite.Headers.Add("Origin", "https://elsewhere.example");
+            Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(crossSite)).StatusCode);
         }
 
         Assert.Equal(HttpStatusCode.Redirect, (await http.PostAsync("/signout", null)).StatusCode);

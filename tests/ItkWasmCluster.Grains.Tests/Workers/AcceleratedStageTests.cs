@@ -7,7 +7,7 @@ using ItkWasmCluster.Jobs;
 namespace ItkWasmCluster.Grains.Tests.Workers;
 
 /// <summary>Stages with an override (<c>downsample-bin-shrink</c> and <c>downsample</c> on SIMD) on the embedded cluster: what runs, what
-/// <c>job.json</c> says ran, and that the override's results are the module's, byte for byte (images without NaNs, whose
+/// <c>job.json</c> says ran (and for how long), and that the override's results are the module's, byte for byte (images without NaNs, whose
 /// payloads WebAssembly and x64 set differently).</summary>
 [Collection("Cluster")]
 public class AcceleratedStageTests
@@ -32,6 +32,10 @@ public class AcceleratedStageTests
 
         var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(temp.Combine("auto"), "job.json")))!;
         Assert.All(report["items"]!.AsArray(), i => Assert.Equal(expected, i!["implementation"]![0]!.GetValue<string>()));
+
+        // Each item records how long its one stage ran: more than nothing, and no longer than the whole attempt.
+        Assert.All(auto.Items, i => Assert.InRange(Assert.Single(ItemRecord.ParseStageSeconds(i.StageSeconds)), 1e-6, i.Duration.TotalSeconds));
+        Assert.All(report["items"]!.AsArray(), i => Assert.Single(i!["stageSeconds"]!.AsArray()));
     }
 
     [Fact]
