@@ -242,7 +242,7 @@ internal static partial class DashboardPages
         {
             var ran = implementations[i].Count == 0 ? "—" : string.Join(", ", implementations[i].Select(p => $"{E(p.Key)} × {p.Value}"));
             rows.Append($"""
-                <tr><td class="num">{i + 1}</td><td><code>{E(spec.Stages[i].Pipeline)}</code></td><td class="num">{Number(seconds[i], "0.00")} s</td>
+                <tr><td class="num">{i + 1}</td><td class="path"><code>{E(spec.Stages[i].Pipeline)}</code></td><td class="num">{Number(seconds[i], "0.00")} s</td>
                 <td><span class="bar" style="width:{Number(total > 0 ? 100 * seconds[i] / total : 0, "0.#")}%"></span> {Percent(seconds[i], total)}</td><td>{ran}</td></tr>
                 """);
         }

@@ -52,9 +52,11 @@ public sealed class DashboardBrowserTests : IDisposable
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("stages");
         await Assertions.Expect(page.GetByLabel("Job spec")).ToHaveValueAsync("name: broken\nstages: []\n");
 
-        // A job of 6 good items and one the module refuses (float32), submitted from the page.
+        // A job of 6 good items (a CT head slice first, then random ones) and one the module refuses (float32), submitted
+        // from the page.
         var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
-        Eventually.WriteRandomImages(input, 6, 24, digits: 1);
+        Eventually.WriteRandomImages(input, 5, 24, digits: 1);
+        File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(input, "a-cthead1.iwi.cbor"));
         using (var floats = new Image(new ImageType(2, ComponentType.Float32, PixelType.Scalar, 1)) { Size = [4, 4] })
         {
             floats.Data.Dispose();
