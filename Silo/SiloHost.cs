@@ -64,7 +64,6 @@ public static class SiloHost
         {
             silo.UseItkWasmClusterStore(options.ClusterStore)
                 .AddItkWasmCluster(runtime, options.Concurrency, stores, options.Capabilities)
-                .AddDashboard(o => o.HideTrace = true) // Orleans' dashboard at /dashboard, without its live log stream
                 .Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (options.ProbeTimeout, options.MissedProbes))
                 .Configure<EndpointOptions>(o =>
                 {
@@ -75,6 +74,10 @@ public static class SiloHost
                         o.AdvertisedIPAddress = address;
                     }
                 });
+            if (options.OrleansDashboard)
+            {
+                silo.AddDashboard(o => o.HideTrace = true); // Orleans' dashboard at /dashboard, without its live log stream
+            }
         });
         return options;
     }
@@ -87,9 +90,13 @@ public static class SiloHost
         app.UseMiddleware<TokenAuthentication>();
         app.UseMiddleware<ClusterUnavailableMiddleware>();
         app.MapGet("/healthz", () => Results.Text("ok"));
-        TokenAuthentication.Map(app, app.Services.GetRequiredService<SiloOptions>());
-        Dashboard.DashboardPages.Map(app);
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        var options = app.Services.GetRequiredService<SiloOptions>();
+        TokenAuthentication.Map(app, options);
+        Dashboard.DashboardPages.Map(app, options.OrleansDashboard);
+        if (options.OrleansDashboard)
+        {
+            app.MapOrleansDashboard(routePrefix: "/dashboard");
+        }
         app.MapItkWasmTelemetry();
         JobsApi.Map(app);
         return app;

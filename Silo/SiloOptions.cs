@@ -77,6 +77,11 @@ public sealed record SiloOptions
     /// <summary>Gets how long one blob request may take before it is retried (<c>BLOB_TIMEOUT</c>, in seconds). Default 100.</summary>
     public TimeSpan BlobTimeout { get; init; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>Gets whether the silo serves Orleans' dashboard at <c>/dashboard</c> (<c>ORLEANS_DASHBOARD</c>,
+    /// <c>true</c> or <c>false</c>). Default true. The dashboard times every grain call on the silo for its statistics;
+    /// BENCHMARKS.md measures what that costs.</summary>
+    public bool OrleansDashboard { get; init; } = true;
+
     /// <summary>Gets the largest request body accepted, in bytes; larger requests get 413. Default 1 MiB.</summary>
     public long MaxRequestBytes { get; init; } = 1 << 20;
 
@@ -126,6 +131,9 @@ public sealed record SiloOptions
             BlobStorage = Text("BLOB_STORAGE"),
             BlobRetries = Int("BLOB_RETRIES", defaults.BlobRetries),
             BlobTimeout = TimeSpan.FromSeconds(Int("BLOB_TIMEOUT", (int)defaults.BlobTimeout.TotalSeconds)),
+            OrleansDashboard = Text("ORLEANS_DASHBOARD") is { } dashboard
+                ? bool.TryParse(dashboard, out var on) ? on : throw Bad("ORLEANS_DASHBOARD", dashboard, "true or false")
+                : defaults.OrleansDashboard,
         };
     }
 

@@ -381,7 +381,7 @@ internal sealed partial class PartitionGrain(
         // Not a child of whatever started the dispatch loop. The async caller's own current activity is unaffected
         // (an async method's changes to it stay inside the method).
         Activity.Current = null;
-        return ClusterTelemetry.Source.StartActivity("item", ActivityKind.Internal, default(ActivityContext), [
+        return ClusterTelemetry.StartSpan("item", ActivityKind.Internal, default, [
             new(ClusterTelemetry.JobId, JobId),
             new("itkwasm.item.input", record.Input),
             new("itkwasm.item.attempt", attempt),

@@ -101,6 +101,23 @@ public static class ClusterTelemetry
         }
     }
 
+    /// <summary>Starts a span under <paramref name="parent"/> (a root span when it is <c>default</c> and no span is
+    /// current) without making it the current activity: the flows that follow (awaits, thread-pool work, grain turns)
+    /// keep an empty <see cref="Activity.Current"/>, whose changes .NET reports to listeners on every switch of
+    /// execution context, and children name their parent explicitly. Null when nothing records spans.</summary>
+    internal static Activity? StartSpan(string name, ActivityKind kind, ActivityContext parent, IEnumerable<KeyValuePair<string, object?>> tags)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var current = Activity.Current;
+        var span = Source.StartActivity(name, kind, parent, tags);
+        Activity.Current = current;
+        return span;
+    }
+
     /// <summary>The attributes of <paramref name="jobId"/> and <paramref name="jobName"/>.</summary>
     internal static TagList JobTags(string jobId, string jobName) => new() { { JobId, jobId }, { JobName, jobName } };
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using ItkWasm.Pipelines;
 using ItkWasmCluster.Jobs;
-using ItkWasmCluster.Telemetry;
 
 namespace ItkWasmCluster.Grains.Workers;
 
@@ -12,19 +11,17 @@ internal static class ItemAttempt
     public static async Task<ItemResult> RunAsync(ItemExecutors executors, string silo, ItemRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        using var span = ActivityContext.TryParse(request.TraceParent, null, isRemote: true, out var item)
-            ? ClusterTelemetry.Source.StartActivity("attempt", ActivityKind.Server, item, [new("itkwasm.silo", silo), new("itkwasm.item.attempt", request.Attempt)])
-            : null;
+        // The stages and transfers are children of the item's span on the partition's silo.
+        var trace = ActivityContext.TryParse(request.TraceParent, null, isRemote: true, out var item) ? item : default;
         try
         {
             var executor = await executors.ForAsync(request.SpecJson, cancellationToken).ConfigureAwait(false);
-            var (duration, reused, key, stages) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, (silo, request.Attempt), cancellationToken).ConfigureAwait(false);
+            var (duration, reused, key, stages) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, (silo, request.Attempt, trace), cancellationToken).ConfigureAwait(false);
             return new ItemResult(true, duration, null, null, reused, key, silo, stages is null ? null : string.Join(',', stages.Select(s => s.Implementation)), stages is null ? null : ItemRecord.FormatStageSeconds(stages.Select(s => s.Duration)));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var (message, stderr) = e is PipelineRunException failed ? (failed.Summary, failed.Stderr) : (e.Message, null);
-            span?.SetStatus(ActivityStatusCode.Error, message);
             return new ItemResult(false, Stopwatch.GetElapsedTime(started), message, stderr, false, null, silo);
         }
     }

@@ -61,14 +61,14 @@ internal sealed class ItemExecutor
     /// <param name="recordedKey">The content key the item's last committed result was recorded under, or null.</param>
     /// <param name="inputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed with the
     /// dataset, or null: it identifies the input without reading it.</param>
-    /// <param name="attempt">The attempt's number and the silo that runs it, for the spans.</param>
+    /// <param name="attempt">The attempt's number, the silo that runs it, and the item's span (the parent of this attempt's spans).</param>
     /// <param name="cancellationToken">Stops the attempt (its running pipeline too).</param>
     /// <returns>How long it took, whether the recorded result was reused, the result's content key, and which
     /// implementation ran each stage and for how long (null when the result was reused).</returns>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>
     public async Task<(TimeSpan Duration, bool Reused, string ContentKey, IReadOnlyList<(string Implementation, TimeSpan Duration)>? Stages)> ExecuteAsync(
-        string inputName, string outputName, string? recordedKey, string? inputHash, (string Silo, int Number) attempt, CancellationToken cancellationToken)
+        string inputName, string outputName, string? recordedKey, string? inputHash, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         string key;
@@ -81,14 +81,14 @@ internal sealed class ItemExecutor
         if (serviceHash is null && recordedKey is null && NativeForm(inputName) is { } form)
         {
             // Nothing to reuse: hash the input while reading it, rather than reading it twice.
-            using var reading = BlobSpan("blob.read", input, inputName);
+            using var reading = BlobSpan("blob.read", input, inputName, attempt.Trace);
             (image, var bytesHash) = await ReadNativeAsync(inputName, form, cancellationToken).ConfigureAwait(false);
             key = ContentKey(bytesHash);
         }
         else
         {
             // The store's own hash of the blob (Azure's Content-MD5) identifies it without a download.
-            using (BlobSpan("blob.hash", input, inputName, serviceHash is null))
+            using (BlobSpan("blob.hash", input, inputName, attempt.Trace, serviceHash is null))
             {
                 key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
             }
@@ -98,7 +98,7 @@ internal sealed class ItemExecutor
                 return (Stopwatch.GetElapsedTime(started), true, key, null);
             }
 
-            using var reading = BlobSpan("blob.read", input, inputName);
+            using var reading = BlobSpan("blob.read", input, inputName, attempt.Trace);
             image = await ReadInputAsync(inputName, cancellationToken).ConfigureAwait(false);
         }
 
@@ -121,7 +121,7 @@ internal sealed class ItemExecutor
                 ran.Add((implementation, Stopwatch.GetElapsedTime(stageStarted)));
             }
 
-            using var writing = BlobSpan("blob.write", output, outputName);
+            using var writing = BlobSpan("blob.write", output, outputName, attempt.Trace);
             await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -163,9 +163,9 @@ internal sealed class ItemExecutor
         new CountingStream(await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false), ClusterTelemetry.BytesRead, jobTags);
 
     // A span around a transfer of one blob (a file, in a folder store).
-    private static Activity? BlobSpan(string name, IBlobStore store, string blob, bool transfers = true) =>
+    private static Activity? BlobSpan(string name, IBlobStore store, string blob, ActivityContext parent, bool transfers = true) =>
         transfers && ClusterTelemetry.Source.HasListeners()
-            ? ClusterTelemetry.Source.StartActivity(name, ActivityKind.Client, default(ActivityContext), [new("itkwasm.blob.store", store.Description), new("itkwasm.blob.name", blob)])
+            ? ClusterTelemetry.StartSpan(name, ActivityKind.Client, parent, [new("itkwasm.blob.store", store.Description), new("itkwasm.blob.name", blob)])
             : null;
 
     private string ContentKey(string inputHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));

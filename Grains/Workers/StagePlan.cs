@@ -29,13 +29,13 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
     /// <exception cref="PipelineRunException">The pipeline failed.</exception>
     /// <param name="input">The image.</param>
     /// <param name="options">The run's options (its timeout).</param>
-    /// <param name="attempt">The attempt at the item, and the silo that runs it, for the stage's span.</param>
+    /// <param name="attempt">The attempt at the item, the silo that runs it, and the item's span (the stage span's parent).</param>
     /// <param name="cancellationToken">Stops the run.</param>
-    public async Task<(Image Result, string Implementation)> RunAsync(Image input, PipelineRunOptions options, (string Silo, int Number) attempt, CancellationToken cancellationToken)
+    public async Task<(Image Result, string Implementation)> RunAsync(Image input, PipelineRunOptions options, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
     {
         var chosen = implementations.Choose(spec, pipeline.Reference, position, input);
         var implementation = chosen?.Implementation ?? StageImplementations.Wasm;
-        using var span = !ClusterTelemetry.Source.HasListeners() ? null : ClusterTelemetry.Source.StartActivity("stage", ActivityKind.Internal, default(ActivityContext), [
+        using var span = !ClusterTelemetry.Source.HasListeners() ? null : ClusterTelemetry.StartSpan("stage", ActivityKind.Internal, attempt.Trace, [
             new(ClusterTelemetry.StageIndex, position),
             new(ClusterTelemetry.Pipeline, spec.Pipeline),
             new("itkwasm.module.hash", moduleKey),

@@ -25,8 +25,19 @@ internal static partial class DashboardPages
     /// <summary>The most item rows one page shows.</summary>
     private const int MaxRows = 500;
 
-    public static void Map(WebApplication app)
+    /// <summary>Maps the pages; when <paramref name="orleansDashboard"/> is false, <c>/dashboard</c> says that Orleans'
+    /// dashboard is off on this silo and how to turn it on.</summary>
+    public static void Map(WebApplication app, bool orleansDashboard)
     {
+        if (!orleansDashboard)
+        {
+            app.MapGet("/dashboard/{**rest}", () => Page("Orleans dashboard", "orleans", """
+                <h1>Orleans dashboard</h1>
+                <p>Orleans' dashboard is off on this silo (<code>--orleans-dashboard false</code>, or
+                <code>ITKWASM_SILO_ORLEANS_DASHBOARD=false</code>). Start the silo without that setting to serve it here.</p>
+                """, StatusCodes.Status404NotFound));
+        }
+
         app.MapGet("/", JobsAsync);
         app.MapPost("/jobs", SubmitAsync).DisableAntiforgery();
         app.MapGet("/jobs/{id}", JobAsync);

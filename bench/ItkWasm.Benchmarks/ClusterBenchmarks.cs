@@ -208,6 +208,24 @@ public static class ClusterBenchmarks
         return times;
     }
 
+    /// <summary>Writes <paramref name="count"/> copies of a blank 4×4 uint8 image into <paramref name="folder"/>,
+    /// named 00000.iwi.cbor and on: the tiny items of the benchmarks that show per-item costs.</summary>
+    internal static void WriteTinyImages(string folder, int count)
+    {
+        var template = Path.Combine(folder, "..", $"tiny-{Guid.NewGuid():N}.iwi.cbor");
+        using (var image = Blank(4))
+        {
+            ImageFile.Write(image, template);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            File.Copy(template, Path.Combine(folder, $"{i:D5}.iwi.cbor"));
+        }
+
+        File.Delete(template);
+    }
+
     /// <summary>A zeroed 2D uint8 image of <paramref name="size"/>².</summary>
     private static Image Blank(long size)
     {
@@ -228,7 +246,9 @@ public static class ClusterBenchmarks
 
     /// <summary>Submits, waits, and returns the time from submission to the job's end as the silo recorded it (the same
     /// machine's clock), so that how often the status is polled does not blur the end.</summary>
-    private static async Task<double> RemoteJobAsync(ItkWasmClusterClient client, JobSpec spec)
+    /// <summary>Submits <paramref name="spec"/> and waits for it; returns the time from submission to its end (the
+    /// silo's clock) in milliseconds.</summary>
+    internal static async Task<double> RemoteJobAsync(ItkWasmClusterClient client, JobSpec spec)
     {
         var submitted = DateTimeOffset.UtcNow;
         var job = await client.SubmitJobAsync(spec).ConfigureAwait(false);

@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ItkWasm.Benchmarks;
 
-// bench/run [files|pipelines|wasmtime|jobs|cluster|blobs|accelerated|telemetry|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
+// bench/run [files|pipelines|wasmtime|jobs|cluster|blobs|accelerated|telemetry|dashboard|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
 var which = args.Length > 0 ? args[0] : "all";
 var root = args.Length > 1 ? args[1] : Directory.GetCurrentDirectory();
 var markdown = Path.Combine(root, "BENCHMARKS.md");
@@ -54,4 +54,9 @@ if (which is "accelerated" or "all")
 if (which is "telemetry" or "all")
 {
     await TelemetryBenchmarks.RunAsync(markdown);
+}
+
+if (which is "dashboard" or "all")
+{
+    await OrleansDashboardBenchmarks.RunAsync(markdown);
 }

@@ -105,6 +105,20 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/nodes")).StatusCode);
     }
 
+    [Fact]
+    public async Task WithOrleansDashboardOff_ItsPageSaysSo_AndTheJobPagesServe()
+    {
+        using var plain = await SiloProcess.StartAsync(store!, $"no-dashboard-{Guid.NewGuid():N}", 1, "--orleans-dashboard", "false");
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(plain.Url) };
+        await SignInAsync(http, SiloProcess.Token, "/");
+
+        var off = await http.GetAsync("/dashboard/");
+        Assert.Equal(HttpStatusCode.NotFound, off.StatusCode);
+        Assert.Contains("--orleans-dashboard false", await off.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/dashboard/DashboardCounters")).StatusCode);
+        Assert.Contains("<h1>Jobs</h1>", await http.GetStringAsync("/"), StringComparison.Ordinal);
+    }
+
     private static Task<HttpResponseMessage> SignInAsync(HttpClient http, string token, string target) =>
         http.PostAsync("/signin", new FormUrlEncodedContent([new("token", token), new("return", target)]));
 }
