@@ -2,11 +2,13 @@ using ItkWasm.Runtime;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -26,6 +28,8 @@ public static class SiloHost
 {
     /// <summary>The prefix of the environment variables that set a silo's options.</summary>
     public const string EnvironmentPrefix = "ITKWASM_SILO_";
+
+    private const string ReadyTag = "ready";
 
     /// <summary>
     /// Adds the silo to <paramref name="builder"/>: reads <see cref="SiloOptions"/> from its configuration (with the
@@ -58,6 +62,7 @@ public static class SiloHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
+        builder.Services.AddHealthChecks().AddCheck<SiloReadiness>("cluster", tags: [ReadyTag]);
         builder.Services.AddSingleton(_ => runtime); // a factory registration, so the host disposes it
         builder.AddItkWasmTelemetry($"{options.ClusterId}/{options.AdvertisedAddress?.ToString() ?? System.Net.Dns.GetHostName()}:{options.SiloPort}");
         builder.UseOrleans(silo =>
@@ -78,6 +83,11 @@ public static class SiloHost
             {
                 silo.AddDashboard(o => o.HideTrace = true); // Orleans' dashboard at /dashboard, without its live log stream
             }
+
+            if (options.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
         });
         return options;
     }
@@ -89,7 +99,10 @@ public static class SiloHost
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<TokenAuthentication>();
         app.UseMiddleware<ClusterUnavailableMiddleware>();
+        // Liveness: the process serves. Readiness: it has joined the cluster and the store answers (SiloReadiness).
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteHealthAsync });
         var options = app.Services.GetRequiredService<SiloOptions>();
         TokenAuthentication.Map(app, options);
         Dashboard.DashboardPages.Map(app, options.OrleansDashboard);
@@ -131,4 +144,10 @@ public static class SiloHost
 
         await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
     }
+
+    // "Healthy" or "Unhealthy: why", so that a probe's failure in `kubectl describe pod` says what is wrong.
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report) =>
+        context.Response.WriteAsync(report.Status == HealthStatus.Healthy
+            ? "ready"
+            : string.Join("; ", report.Entries.Values.Select(e => e.Description ?? e.Status.ToString())));
 }

@@ -82,6 +82,12 @@ public sealed record SiloOptions
     /// BENCHMARKS.md measures what that costs.</summary>
     public bool OrleansDashboard { get; init; } = true;
 
+    /// <summary>Gets whether the silo runs in a Kubernetes pod (<c>KUBERNETES</c>, <c>true</c> or <c>false</c>; default
+    /// false): Orleans' Kubernetes hosting then names the silo after the pod, advertises the pod's IP (<c>POD_IP</c>),
+    /// labels the pod with the service and cluster ids, and watches the cluster's pods through the Kubernetes API
+    /// (k8s/base grants what it needs).</summary>
+    public bool Kubernetes { get; init; }
+
     /// <summary>Gets the largest request body accepted, in bytes; larger requests get 413. Default 1 MiB.</summary>
     public long MaxRequestBytes { get; init; } = 1 << 20;
 
@@ -108,6 +114,9 @@ public sealed record SiloOptions
         int Int(string key, int fallback) => Text(key) is { } value
             ? int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(key, value, "a whole number")
             : fallback;
+        bool Bool(string key, bool fallback) => Text(key) is { } value
+            ? bool.TryParse(value, out var b) ? b : throw Bad(key, value, "true or false")
+            : fallback;
         string[] List(string key) => Text(key)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         return new SiloOptions
         {
@@ -131,9 +140,8 @@ public sealed record SiloOptions
             BlobStorage = Text("BLOB_STORAGE"),
             BlobRetries = Int("BLOB_RETRIES", defaults.BlobRetries),
             BlobTimeout = TimeSpan.FromSeconds(Int("BLOB_TIMEOUT", (int)defaults.BlobTimeout.TotalSeconds)),
-            OrleansDashboard = Text("ORLEANS_DASHBOARD") is { } dashboard
-                ? bool.TryParse(dashboard, out var on) ? on : throw Bad("ORLEANS_DASHBOARD", dashboard, "true or false")
-                : defaults.OrleansDashboard,
+            OrleansDashboard = Bool("ORLEANS_DASHBOARD", defaults.OrleansDashboard),
+            Kubernetes = Bool("KUBERNETES", defaults.Kubernetes),
         };
     }
 

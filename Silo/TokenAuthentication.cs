@@ -11,7 +11,8 @@ namespace ItkWasmCluster.Silo;
 /// The silo's one credential, its token, in two forms. Programs send <c>Authorization: Bearer TOKEN</c>. Browsers sign in
 /// once at <c>/signin</c> with the token and get a session cookie (<see cref="CookieName"/>: HTTP-only, SameSite=Strict,
 /// Secure over HTTPS, 12 hours), an issue time signed with HMAC-SHA256 keyed by the token, which every silo of the
-/// cluster accepts and none stores. Everything but <c>/healthz</c> and the sign-in page needs one or the other; the
+/// cluster accepts and none stores. Everything but the health probes (<c>/healthz</c>, <c>/healthz/live</c>,
+/// <c>/healthz/ready</c>) and the sign-in page needs one or the other; the
 /// bearer header and the cookie are compared in constant time. Without either, pages a browser asks for (<c>/</c>,
 /// <c>/dashboard</c>) redirect to the sign-in page, and the rest (<c>/api/</c>, <c>/metrics</c>) get 401 with a JSON
 /// error: never data.
@@ -28,7 +29,7 @@ internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions opti
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        if (path.Equals("/healthz", StringComparison.Ordinal) || path.Equals("/signin", StringComparison.Ordinal) || Authenticated(context.Request))
+        if (path.StartsWithSegments("/healthz") || path.Equals("/signin", StringComparison.Ordinal) || Authenticated(context.Request))
         {
             return next(context);
         }

@@ -28,6 +28,7 @@ internal static class SiloCommand
         ("--blob-storage", "BLOB_STORAGE", "Azure Storage connection string of the account az:// locations are in (default: AZURE_STORAGE_CONNECTION_STRING)."),
         ("--blob-retries", "BLOB_RETRIES", "Retries of a blob request that failed transiently (default 5)."),
         ("--blob-timeout", "BLOB_TIMEOUT", "Seconds one blob request may take before it is retried (default 100)."),
+        ("--kubernetes", "KUBERNETES", "Whether the silo runs in a Kubernetes pod (Orleans' Kubernetes hosting): true or false (default false)."),
         ("--orleans-dashboard", "ORLEANS_DASHBOARD", "Whether to serve Orleans' dashboard at /dashboard, which times every grain call: true or false (default true)."),
     ];
 

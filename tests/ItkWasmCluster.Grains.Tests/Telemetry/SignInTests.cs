@@ -119,6 +119,32 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
         Assert.Contains("<h1>Jobs</h1>", await http.GetStringAsync("/"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Probes_NeedNoToken_AndReadinessFollowsTheClusterStore_WhileLivenessStays()
+    {
+        using var own = StoreServer.Redis();
+        using var probed = await SiloProcess.StartAsync(own, $"probes-{Guid.NewGuid():N}", 1);
+        using var http = new HttpClient { BaseAddress = new Uri(probed.Url) };
+
+        Assert.Equal("ok", await http.GetStringAsync("/healthz"));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz/live")).StatusCode);
+        Assert.Equal("ready", await http.GetStringAsync("/healthz/ready")); // it served only once it had joined
+
+        own.Stop();
+        var unready = string.Empty;
+        await Eventually.UntilAsync(async () =>
+        {
+            var response = await http.GetAsync("/healthz/ready");
+            unready = await response.Content.ReadAsStringAsync();
+            return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+        }, () => $"readiness to fail with the store down (last: {unready})", TimeSpan.FromSeconds(30));
+        Assert.Contains("the cluster store does not answer", unready, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz/live")).StatusCode);
+
+        own.Start();
+        await Eventually.UntilAsync(async () => (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, "readiness to return with the store", TimeSpan.FromSeconds(60));
+    }
+
     private static Task<HttpResponseMessage> SignInAsync(HttpClient http, string token, string target) =>
         http.PostAsync("/signin", new FormUrlEncodedContent([new("token", token), new("return", target)]));
 }
