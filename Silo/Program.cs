@@ -13,5 +13,14 @@ catch (ArgumentException e)
     return 2;
 }
 
-await builder.Build().MapItkWasmCluster().RunAsync();
+try
+{
+    await builder.Build().MapItkWasmCluster().RunAsync();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"itkwasm-silo: {e.Message}");
+    return 2;
+}
+
 return 0;

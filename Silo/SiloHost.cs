@@ -1,6 +1,7 @@
 using ItkWasm.Runtime;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Storage.Blobs;
+using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -86,7 +87,9 @@ public static class SiloHost
 
             if (options.Kubernetes)
             {
-                silo.UseKubernetesHosting();
+                // The API as kubectl finds it: $KUBECONFIG or ~/.kube/config when there is one (a silo run outside the
+                // cluster), else the pod's service account.
+                silo.UseKubernetesHosting(o => o.Configure(k => k.GetClientConfiguration = KubernetesApi));
             }
         });
         return options;
@@ -143,6 +146,19 @@ public static class SiloHost
         }
 
         await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    // The Kubernetes API's configuration, or a message that names the setting when there is none that works.
+    private static KubernetesClientConfiguration KubernetesApi()
+    {
+        try
+        {
+            return KubernetesClientConfiguration.BuildDefaultConfig();
+        }
+        catch (k8s.Exceptions.KubeConfigException e)
+        {
+            throw new ArgumentException($"--kubernetes (ITKWASM_SILO_KUBERNETES) needs the Kubernetes API: run in a pod with a service account, or set KUBECONFIG ({e.Message})", e);
+        }
     }
 
     // "Healthy" or "Unhealthy: why", so that a probe's failure in `kubectl describe pod` says what is wrong.

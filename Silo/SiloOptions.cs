@@ -85,7 +85,8 @@ public sealed record SiloOptions
     /// <summary>Gets whether the silo runs in a Kubernetes pod (<c>KUBERNETES</c>, <c>true</c> or <c>false</c>; default
     /// false): Orleans' Kubernetes hosting then names the silo after the pod, advertises the pod's IP (<c>POD_IP</c>),
     /// labels the pod with the service and cluster ids, and watches the cluster's pods through the Kubernetes API
-    /// (k8s/base grants what it needs).</summary>
+    /// (k8s/base grants what it needs), which it finds as kubectl does: <c>$KUBECONFIG</c>, <c>~/.kube/config</c>,
+    /// else the pod's service account.</summary>
     public bool Kubernetes { get; init; }
 
     /// <summary>Gets the largest request body accepted, in bytes; larger requests get 413. Default 1 MiB.</summary>
@@ -195,9 +196,30 @@ public sealed record SiloOptions
             }
         }
 
+        if (Kubernetes)
+        {
+            ValidateKubernetes();
+        }
+
         if (string.IsNullOrWhiteSpace(ClusterId))
         {
             throw new ArgumentException("--cluster-id (ITKWASM_SILO_CLUSTER_ID) must not be empty");
+        }
+    }
+
+    // What Orleans' Kubernetes hosting needs before it starts: the pod's namespace, and a way to the API.
+    private static void ValidateKubernetes()
+    {
+        const string ServiceAccount = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("POD_NAMESPACE")) && !File.Exists(ServiceAccount))
+        {
+            throw new ArgumentException("--kubernetes (ITKWASM_SILO_KUBERNETES) needs the pod's namespace: set POD_NAMESPACE (k8s/base sets it from the pod's metadata)");
+        }
+
+        var kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } paths ? paths.Split(Path.PathSeparator)[0] : k8s.KubernetesClientConfiguration.KubeConfigDefaultLocation;
+        if (!k8s.KubernetesClientConfiguration.IsInCluster() && !File.Exists(kubeconfig))
+        {
+            throw new ArgumentException($"--kubernetes (ITKWASM_SILO_KUBERNETES) needs the Kubernetes API: run in a pod with a service account, or set KUBECONFIG (there is no {kubeconfig})");
         }
     }
 

@@ -52,4 +52,19 @@ public class ExitCodeTests
         Assert.Equal($"itkwasm-cluster: {path}: imageType: expected a map, found an array (at byte 11)", run.Stderr.TrimEnd());
         Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SiloInKubernetesMode_WithoutWhatThePodGives_NamesTheMissingSetting()
+    {
+        string[] args = ["silo", "--redis", "127.0.0.1:1", "--token", "test-token-0123456789", "--kubernetes", "true"];
+
+        var noNamespace = CliRun.Process(new Dictionary<string, string> { ["POD_NAMESPACE"] = string.Empty, ["KUBECONFIG"] = "/nonexistent/kubeconfig" }, args);
+        var noApi = CliRun.Process(new Dictionary<string, string> { ["POD_NAMESPACE"] = "itkwasm", ["KUBECONFIG"] = "/nonexistent/kubeconfig" }, args);
+
+        Assert.Equal(2, noNamespace.ExitCode);
+        Assert.StartsWith("itkwasm-cluster: --kubernetes (ITKWASM_SILO_KUBERNETES) needs the pod's namespace: set POD_NAMESPACE", noNamespace.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, noApi.ExitCode);
+        Assert.StartsWith("itkwasm-cluster: --kubernetes (ITKWASM_SILO_KUBERNETES) needs the Kubernetes API: run in a pod with a service account, or set KUBECONFIG (there is no /nonexistent/kubeconfig)", noApi.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", noNamespace.Stderr + noApi.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -75,10 +75,18 @@ public sealed class SiloProcess : IDisposable
     /// <paramref name="environment"/> added to its environment.</summary>
     public static async Task<SiloProcess> StartAsync(Hosting.StoreServer store, string clusterId, IReadOnlyDictionary<string, string>? environment, int concurrency = 2, params string[] extra)
     {
-        var silo = new SiloProcess(store, clusterId, concurrency, extra, environment);
-        await silo.listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var silo = Launch(store, clusterId, environment, concurrency, extra);
+        await silo.Serving.WaitAsync(TimeSpan.FromSeconds(60));
         return silo;
     }
+
+    /// <summary>Starts a silo as <see cref="StartAsync(Hosting.StoreServer, string, IReadOnlyDictionary{string, string}?, int, string[])"/>
+    /// does, without waiting: <see cref="Serving"/> completes once it serves.</summary>
+    public static SiloProcess Launch(Hosting.StoreServer store, string clusterId, IReadOnlyDictionary<string, string>? environment, int concurrency = 2, params string[] extra) =>
+        new(store, clusterId, concurrency, extra, environment);
+
+    /// <summary>Gets a task that completes once the silo serves (it fails if the process exits first).</summary>
+    public Task Serving => listening.Task;
 
     public void Signal(string name)
     {
