@@ -30,6 +30,14 @@ public sealed partial class KubernetesManifestTests
         }
     }
 
+    [Fact]
+    public void EveryManifestFile_ParsesIntoTheObjectModel()
+    {
+        var files = Directory.GetFiles(Path.Combine(Root, "k8s"), "*.yaml", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "kustomization.yaml").ToList();
+        Assert.True(files.Count >= 13, $"only {files.Count} manifests");
+        Assert.All(files, file => Assert.All(KubernetesYaml.LoadAllFromString(File.ReadAllText(file)), o => Assert.IsAssignableFrom<IKubernetesObject>(o)));
+    }
+
     [Theory]
     [MemberData(nameof(Overlays))]
     public void EveryPod_IsRestricted_Sized_AndPinned(string overlay)
