@@ -38,7 +38,7 @@ internal static partial class DashboardPages
                 """, StatusCodes.Status404NotFound));
         }
 
-        app.MapGet("/", JobsAsync);
+        app.MapGet("/", (IGrainFactory grains) => JobsAsync(grains)); // the message and spec only ever come from a submission
         app.MapPost("/jobs", SubmitAsync).DisableAntiforgery();
         app.MapGet("/jobs/{id}", JobAsync);
         app.MapPost("/jobs/{id}/cancel", async (string id, HttpRequest request, IGrainFactory grains) =>

@@ -95,6 +95,7 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
 
         // The job pages open with the session; a form posted from another site is refused even with it.
         Assert.Contains("<h1>Jobs</h1>", await http.GetStringAsync("/"), StringComparison.Ordinal);
+        Assert.DoesNotContain("planted", await http.GetStringAsync("/?error=planted&spec=planted"), StringComparison.Ordinal); // messages come only from submissions
         using (var crossSite = new HttpRequestMessage(HttpMethod.Post, "/jobs") { Content = new FormUrlEncodedContent([new("spec", "name: x")]) })
         {
             crossSite.Headers.Add("Origin", "https://elsewhere.example");
