@@ -476,7 +476,7 @@ internal sealed partial class PartitionGrain(
                 }
                 catch (InconsistentStateException e)
                 {
-                    switch (await LastWriterAsync())
+                    switch (await LastWriterAsync(delay))
                     {
                         case true:
                             // A write of this activation whose reply was lost (the store failed mid-request) had been
@@ -518,9 +518,9 @@ internal sealed partial class PartitionGrain(
     }
 
     // Whether this activation wrote the stored state last (one of its writes landed though the reply was lost), or
-    // null when the store cannot be read. The state in memory, which may have changed since, is kept; after a read,
-    // with the stored version's ETag.
-    private async Task<bool?> LastWriterAsync()
+    // null when the store cannot be read (the write is then tried again after retryIn). The state in memory, which may
+    // have changed since, is kept; after a read, with the stored version's ETag.
+    private async Task<bool?> LastWriterAsync(TimeSpan retryIn)
     {
         var mine = state.State;
         try
@@ -530,7 +530,7 @@ internal sealed partial class PartitionGrain(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogWriteFailed(logger, this.GetPrimaryKeyString(), TimeSpan.Zero, e.Message);
+            LogWriteFailed(logger, this.GetPrimaryKeyString(), retryIn, e.Message);
             return null;
         }
         finally

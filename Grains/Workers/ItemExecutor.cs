@@ -99,7 +99,7 @@ internal sealed class ItemExecutor
             }
 
             using var reading = BlobSpan("blob.read", input, inputName, attempt.Trace);
-            image = await ReadInputAsync(inputName, cancellationToken).ConfigureAwait(false);
+            image = await ReadInputAsync(inputName, counted: true, cancellationToken).ConfigureAwait(false);
         }
 
         var ran = new List<(string, TimeSpan)>(stages.Length);
@@ -139,8 +139,8 @@ internal sealed class ItemExecutor
     private async Task<(Image Image, string Hash)> ReadNativeAsync(string name, ItkWasmFileForm form, CancellationToken cancellationToken)
     {
         using var sha = SHA256.Create();
-        await using var stream = await OpenInputAsync(name, cancellationToken).ConfigureAwait(false);
-        await using var hashing = await ReadAheadAsync(name, new CryptoStream(stream, sha, CryptoStreamMode.Read, leaveOpen: true), cancellationToken).ConfigureAwait(false);
+        await using var stream = await OpenInputAsync(name, counted: true, cancellationToken).ConfigureAwait(false);
+        await using var hashing = await ReadAheadAsync(input, name, new CryptoStream(stream, sha, CryptoStreamMode.Read, leaveOpen: true), cancellationToken).ConfigureAwait(false);
         var image = ImageFile.Read(hashing, form, name);
         try
         {
@@ -156,11 +156,15 @@ internal sealed class ItemExecutor
 
     // ITK-Wasm's readers read synchronously: a blob from a remote store is read ahead asynchronously first, so that the
     // reader does not hold a thread through every network round trip. A local file is read as it is.
-    private async Task<Stream> ReadAheadAsync(string name, Stream stream, CancellationToken cancellationToken) =>
-        input.GetLocalPath(name) is null ? await ReadAheadStream.OpenAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false) : stream;
+    private static async Task<Stream> ReadAheadAsync(IBlobStore store, string name, Stream stream, CancellationToken cancellationToken) =>
+        store.GetLocalPath(name) is null ? await ReadAheadStream.OpenAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false) : stream;
 
-    private async Task<Stream> OpenInputAsync(string name, CancellationToken cancellationToken) =>
-        new CountingStream(await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false), ClusterTelemetry.BytesRead, jobTags);
+    // An input's bytes, counted as the job's reads when the job reads them (not when a preview does).
+    private async Task<Stream> OpenInputAsync(string name, bool counted, CancellationToken cancellationToken)
+    {
+        var stream = await input.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+        return counted ? new CountingStream(stream, ClusterTelemetry.BytesRead, jobTags) : stream;
+    }
 
     // A span around a transfer of one blob (a file, in a folder store).
     private static Activity? BlobSpan(string name, IBlobStore store, string blob, ActivityContext parent, bool transfers = true) =>
@@ -176,32 +180,38 @@ internal sealed class ItemExecutor
     {
         var form = NativeForm(name) ?? throw new ItkWasmFormatException(name, "not in one of ITK-Wasm's image forms");
         await using var stream = await output.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
-        await using var ahead = await ReadAheadAsync(name, stream, cancellationToken).ConfigureAwait(false);
+        await using var ahead = await ReadAheadAsync(output, name, stream, cancellationToken).ConfigureAwait(false);
         return ImageFile.Read(ahead, form, name);
     }
 
     /// <summary>Reads the input <paramref name="name"/> in any form the job reads (a file format through the image-io
-    /// pipelines); the caller disposes it.</summary>
+    /// pipelines), for a preview: the bytes are not counted as the job's reads. The caller disposes it.</summary>
     /// <exception cref="Exception">The blob is missing or unreadable.</exception>
-    public async Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken)
+    public Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken) => ReadInputAsync(name, counted: false, cancellationToken);
+
+    private async Task<Image> ReadInputAsync(string name, bool counted, CancellationToken cancellationToken)
     {
         if (NativeForm(name) is { } form)
         {
-            await using var stream = await ReadAheadAsync(name, await OpenInputAsync(name, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await using var stream = await ReadAheadAsync(input, name, await OpenInputAsync(name, counted, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             return ImageFile.Read(stream, form, name);
         }
 
         if (input.GetLocalPath(name) is { } path)
         {
             var image = await imageIo.ReadAsync(path, cancellationToken).ConfigureAwait(false);
-            ClusterTelemetry.BytesRead.Add(new FileInfo(path).Length, jobTags);
+            if (counted)
+            {
+                ClusterTelemetry.BytesRead.Add(new FileInfo(path).Length, jobTags);
+            }
+
             return image;
         }
 
         var temp = Path.Combine(Path.GetTempPath(), $"itkwasm-input-{Guid.NewGuid():N}-{Path.GetFileName(name)}");
         try
         {
-            await using (var source = await OpenInputAsync(name, cancellationToken).ConfigureAwait(false))
+            await using (var source = await OpenInputAsync(name, counted, cancellationToken).ConfigureAwait(false))
             await using (var file = File.Create(temp))
             {
                 await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);

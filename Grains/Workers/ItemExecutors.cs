@@ -35,7 +35,7 @@ public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, Stage
     public string ModuleFolder { get; init; } = Path.Combine(Path.GetTempPath(), "itkwasm-cluster-modules");
 
     /// <summary>Reads one item's input (in any form the job reads) or its result, as the job's stages see them; the
-    /// caller disposes the image. For previews: the bytes read are counted as the job's.</summary>
+    /// caller disposes the image. For previews: the bytes read are not counted as the job's.</summary>
     /// <param name="specJson">The job's spec.</param>
     /// <param name="name">The input's name, or the result's when <paramref name="result"/>.</param>
     /// <param name="result">Whether <paramref name="name"/> is a result.</param>

@@ -34,8 +34,9 @@ internal sealed class PipelineWorkerGrain(ItemExecutors executors, ILocalSiloDet
     /// <inheritdoc/>
     public Task<SiloLoad> GetLoadAsync()
     {
-        var modules = (runtime as WasmRuntime)?.WasmtimeCacheStatistics;
-        var cache = runtime is WasmRuntime { WasmtimeCacheStatistics: not null } wasm ? wasm.Wasmtime.CacheDirectory : null;
+        var wasm = runtime as WasmRuntime;
+        var modules = wasm?.WasmtimeCacheStatistics;
+        var cache = modules is null ? null : wasm!.Wasmtime.CacheDirectory; // only once Wasmtime has started
         return Task.FromResult(new SiloLoad(silo.SiloAddress.ToString(), cluster.Active().FirstOrDefault(s => s.Silo.Equals(silo.SiloAddress))?.Slots ?? 0, running, modules?.Compiled ?? 0, modules?.LoadedFromDisk ?? 0, cache));
     }
 }

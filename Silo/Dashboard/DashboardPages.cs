@@ -49,7 +49,7 @@ internal static partial class DashboardPages
             }
 
             await grains.GetGrain<IJobGrain>(id).CancelAsync().ConfigureAwait(false);
-            return Results.Redirect($"/jobs/{Uri.EscapeDataString(id)}", preserveMethod: false);
+            return Results.Redirect(JobPath(id), preserveMethod: false);
         });
         app.MapPost("/jobs/{id}/resubmit", ResubmitAsync);
         app.MapGet("/jobs/{id}/items/{index:int}/input.png", (string id, int index, IGrainFactory grains, ItemExecutors executors, ILoggerFactory logs, CancellationToken ct) =>
@@ -75,7 +75,7 @@ internal static partial class DashboardPages
             var seconds = ((job.Finished ?? now) - job.Created).TotalSeconds;
             rows.Append($"""
                 <tr>
-                  <td><a href="/jobs/{E(Uri.EscapeDataString(job.Id))}">{E(job.Name)}</a><br><code class="id">{E(job.Id)}</code></td>
+                  <td><a href="{E(JobPath(job.Id))}">{E(job.Name)}</a><br><code class="id">{E(job.Id)}</code></td>
                   <td>{Badge(job.State.ToString())}</td>
                   <td>{Progress(done, c.Total, $"{job.Name}: {done} of {c.Total} items finished")}<br><small>{done} of {c.Total}{(c.Failed > 0 ? $", <span class=\"bad\">{c.Failed} failed</span>" : string.Empty)}</small></td>
                   <td class="num">{Number(seconds > 0 ? done / seconds : 0, "0.0")}</td>
@@ -114,7 +114,7 @@ internal static partial class DashboardPages
 
     private static string Actions(JobStatus job)
     {
-        var target = $"/jobs/{E(Uri.EscapeDataString(job.Id))}";
+        var target = E(JobPath(job.Id));
         return job.State == JobState.Running
             ? $"""<form method="post" action="{target}/cancel"><button type="submit" class="secondary" aria-label="Cancel {E(job.Name)}">Cancel</button></form>"""
             : $"""<form method="post" action="{target}/resubmit"><button type="submit" class="secondary" aria-label="Resubmit {E(job.Name)}">Resubmit</button></form>""";
@@ -131,9 +131,15 @@ internal static partial class DashboardPages
         try
         {
             var form = await request.ReadFormAsync().ConfigureAwait(false);
-            text = form.Files.GetFile("specFile") is { Length: > 0 } file
-                ? await new StreamReader(file.OpenReadStream()).ReadToEndAsync().ConfigureAwait(false)
-                : form["spec"].ToString();
+            if (form.Files.GetFile("specFile") is { Length: > 0 } file)
+            {
+                using var reader = new StreamReader(file.OpenReadStream());
+                text = await reader.ReadToEndAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                text = form["spec"].ToString();
+            }
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
@@ -148,7 +154,7 @@ internal static partial class DashboardPages
         try
         {
             var job = await JobsApi.SubmitSpecAsync(grains, JobSpecParser.Parse(text, yaml: true)).ConfigureAwait(false);
-            return Results.Redirect($"/jobs/{Uri.EscapeDataString(job.Id)}");
+            return Results.Redirect(JobPath(job.Id));
         }
         catch (JobSpecException e)
         {
@@ -175,10 +181,10 @@ internal static partial class DashboardPages
         }
         catch (JobSpecException e)
         {
-            return Page("Resubmit", "jobs", $"""<h1>Resubmit</h1><p class="error" role="alert">{E(e.Message)}</p><p><a href="/jobs/{E(Uri.EscapeDataString(id))}">Back to the job</a></p>""", StatusCodes.Status400BadRequest);
+            return Page("Resubmit", "jobs", $"""<h1>Resubmit</h1><p class="error" role="alert">{E(e.Message)}</p><p><a href="{E(JobPath(id))}">Back to the job</a></p>""", StatusCodes.Status400BadRequest);
         }
 
-        return Results.Redirect($"/jobs/{Uri.EscapeDataString(id)}");
+        return Results.Redirect(JobPath(id));
     }
 
     private static async Task<IResult> JobAsync(string id, string? status, int? preview, IGrainFactory grains)
@@ -195,7 +201,7 @@ internal static partial class DashboardPages
         var c = job.Counts;
         var done = c.Succeeded + c.Failed;
         var elapsed = ((job.Finished ?? DateTimeOffset.UtcNow) - job.Created).TotalSeconds;
-        var path = $"/jobs/{E(Uri.EscapeDataString(job.Id))}";
+        var path = E(JobPath(job.Id));
         var main = $"""
             <h1>{E(job.Name)} {Badge(job.State.ToString())}</h1>
             <p class="meta"><code>{E(job.Id)}</code> · submitted {E(job.Created.ToString("u", System.Globalization.CultureInfo.InvariantCulture))}{(job.Finished is { } f ? $" · ended {E(f.ToString("u", System.Globalization.CultureInfo.InvariantCulture))}" : string.Empty)} · results in <code>{E(job.Output)}</code></p>
@@ -315,11 +321,11 @@ internal static partial class DashboardPages
 
     private static string Items(string path, IReadOnlyList<ItemRecord> items, ItemStatus? filter)
     {
-        var shown = items.Where(i => filter is null || View(i.Status) == filter).ToList();
+        var shown = items.Where(i => filter is null || JobJson.ShownStatus(i.Status) == filter).ToList();
         var links = string.Concat(new ItemStatus?[] { null, ItemStatus.Pending, ItemStatus.Succeeded, ItemStatus.Failed }.Select(f =>
         {
             var name = f?.ToString() ?? "All";
-            var count = f is null ? items.Count : items.Count(i => View(i.Status) == f);
+            var count = f is null ? items.Count : items.Count(i => JobJson.ShownStatus(i.Status) == f);
             return $"""<a href="{path}{(f is null ? string.Empty : $"?status={name.ToLowerInvariant()}")}#items"{(f == filter ? " aria-current=\"true\"" : string.Empty)}>{name} ({count})</a>""";
         }));
         var rows = new StringBuilder();
@@ -329,7 +335,7 @@ internal static partial class DashboardPages
                 <details><summary>{E(item.Error)}</summary><pre>{E(item.Stderr is { Length: > 0 } ? item.Stderr : "(no stderr)")}</pre></details>
                 """;
             rows.Append($"""
-                <tr><td class="num">{item.Index}</td><td><code>{E(item.Input)}</code></td><td>{Badge(View(item.Status).ToString())}</td><td class="num">{item.Attempts}</td>
+                <tr><td class="num">{item.Index}</td><td><code>{E(item.Input)}</code></td><td>{Badge(JobJson.ShownStatus(item.Status).ToString())}</td><td class="num">{item.Attempts}</td>
                 <td class="num">{Number(item.Duration.TotalSeconds, "0.00")} s</td><td><code>{E(item.Silo ?? "—")}</code></td><td>{E(item.Implementations ?? (item.Reused ? "reused" : "—"))}</td><td>{error}</td></tr>
                 """);
         }
@@ -347,8 +353,8 @@ internal static partial class DashboardPages
             """;
     }
 
-    // Items in flight show as pending, as in the items API.
-    private static ItemStatus View(ItemStatus status) => status == ItemStatus.Running ? ItemStatus.Pending : status;
+    // A job's page (not HTML-encoded).
+    private static string JobPath(string id) => $"/jobs/{Uri.EscapeDataString(id)}";
 
     private static async Task<IResult> PreviewAsync(string id, int index, string side, IGrainFactory grains, ItemExecutors executors, ILoggerFactory logs, CancellationToken ct)
     {

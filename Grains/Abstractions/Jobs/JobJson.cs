@@ -58,7 +58,7 @@ public static class JobJson
             ["index"] = item.Index,
             ["input"] = item.Input,
             ["output"] = item.Output,
-            ["status"] = Lower(item.Status == ItemStatus.Running ? ItemStatus.Pending : item.Status),
+            ["status"] = Lower(ShownStatus(item.Status)),
             ["attempts"] = item.Attempts,
             ["durationMs"] = Math.Round(item.Duration.TotalMilliseconds, 1),
             ["reused"] = item.Reused,
@@ -78,6 +78,10 @@ public static class JobJson
         Optional(json, "stderr", item.Stderr is { Length: > 0 } ? item.Stderr : null);
         return json;
     }
+
+    /// <summary>The status an item's view shows: an attempt in flight shows as <see cref="ItemStatus.Pending"/>
+    /// (it may yet be handed back and run again); the others as they are.</summary>
+    public static ItemStatus ShownStatus(ItemStatus status) => status == ItemStatus.Running ? ItemStatus.Pending : status;
 
     /// <summary>Reads the view of an item.</summary>
     /// <exception cref="FormatException">A field is missing or malformed.</exception>
