@@ -97,6 +97,11 @@ public sealed record BlobLocation
             }
 
             var sas = uri.Query.TrimStart('?');
+            if (sas.Length > 0 && !sas.Split('&').Any(p => p.StartsWith("sig=", StringComparison.Ordinal) && p.Length > 4))
+            {
+                throw new FormatException($"the query of '{Redacted(uri)}' is not a SAS (a SAS has sv=...&sig=...); write the blob URL with a SAS or without a query");
+            }
+
             var prefix = CheckPrefix(parts.BlobName ?? string.Empty, Redacted(uri));
             parts.BlobName = string.Empty;
             parts.Sas = null;

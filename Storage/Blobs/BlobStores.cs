@@ -202,14 +202,28 @@ public sealed class BlobStores
             return location.LocalPath is { } path && RealPath.IsInside(path, realRoot);
         }
 
+        // The whole endpoint counts, not the account's name: https://ACCOUNT.blob.elsewhere.example/ or
+        // http://10.0.0.7:6379/ACCOUNT/ name the account but reach another host.
         var entry = root.Location;
         return location.IsBlob
-               && string.Equals(AccountOf(entry), AccountOf(location), StringComparison.Ordinal)
+               && SameContainer(ContainerUriOf(entry), ContainerUriOf(location))
                && entry.Container == location.Container
                && location.Prefix.StartsWith(entry.Prefix, StringComparison.Ordinal);
     }
 
-    private string? AccountOf(BlobLocation location) => location.Account ?? account?.AccountName;
+    /// <summary>Returns the container's URL (scheme, host, port and path) that requests for <paramref name="location"/>
+    /// go to: the URL as written, or for <c>az://</c> the configured account's; null for <c>az://</c> without an
+    /// account.</summary>
+    private Uri? ContainerUriOf(BlobLocation location) =>
+        location.ContainerUri ?? (location.Container is { } container ? account?.GetBlobContainerClient(container).Uri : null);
+
+    private static bool SameContainer(Uri? a, Uri? b) =>
+        a is null || b is null
+            ? a is null && b is null
+            : string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
+              && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
+              && a.Port == b.Port
+              && string.Equals(a.AbsolutePath.TrimEnd('/'), b.AbsolutePath.TrimEnd('/'), StringComparison.Ordinal);
 
     private BlobContainerClient ContainerOf(BlobLocation location)
     {
@@ -225,9 +239,9 @@ public sealed class BlobStores
             return containers.GetOrAdd($"{location.ContainerUri}?{sas}", _ => new BlobContainerClient(new Uri($"{location.ContainerUri}?{sas}"), clientOptions.Value));
         }
 
-        // No SAS: the configured account's key signs requests to its own containers; others are reached anonymously
-        // (public containers).
-        return account is not null && string.Equals(account.AccountName, location.Account, StringComparison.Ordinal)
+        // No SAS: the configured account's key signs requests to its own endpoint only (a request signed for another
+        // host could be replayed against the account); others are reached anonymously (public containers).
+        return account is not null && SameContainer(account.GetBlobContainerClient(location.Container).Uri, location.ContainerUri)
             ? containers.GetOrAdd($"az:{location.Container}", _ => account.GetBlobContainerClient(location.Container))
             : containers.GetOrAdd(location.ContainerUri.AbsoluteUri, _ => new BlobContainerClient(location.ContainerUri, clientOptions.Value));
     }

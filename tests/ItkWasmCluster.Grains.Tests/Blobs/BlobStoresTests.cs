@@ -1,4 +1,5 @@
 using ItkWasm.Tests;
+using ItkWasmCluster.Grains.Tests.Security;
 using ItkWasmCluster.Storage.Blobs;
 
 namespace ItkWasmCluster.Grains.Tests.Blobs;
@@ -106,5 +107,52 @@ public sealed class BlobStoresTests : IDisposable
         Assert.Equal("/etc", stores.Resolve("/etc").LocalPath);
         var error = Assert.Throws<BlobLocationException>(() => stores.Open("az://data/x/"));
         Assert.Contains("AZURE_STORAGE_CONNECTION_STRING", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://devstoreaccount1.blob.attacker.example/allowed/jobs/x/?sv=1&sig=a")] // the account's name, another host
+    [InlineData("http://127.0.0.1:{port}/devstoreaccount1/allowed/jobs/x/?sv=1&sig=a")] // path-style, another port
+    [InlineData("http://127.0.0.1:{port}/devstoreaccount1/allowed/jobs/x/")]
+    [InlineData("https://127.0.0.1:10000/devstoreaccount1/allowed/jobs/x/")] // another scheme
+    public async Task Confinement_ComparesTheWholeEndpoint_AndNoRequestLeavesForAnotherHost(string text)
+    {
+        using var trap = new LoopbackTrap();
+        var modules = Directory.CreateDirectory(temp.Combine("modules")).FullName;
+        var stores = new BlobStores(new BlobStorageOptions
+        {
+            ConnectionString = Account,
+            Confinement = new StorageConfinement { BlobContainers = ["az://allowed/jobs/"], ModuleRoots = ["az://allowed/jobs/"] },
+        });
+        var location = text.Replace("{port}", trap.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+        Assert.Contains("--blob-container", Assert.Throws<BlobLocationException>(() => stores.Resolve(location)).Message, StringComparison.Ordinal);
+        Assert.Contains("--module-root", Assert.Throws<BlobLocationException>(() => stores.Resolve(location + "m.wasi.wasm", LocationUse.Module)).Message, StringComparison.Ordinal);
+        var parsed = BlobLocation.Parse(location);
+        Assert.Throws<BlobLocationException>(() => stores.Open(parsed));
+        await Assert.ThrowsAsync<BlobLocationException>(() => stores.DownloadModuleAsync(parsed.Child("m.wasi.wasm"), temp.Combine("m.wasi.wasm"), null));
+        await Assert.ThrowsAsync<BlobLocationException>(() => stores.CreateContainerIfMissingAsync(parsed));
+        Assert.Equal(0, trap.Connections);
+    }
+
+    [Fact]
+    public async Task Unconfined_AnotherEndpoint_NamingTheAccount_IsNeverSignedWithItsKey()
+    {
+        using var trap = new LoopbackTrap();
+        var stores = new BlobStores(new BlobStorageOptions { ConnectionString = Account });
+        var store = stores.Open($"http://127.0.0.1:{trap.Port}/devstoreaccount1/data/x/");
+
+        await Assert.ThrowsAnyAsync<Exception>(async () => await store.OpenReadAsync("a.iwi.cbor"));
+
+        Assert.NotEmpty(trap.Requests);
+        Assert.All(trap.Requests, head => Assert.DoesNotContain("Authorization:", head, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("https://acct.blob.core.windows.net/data/x/?a")]
+    [InlineData("https://acct.blob.core.windows.net/data/x/?sv=2025&sig=")]
+    public void BlobUrl_WithAQueryThatIsNotASas_IsRefused(string text)
+    {
+        var error = Assert.Throws<FormatException>(() => BlobLocation.Parse(text));
+        Assert.Contains("not a SAS", error.Message, StringComparison.Ordinal);
     }
 }
