@@ -34,7 +34,16 @@ public sealed record PipelineReference(PipelineModuleKind Kind, string Location,
                     $"'{reference}' is not an npm pipeline reference; write it @scope/package:pipeline, for example @itk-wasm/downsample:downsample");
             }
 
-            return new PipelineReference(PipelineModuleKind.Npm, reference[..colon], reference[(colon + 1)..]);
+            var package = reference[..colon];
+            var pipeline = reference[(colon + 1)..];
+            var names = package[1..].Split('/');
+            if (names.Length != 2 || !names.All(IsPlainName) || !IsPlainName(pipeline))
+            {
+                throw new FormatException(
+                    $"'{reference}' is not an npm pipeline reference: the scope, package and pipeline must be plain names (lowercase letters, digits, '.', '_' and '-', not starting with '.'), for example @itk-wasm/downsample:downsample");
+            }
+
+            return new PipelineReference(PipelineModuleKind.Npm, package, pipeline);
         }
 
         var fullPath = Path.GetFullPath(reference);
@@ -44,6 +53,11 @@ public sealed record PipelineReference(PipelineModuleKind Kind, string Location,
             : file;
         return new PipelineReference(PipelineModuleKind.Wasi, fullPath, name);
     }
+
+    /// <summary>Gets whether <paramref name="name"/> is a plain npm name: lowercase letters, digits, '.', '_' and '-',
+    /// not starting with '.' (so never '.', '..' or a path).</summary>
+    private static bool IsPlainName(string name) =>
+        name.Length is > 0 and <= 214 && name[0] != '.' && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-');
 
     /// <summary>Returns the reference as written: <c>@scope/package:pipeline</c> or the module path.</summary>
     public override string ToString() => Kind == PipelineModuleKind.Npm ? $"{Location}:{Name}" : Location;

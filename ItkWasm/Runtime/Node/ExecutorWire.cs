@@ -17,6 +17,7 @@ internal static class ExecutorWire
     {
         var blobs = new List<object>();
         var mountDirs = new SortedSet<string>(StringComparer.Ordinal);
+        var outputFiles = new SortedSet<string>(StringComparer.Ordinal);
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
@@ -47,20 +48,18 @@ internal static class ExecutorWire
                 w.WriteString("type", output.Type.ToString());
                 if (output.Path is { } path)
                 {
-                    mountDirs.Add(Path.GetDirectoryName(path)!);
+                    mountDirs.Add(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                    outputFiles.Add(Path.GetFullPath(path));
                 }
 
                 w.WriteEndObject();
             }
 
             w.WriteEndArray();
-            w.WriteStartArray("mountDirs");
-            foreach (var dir in mountDirs)
-            {
-                w.WriteStringValue(dir);
-            }
-
-            w.WriteEndArray();
+            // The folders of file inputs and outputs are mounted into the module; while it runs, the executor lets it
+            // write the output files it names and nothing else (the folders are read-only to it).
+            WriteStrings(w, "mountDirs", mountDirs);
+            WriteStrings(w, "outputFiles", outputFiles);
             w.WriteNumber("memoryLimitBytes", request.Options.MemoryLimitBytes);
             w.WriteNumber("captureLimitBytes", request.Options.OutputCaptureLimitBytes);
             w.WriteStartArray("blobs");
@@ -143,6 +142,17 @@ internal static class ExecutorWire
         }
     }
 
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            w.WriteStringValue(value);
+        }
+
+        w.WriteEndArray();
+    }
+
     private static void WriteInput(Utf8JsonWriter w, PipelineInput input, List<object> blobs, SortedSet<string> mountDirs)
     {
         var layout = MemoryIoInput.Describe(input);
@@ -150,7 +160,7 @@ internal static class ExecutorWire
         w.WriteString("type", input.Type.ToString());
         if (input.FilePath is { } path)
         {
-            mountDirs.Add(Path.GetDirectoryName(path)!);
+            mountDirs.Add(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
 
         if (layout.IsDataObject)

@@ -81,6 +81,7 @@ internal sealed partial class NodeExecutor : IDisposable
         };
         start.ArgumentList.Add(script);
         start.ArgumentList.Add(nodeModules);
+        ScrubEnvironment(start.Environment);
         try
         {
             return new NodeExecutor(Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned null."));
@@ -91,6 +92,25 @@ internal sealed partial class NodeExecutor : IDisposable
                 $"Node.js could not be started as '{node}' ({e.Message}); install Node.js 20 or later, or set NodeWasmRuntimeOptions.NodeExecutable.", e);
         }
     }
+
+    /// <summary>Leaves an executor only the variables Node.js itself needs: a pipeline's code runs in that process,
+    /// and must not see the host's secrets (the silo's token, storage connection strings and keys, cloud
+    /// credentials).</summary>
+    internal static void ScrubEnvironment(IDictionary<string, string?> environment)
+    {
+        foreach (var name in environment.Keys.ToArray())
+        {
+            if (!KeptVariables.Contains(name))
+            {
+                environment.Remove(name);
+            }
+        }
+    }
+
+    private static readonly HashSet<string> KeptVariables = new(StringComparer.Ordinal)
+    {
+        "PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ",
+    };
 
     /// <summary>Describes why the process ended, with its last lines of stderr.</summary>
     public string DescribeExit()

@@ -13,6 +13,7 @@
 // Usage: node executor.mjs NODE_MODULES_DIR
 
 import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -189,6 +190,42 @@ class ItkWasmError extends Error {
 // ---------------------------------------------------------------------------------------------------------------
 // Instances: an adapter over the Emscripten module's ITK-Wasm I/O exports (ITKWASM-SPEC §1.2).
 
+// While a module's code runs, the host file system is read-only to it but for the output files the request names:
+// every way Emscripten's NODEFS changes the host goes through these node:fs calls, so they refuse with EACCES (which
+// the module sees as a failed open or write) anything else. The executor's own frames are written by descriptor.
+const writeFlags = fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_APPEND;
+const changingCalls = ['mkdirSync', 'rmdirSync', 'rmSync', 'unlinkSync', 'renameSync', 'symlinkSync', 'linkSync', 'chmodSync', 'lchmodSync',
+  'chownSync', 'lchownSync', 'truncateSync', 'utimesSync', 'lutimesSync', 'writeFileSync', 'appendFileSync', 'copyFileSync', 'cpSync', 'mkdtempSync'];
+const unguarded = Object.fromEntries(['openSync', ...changingCalls].filter((name) => name in fs).map((name) => [name, fs[name]]));
+
+function denied(call, target) {
+  return Object.assign(new Error(`EACCES: permission denied, ${call} '${target}' (a pipeline writes only its declared output files)`), { code: 'EACCES', errno: -13 });
+}
+
+function guardHostFiles(outputFiles) {
+  const allowed = new Set((outputFiles ?? []).map((file) => path.resolve(file)));
+  const isAllowed = (target) => typeof target === 'string' && allowed.has(path.resolve(target));
+  fs.openSync = (target, flags = 'r', mode) => {
+    const writes = typeof flags === 'number' ? (flags & writeFlags) !== 0 : !/^(r|rs|sr)$/.test(String(flags));
+    if (writes && !isAllowed(target)) throw denied('open', target);
+    return unguarded.openSync(target, flags, mode);
+  };
+  for (const name of changingCalls) {
+    if (!(name in unguarded)) continue;
+    fs[name] = (target, ...rest) => {
+      const onlyOutputs = ['unlinkSync', 'truncateSync', 'utimesSync', 'chmodSync', 'writeFileSync'].includes(name);
+      if (!(onlyOutputs && isAllowed(target))) throw denied(name.replace(/Sync$/, ''), target);
+      return unguarded[name](target, ...rest);
+    };
+  }
+  syncBuiltinESMExports();
+}
+
+function unguardHostFiles() {
+  Object.assign(fs, unguarded);
+  syncBuiltinESMExports();
+}
+
 async function emscriptenInstance(module, request) {
   const gluePath = `${request.module.path}.js`;
   if (!glues.has(gluePath)) glues.set(gluePath, (await import(pathToFileURL(gluePath).href)).default);
@@ -333,6 +370,7 @@ async function run(request) {
     const { module, compileMs } = await getModule(request.module, memoryPages);
     timings.compileMs = compileMs;
     let started = performance.now();
+    guardHostFiles(request.outputFiles);
     instance = await emscriptenInstance(module, request);
     timings.instantiateMs = performance.now() - started;
 
@@ -351,10 +389,12 @@ async function run(request) {
       ok: true, returnCode, stdout: instance.stdout(), stderr: instance.stderr(), timings,
       outputs: outputs.map(({ type, json, arrays }) => ({ type, json, arrays: arrays.length })),
     };
+    unguardHostFiles();
     writeFrame(header, outputs.flatMap((o) => o.blobs));
     // The outputs are views into the heap: write them before the instance is finished.
     instance.finish();
   } catch (error) {
+    unguardHostFiles();
     blobs.drain();
     const kind = error instanceof ItkWasmError ? error.kind
       : typeof error === 'number' ? 'trap'
