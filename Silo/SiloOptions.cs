@@ -47,6 +47,15 @@ public sealed record SiloOptions
     /// host's first address, as Orleans picks it.</summary>
     public IPAddress? AdvertisedAddress { get; init; }
 
+    /// <summary>Gets the path of the cluster certificate (<c>CLUSTER_CERTIFICATE</c>): a PKCS#12 or PEM file with the
+    /// certificate and its private key, the same on every silo and Orleans client of the cluster (see
+    /// <see cref="ItkWasmCluster.Grains.ClusterCertificate"/>). Required unless the silo is advertised on a loopback
+    /// address (a cluster on one machine): without it the silo and gateway ports would take any client.</summary>
+    public string? ClusterCertificate { get; init; }
+
+    /// <summary>Gets the password of a PKCS#12 <see cref="ClusterCertificate"/> (<c>CLUSTER_CERTIFICATE_PASSWORD</c>).</summary>
+    public string? ClusterCertificatePassword { get; init; }
+
     /// <summary>Gets how long a probe of another silo may take before it counts as missed (<c>PROBE_TIMEOUT</c>, in
     /// seconds). Default 1; with <see cref="MissedProbes"/> it sets how soon a killed silo is declared dead (here
     /// about 1 to 5 s; Orleans' defaults take over 10 s).</summary>
@@ -93,7 +102,14 @@ public sealed record SiloOptions
     public long MaxRequestBytes { get; init; } = 1 << 20;
 
     /// <summary>Gets the cluster store these settings name.</summary>
-    public ClusterStoreOptions ClusterStore => new() { AzureStorageConnectionString = AzureStorage, RedisConfiguration = Redis, ClusterId = ClusterId };
+    public ClusterStoreOptions ClusterStore => new()
+    {
+        AzureStorageConnectionString = AzureStorage,
+        RedisConfiguration = Redis,
+        ClusterId = ClusterId,
+        CertificatePath = ClusterCertificate,
+        CertificatePassword = ClusterCertificatePassword,
+    };
 
     /// <summary>Gets the blob storage these settings describe: the account of <c>az://</c> locations, retries, and the
     /// confinement to <see cref="DataRoots"/>, <see cref="BlobContainers"/> and <see cref="ModuleRoots"/>.</summary>
@@ -133,6 +149,8 @@ public sealed record SiloOptions
             AdvertisedAddress = Text("ADVERTISED_ADDRESS") is { } address
                 ? IPAddress.TryParse(address, out var ip) ? ip : throw Bad("ADVERTISED_ADDRESS", address, "an IP address")
                 : null,
+            ClusterCertificate = Text("CLUSTER_CERTIFICATE"),
+            ClusterCertificatePassword = Text("CLUSTER_CERTIFICATE_PASSWORD"),
             ProbeTimeout = TimeSpan.FromSeconds(Int("PROBE_TIMEOUT", (int)defaults.ProbeTimeout.TotalSeconds)),
             MissedProbes = Int("MISSED_PROBES", defaults.MissedProbes),
             DataRoots = List("DATA_ROOTS"),
@@ -199,6 +217,17 @@ public sealed record SiloOptions
         if (Kubernetes)
         {
             ValidateKubernetes();
+        }
+
+        if (ClusterCertificate is null && (Kubernetes || AdvertisedAddress is null || !IPAddress.IsLoopback(AdvertisedAddress)))
+        {
+            throw new ArgumentException(
+                $"the silo and gateway ports would take any client on this network: give the cluster's certificate with {Grains.ClusterCertificate.Setting}, the same on every silo (README, Security model), or keep a one-machine cluster on --advertised-address 127.0.0.1");
+        }
+
+        if (ClusterCertificate is not null)
+        {
+            Grains.ClusterCertificate.Load(ClusterCertificate, ClusterCertificatePassword).Dispose();
         }
 
         if (string.IsNullOrWhiteSpace(ClusterId))

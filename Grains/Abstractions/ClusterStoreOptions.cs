@@ -26,6 +26,16 @@ public sealed class ClusterStoreOptions
     /// redeployment under a new <see cref="ClusterId"/>. Default <c>itkwasm-cluster</c>.</summary>
     public string ServiceId { get; set; } = "itkwasm-cluster";
 
+    /// <summary>Gets or sets the path of the cluster certificate (<see cref="ClusterCertificate"/>): a PKCS#12 or PEM
+    /// file with the certificate and its private key. When set, every silo-to-silo and client-to-gateway connection is
+    /// mutual TLS, and only peers that present the same certificate get in. The silo option
+    /// <c>--cluster-certificate</c>, variable <c>ITKWASM_SILO_CLUSTER_CERTIFICATE</c>.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>Gets or sets the password of a PKCS#12 <see cref="CertificatePath"/>, if it has one. The variable
+    /// <c>ITKWASM_SILO_CLUSTER_CERTIFICATE_PASSWORD</c>.</summary>
+    public string? CertificatePassword { get; set; }
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">The message names the setting to fix.</exception>
     public void Validate()

@@ -66,6 +66,12 @@ public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, Stage
         var stages = new List<StageSpec>();
         foreach (var stage in spec.Stages)
         {
+            // Checked again here, not only when the job was submitted: a worker takes requests from any cluster member.
+            if (!BlobLocation.IsBlobText(stage.Pipeline) && Jobs.DatasetExpander.ModuleLocation(stage.Pipeline) is { } module)
+            {
+                stores.Resolve(module, LocationUse.Module);
+            }
+
             stages.Add(BlobLocation.IsBlobText(stage.Pipeline)
                 ? stage with { Pipeline = await LocalModuleAsync(stage.Pipeline, cancellationToken).ConfigureAwait(false) }
                 : stage);

@@ -23,6 +23,7 @@ internal static class SiloCommand
         ("--silo-port", "SILO_PORT", "Port for silo-to-silo traffic (default 11111)."),
         ("--gateway-port", "GATEWAY_PORT", "Port for Orleans clients (default 30000)."),
         ("--advertised-address", "ADVERTISED_ADDRESS", "IP address other silos reach this one at (default: the host's)."),
+        ("--cluster-certificate", "CLUSTER_CERTIFICATE", "PKCS#12 or PEM file with the cluster's certificate and key, the same on every silo: mutual TLS on the silo and gateway ports (required unless --advertised-address is a loopback address; password in ITKWASM_SILO_CLUSTER_CERTIFICATE_PASSWORD)."),
         ("--probe-timeout", "PROBE_TIMEOUT", "Seconds before a probe of another silo counts as missed (default 1)."),
         ("--missed-probes", "MISSED_PROBES", "Missed probes that declare a silo dead (default 2)."),
         ("--blob-storage", "BLOB_STORAGE", "Azure Storage connection string of the account az:// locations are in (default: AZURE_STORAGE_CONNECTION_STRING)."),

@@ -93,7 +93,13 @@ public sealed partial class KubernetesManifestTests
 
             Assert.Equal(("itkwasm-silo", "token"), (env["ITKWASM_SILO_TOKEN"].ValueFrom.SecretKeyRef.Name, env["ITKWASM_SILO_TOKEN"].ValueFrom.SecretKeyRef.Key));
             Assert.Single(new[] { "ITKWASM_SILO_REDIS", "ITKWASM_SILO_AZURE_STORAGE" }, env.ContainsKey);
-            Assert.Equal(["/tmp", "/var/cache/itkwasm"], container.VolumeMounts.Select(m => m.MountPath).Where(p => p != "/data").Order(StringComparer.Ordinal));
+            Assert.Equal(["/tmp", "/var/cache/itkwasm", "/var/run/secrets/itkwasm"], container.VolumeMounts.Select(m => m.MountPath).Where(p => p != "/data").Order(StringComparer.Ordinal));
+
+            // The Orleans ports take only peers with the cluster certificate, from a secret the user creates.
+            var certificate = Assert.Single(container.VolumeMounts, m => m.MountPath == "/var/run/secrets/itkwasm");
+            Assert.True(certificate.ReadOnlyProperty);
+            Assert.Equal("itkwasm-cluster-certificate", Assert.Single(pod.Spec.Volumes, v => v.Name == certificate.Name).Secret.SecretName);
+            Assert.StartsWith("/var/run/secrets/itkwasm/", env["ITKWASM_SILO_CLUSTER_CERTIFICATE"].Value, StringComparison.Ordinal);
         }
 
         // The Service and the silo-to-silo policy select every silo, GPU silos included.

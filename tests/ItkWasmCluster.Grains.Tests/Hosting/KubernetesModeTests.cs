@@ -41,6 +41,7 @@ public sealed class KubernetesModeTests : IDisposable
         using var silo = SiloProcess.Launch(store, clusterId, new Dictionary<string, string>
         {
             ["ITKWASM_SILO_KUBERNETES"] = "true",
+            ["ITKWASM_SILO_CLUSTER_CERTIFICATE"] = TestCertificates.Create(temp.Combine("cluster.pfx")),
             ["KUBECONFIG"] = kubeconfig,
             ["POD_NAME"] = Pod,
             ["POD_NAMESPACE"] = "itkwasm",

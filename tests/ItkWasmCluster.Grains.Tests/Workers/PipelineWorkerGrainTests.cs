@@ -67,6 +67,23 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
         Assert.False(File.Exists(Path.Combine(spec.Output.Location, "floats.iwi.cbor")));
     }
 
+    [Fact]
+    public async Task Run_AModuleOutsideTheServedModuleRoots_IsRefusedByTheWorkerItself()
+    {
+        // A caller that reaches the worker grain directly (any cluster member) skips the job's checks at submission.
+        var modules = Directory.CreateDirectory(temp.Combine("served-modules")).FullName;
+        await using var confined = await TestCluster.StartAsync(temp.Combine("grains-confined"), temp.Combine("module-cache"),
+            confinement: new Storage.Blobs.StorageConfinement { DataRoots = [temp.FullName], ModuleRoots = [modules] });
+        var spec = Spec();
+        File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(spec.Input.Location, "head.iwi.cbor"));
+
+        var result = await confined.Client.GetGrain<IPipelineWorkerGrain>("test#0").RunAsync(Request(spec, "head.iwi.cbor", recorded: null));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("--module-root", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(spec.Output.Location, "head.iwi.cbor")));
+    }
+
     private JobSpec Spec() => new()
     {
         Name = "worker",
