@@ -102,6 +102,10 @@ internal static class DatasetExpander
 
             var matched = matcher.Match("/dataset", all.Keys.Select(name => "/dataset/" + name));
             blobs.AddRange(matched.Files.Select(f => all[f.Path]));
+            if (blobs.Count > JobSpecParser.MaxItems)
+            {
+                throw new JobSpecException("input", $"{blobs.Count} items match; a job has at most {JobSpecParser.MaxItems}: split the dataset with input.include patterns");
+            }
         }
 
         var items = new List<PartitionItem>();

@@ -64,4 +64,16 @@ public class RunCommandTests
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("itkwasm-cluster: stages[0].pipeline: is required", run.Stderr.TrimEnd());
     }
+
+    [Fact]
+    public void Run_DeeplyNestedJobFile_IsOneLineError_NotAStackOverflow()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.Combine("job.yaml"), "name: " + new string('[', 100_000));
+
+        var run = CliRun.InProcess("run", temp.Combine("job.yaml"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("itkwasm-cluster: (document): nested deeper than", run.Stderr.TrimEnd(), StringComparison.Ordinal);
+    }
 }

@@ -29,6 +29,21 @@ public static class JobSpecParser
     private static readonly string[] OutputKeys = ["location", "format"];
     private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator"];
 
+    /// <summary>The largest spec read, in bytes (UTF-8): 1 MiB.</summary>
+    public const int MaxSpecBytes = 1 << 20;
+
+    /// <summary>The deepest nesting of lists and objects a spec may have: 32 (a spec needs 5).</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>The most items a job may have, listed or matched: 1,000,000.</summary>
+    public const int MaxItems = 1_000_000;
+
+    /// <summary>The most stages a job may have: 64.</summary>
+    public const int MaxStages = 64;
+
+    /// <summary>The longest job name, in characters: 128 (it labels metrics and spans).</summary>
+    public const int MaxNameLength = 128;
+
     /// <summary>Reads a job file; relative locations are resolved against the file's folder.</summary>
     /// <exception cref="JobSpecException">The file is missing or invalid.</exception>
     public static JobSpec ReadFile(string path)
@@ -36,6 +51,11 @@ public static class JobSpecParser
         if (!File.Exists(path))
         {
             throw new JobSpecException(path, "no such job file");
+        }
+
+        if (new FileInfo(path).Length > MaxSpecBytes)
+        {
+            throw new JobSpecException(path, $"a job file is at most {MaxSpecBytes} bytes; list a large dataset's items with input.include patterns instead");
         }
 
         var yaml = !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
@@ -49,10 +69,16 @@ public static class JobSpecParser
     /// <exception cref="JobSpecException">The spec is invalid; the exception names the field.</exception>
     public static JobSpec Parse(string text, bool yaml, string? baseDirectory = null)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > MaxSpecBytes || System.Text.Encoding.UTF8.GetByteCount(text) > MaxSpecBytes)
+        {
+            throw new JobSpecException("(document)", $"a job spec is at most {MaxSpecBytes} bytes; list a large dataset's items with input.include patterns instead");
+        }
+
         JsonNode? root;
         try
         {
-            root = yaml ? YamlToJson(text) : JsonNode.Parse(text);
+            root = yaml ? YamlToJson(text) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
         {
@@ -74,6 +100,17 @@ public static class JobSpecParser
             throw new JobSpecException("stages", "a job needs at least one stage");
         }
 
+        if (stages.Count > MaxStages)
+        {
+            throw new JobSpecException("stages", $"a job has at most {MaxStages} stages, not {stages.Count}");
+        }
+
+        var name = Text(Required(o, "name"), "name");
+        if (name.Length is 0 or > MaxNameLength || name.Any(char.IsControl))
+        {
+            throw new JobSpecException("name", $"must be 1 to {MaxNameLength} characters without control characters, not {name.Length}");
+        }
+
         var retries = o["retries"] is null ? 2 : Integer(o["retries"], "retries");
         if (retries is < 0 or > 100)
         {
@@ -88,7 +125,7 @@ public static class JobSpecParser
 
         return new JobSpec
         {
-            Name = Text(Required(o, "name"), "name"),
+            Name = name,
             Input = Dataset(Required(o, "input"), baseDirectory),
             Stages = stages.Select((s, i) => Stage(s, $"stages[{i}]")).ToArray(),
             Output = Output(Required(o, "output"), baseDirectory),
@@ -141,8 +178,26 @@ public static class JobSpecParser
         return json;
     }
 
+    // YAML is read event by event first: an alias (*name) is refused rather than expanded (a "billion laughs" spec
+    // expands exponentially), and nesting deeper than MaxDepth is refused before the recursive deserializer sees it.
     private static JsonNode? YamlToJson(string text)
     {
+        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.AnchorAlias alias:
+                    throw new JobSpecException("(document)", $"YAML aliases are not accepted (*{alias.Value} at line {alias.Start.Line}); write the value out");
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart when ++depth > MaxDepth:
+                    throw new JobSpecException("(document)", $"nested deeper than {MaxDepth} lists and maps (line {parser.Current.Start.Line})");
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+
         var graph = new DeserializerBuilder().Build().Deserialize<object?>(text);
         var json = new SerializerBuilder().JsonCompatible().Build().Serialize(graph);
         return JsonNode.Parse(json);
@@ -162,7 +217,7 @@ public static class JobSpecParser
             Location = Resolve(Text(Required(o, "location", "input."), "input.location"), baseDirectory),
             Include = o["include"] is { } include ? List(include, "input.include") : ["**/*"],
             Exclude = o["exclude"] is { } exclude ? List(exclude, "input.exclude") : DatasetSpec.DefaultExclude,
-            Items = o["items"] is { } items ? List(items, "input.items") : null,
+            Items = o["items"] is { } items ? ItemNames(List(items, "input.items")) : null,
         };
     }
 
@@ -262,6 +317,35 @@ public static class JobSpecParser
     private static string[] List(JsonNode node, string field) => node is JsonArray a
         ? a.Select((n, i) => Text(n, $"{field}[{i}]")).ToArray()
         : throw new JobSpecException(field, "must be a list of strings");
+
+    // An explicit item is a name inside the dataset, written one way only: '/'-separated, not absolute, no empty, '.' or
+    // '..' segment, no backslash or control character; so no item reaches outside its dataset, and no two spellings
+    // name one input (or write one result).
+    private static string[] ItemNames(string[] items)
+    {
+        if (items.Length > MaxItems)
+        {
+            throw new JobSpecException("input.items", $"a job has at most {MaxItems} items, not {items.Length}");
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Length; i++)
+        {
+            var item = items[i];
+            if (item.Length == 0 || item.Length > 1024 || item.StartsWith('/') || item.Contains('\\', StringComparison.Ordinal) || item.Any(char.IsControl)
+                || item.Split('/').Any(segment => segment is "" or "." or ".."))
+            {
+                throw new JobSpecException($"input.items[{i}]", $"'{item}' is not a plain name inside the dataset ('/'-separated, relative, without empty, '.' or '..' segments or backslashes)");
+            }
+
+            if (!seen.TryAdd(item, i))
+            {
+                throw new JobSpecException($"input.items[{i}]", $"'{item}' is listed twice (also input.items[{seen[item]}])");
+            }
+        }
+
+        return items;
+    }
 
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
