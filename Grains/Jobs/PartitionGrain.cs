@@ -61,13 +61,14 @@ internal sealed partial class PartitionGrain(
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Attempts that were in flight when the partition's silo stopped start again, uncounted.
+        // Attempts stored as running were cut short by the end of the partition's silo (a graceful end hands them back
+        // as pending, OnDeactivateAsync): each counts as a loss, and runs again within the budget.
         var items = state.State.Items;
         for (var i = 0; i < items.Count; i++)
         {
             if (items[i].Status == ItemStatus.Running)
             {
-                items[i] = items[i] with { Status = ItemStatus.Pending };
+                items[i] = items[i] with { Status = ItemStatus.Pending, SiloLosses = items[i].SiloLosses + 1 };
             }
         }
 
@@ -114,6 +115,31 @@ internal sealed partial class PartitionGrain(
         }
 
         return Counts();
+    }
+
+    /// <inheritdoc/>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A graceful end (the silo leaves, or the activation is collected): running attempts are cancelled and stored
+        // as pending, uncounted; only a crash leaves them stored as running.
+        if (loop is { IsCompleted: false } running)
+        {
+            stopping = true;
+            if (attempts is not null)
+            {
+                await attempts.CancelAsync();
+            }
+
+            wake?.TrySetResult();
+            try
+            {
+                await running.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Out of time: the next activation counts what is stored as running.
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -266,51 +292,74 @@ internal sealed partial class PartitionGrain(
     {
         var record = state.State.Items[i] = state.State.Items[i] with { Status = ItemStatus.Running };
         var attempt = record.Attempts + 1;
+        _ = PersistAsync(); // stored as running (coalesced with other writes), so that a crash of this silo counts
         using var span = StartItemSpan(record, attempt, silo);
         Report(record, ItemStatus.Running, attempt, TimeSpan.Zero, null, false, silo.ToString());
         var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id);
         inFlightOn[silo] = inFlightOn.GetValueOrDefault(silo) + 1;
         ItemResult result;
-        try
+        if (record.SiloLosses > retries)
         {
-            Task<ItemResult> call;
-            RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+            // The silos that ran it ended while they did, as often as the budget allows: it fails without running.
+            result = LostTooOften(record, attempt = Math.Max(attempt, retries + 1), "its silo");
+            inFlightOn[silo]--;
+        }
+        else
+        {
             try
             {
-                call = onGpu
-                    ? GrainFactory.GetGrain<IGpuWorkerGrain>(silo.ToParsableString()).RunAsync(request, cancellation)
-                    : GrainFactory.GetGrain<IPipelineWorkerGrain>(silo.ToParsableString()).RunAsync(request, cancellation);
+                Task<ItemResult> call;
+                RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+                try
+                {
+                    call = onGpu
+                        ? GrainFactory.GetGrain<IGpuWorkerGrain>(silo.ToParsableString()).RunAsync(request, cancellation)
+                        : GrainFactory.GetGrain<IPipelineWorkerGrain>(silo.ToParsableString()).RunAsync(request, cancellation);
+                }
+                finally
+                {
+                    RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+                }
+
+                result = await call;
+            }
+            catch (Exception e) when (e is OperationCanceledException or OrleansException or TimeoutException)
+            {
+                // Stopped: the attempt does not count. The worker's silo was lost: it counts as a loss, and the item
+                // runs again until its losses pass the retry budget (an input that kills its silo must not kill them all).
+                var lost = !stopping && e is not OperationCanceledException;
+                if (lost)
+                {
+                    LogAttemptLost(logger, JobId, record.Input, silo, e.Message);
+                    record = state.State.Items[i] = record with { SiloLosses = record.SiloLosses + 1 };
+                }
+
+                span?.SetStatus(ActivityStatusCode.Error, $"the attempt was lost: {e.Message}");
+                if (!lost || record.SiloLosses <= retries)
+                {
+                    state.State.Items[i] = record with { Status = ItemStatus.Pending };
+                    notBefore[i] = DateTimeOffset.UtcNow + (stopping ? TimeSpan.Zero : FirstBackoff);
+                    Report(record, ItemStatus.Pending, attempt, TimeSpan.Zero, null, false, silo.ToString());
+                    if (lost)
+                    {
+                        _ = PersistAsync();
+                    }
+
+                    return;
+                }
+
+                result = LostTooOften(record, attempt = Math.Max(attempt, retries + 1), $"{silo} ({e.Message})");
+            }
+            catch (Exception e)
+            {
+                // The worker broke in a way an attempt does not report (it turns the item's own failures into results):
+                // count it, so that a fault that repeats ends in a failed item rather than a loop.
+                result = new ItemResult(false, TimeSpan.Zero, $"the worker on {silo} failed: {e.Message}", null, false, null, silo.ToString());
             }
             finally
             {
-                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+                inFlightOn[silo]--;
             }
-
-            result = await call;
-        }
-        catch (Exception e) when (e is OperationCanceledException or OrleansException or TimeoutException)
-        {
-            // Stopped, or the worker's silo was lost: the attempt does not count.
-            if (!stopping)
-            {
-                LogAttemptLost(logger, JobId, record.Input, silo, e.Message);
-            }
-
-            span?.SetStatus(ActivityStatusCode.Error, $"the attempt was lost: {e.Message}");
-            state.State.Items[i] = record with { Status = ItemStatus.Pending };
-            notBefore[i] = DateTimeOffset.UtcNow + (stopping ? TimeSpan.Zero : FirstBackoff);
-            Report(record, ItemStatus.Pending, attempt, TimeSpan.Zero, null, false, silo.ToString());
-            return;
-        }
-        catch (Exception e)
-        {
-            // The worker broke in a way an attempt does not report (it turns the item's own failures into results):
-            // count it, so that a fault that repeats ends in a failed item rather than a loop.
-            result = new ItemResult(false, TimeSpan.Zero, $"the worker on {silo} failed: {e.Message}", null, false, null, silo.ToString());
-        }
-        finally
-        {
-            inFlightOn[silo]--;
         }
 
         ClusterTelemetry.ItemDuration.Record(result.Duration.TotalSeconds, tags);
@@ -366,6 +415,10 @@ internal sealed partial class PartitionGrain(
         Report(record, record.Status, attempt, result.Duration, result.Error, result.Reused, result.Silo);
         _ = PersistAsync();
     }
+
+    private static ItemResult LostTooOften(ItemRecord record, int attempt, string last) => new(false, TimeSpan.Zero,
+        $"{record.SiloLosses} attempts were lost with the silo that ran them (it crashed, ran out of memory or was declared dead while running this item; the last: {last}); attempt {attempt} gives up",
+        null, false, null, record.Silo ?? string.Empty);
 
     // Each attempt at an item is the root of its own trace (a job's thousands of items would not fit in one); the request
     // to the worker carries its context (ItemRequest.TraceParent), so the stages and blob transfers on the silo that
@@ -539,7 +592,7 @@ internal sealed partial class PartitionGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: the attempt at {Input} on {Silo} was lost ({Reason}); it runs again, uncounted")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the attempt at {Input} on {Silo} was lost with its silo ({Reason}); it counts as a loss")]
     private static partial void LogAttemptLost(ILogger logger, string jobId, string input, SiloAddress silo, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: a write whose reply was lost had landed ({Reason}); it goes on from there")]

@@ -30,6 +30,12 @@ internal sealed class ItemExecutor
     private readonly string stagesKey;
     private readonly TagList jobTags;
 
+    /// <summary>Gets the largest pixel buffer an item's image may declare, in bytes: less than 4 GiB (the most a wasm32
+    /// module addresses, input and output together) and at most half this process's memory per core, so that
+    /// no input (a zstd file of kilobytes can hold gigabytes) takes the silo's memory before anything checks it.</summary>
+    public static long MaxImageBytes { get; } = Math.Min((4L << 30) - 1,
+        GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / Math.Max(2, 2 * Environment.ProcessorCount));
+
     /// <summary>Creates the executor of <paramref name="spec"/>'s items.</summary>
     /// <param name="spec">The job.</param>
     /// <param name="input">Where the inputs are.</param>
@@ -141,7 +147,7 @@ internal sealed class ItemExecutor
         using var sha = SHA256.Create();
         await using var stream = await OpenInputAsync(name, counted: true, cancellationToken).ConfigureAwait(false);
         await using var hashing = await ReadAheadAsync(input, name, new CryptoStream(stream, sha, CryptoStreamMode.Read, leaveOpen: true), cancellationToken).ConfigureAwait(false);
-        var image = ImageFile.Read(hashing, form, name);
+        var image = ImageFile.Read(hashing, form, name, MaxImageBytes);
         try
         {
             await hashing.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false); // whatever the reader left
@@ -194,7 +200,7 @@ internal sealed class ItemExecutor
         if (NativeForm(name) is { } form)
         {
             await using var stream = await ReadAheadAsync(input, name, await OpenInputAsync(name, counted, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            return ImageFile.Read(stream, form, name);
+            return ImageFile.Read(stream, form, name, MaxImageBytes);
         }
 
         if (input.GetLocalPath(name) is { } path)

@@ -31,6 +31,13 @@ public static class ImageFile
     public static Image Read(Stream stream, ItkWasmFileForm form, string sourceName = "stream") =>
         Binding.Read(stream, form, sourceName);
 
+    /// <summary>Reads a single-file form as <see cref="Read(Stream, ItkWasmFileForm, string)"/> does, refusing an image
+    /// whose pixel buffer declares more than <paramref name="maxDataBytes"/> bytes before allocating it (the bytes a
+    /// compressed file declares are real once decompressed: a zstd file of kilobytes can hold gigabytes).</summary>
+    /// <exception cref="ItkWasmFormatException">The image is malformed or larger than <paramref name="maxDataBytes"/>.</exception>
+    public static Image Read(Stream stream, ItkWasmFileForm form, string sourceName, long maxDataBytes) =>
+        FormStreams.Read(stream, form, sourceName, (s, name) => ImageCbor.Read(s, name, maxDataBytes));
+
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> in the form its extension names.</summary>
     public static void Write(Image value, string path) => Binding.Write(value, path);
 

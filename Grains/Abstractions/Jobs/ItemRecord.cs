@@ -72,6 +72,12 @@ public sealed record ItemRecord
     [Id(14)]
     public string? StageSeconds { get; init; }
 
+    /// <summary>Gets how many attempts were lost with the silo that ran them (it crashed, ran out of memory, or was
+    /// declared dead while running the item). They count against the retry budget too, so that an input that kills
+    /// its silo fails after the budget instead of killing silo after silo.</summary>
+    [Id(15)]
+    public int SiloLosses { get; init; }
+
     /// <summary>Writes stage durations in the form of <see cref="StageSeconds"/> (microsecond resolution).</summary>
     public static string FormatStageSeconds(IEnumerable<TimeSpan> durations) =>
         string.Join(',', durations.Select(d => Math.Round(d.TotalSeconds, 6).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));

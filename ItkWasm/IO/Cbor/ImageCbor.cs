@@ -8,9 +8,12 @@ namespace ItkWasm.IO.Cbor;
 internal static class ImageCbor
 {
     /// <summary>Reads an image; any key order, unknown keys skipped, tag numbers not trusted, floats of any width.</summary>
-    public static Image Read(Stream stream, string sourceName)
+    public static Image Read(Stream stream, string sourceName) => Read(stream, sourceName, long.MaxValue);
+
+    /// <summary>Reads an image whose pixel buffer holds at most <paramref name="maxDataBytes"/> bytes.</summary>
+    public static Image Read(Stream stream, string sourceName, long maxDataBytes)
     {
-        var r = new CborStreamReader(stream, sourceName);
+        var r = new CborStreamReader(stream, sourceName, maxDataBytes);
         var entries = r.ReadContainerHead(CborMajorType.Map, "an .iwi.cbor document");
         ImageType? type = null;
         double[]? origin = null, spacing = null;

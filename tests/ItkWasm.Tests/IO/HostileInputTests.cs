@@ -410,4 +410,24 @@ public class HostileInputTests
             set => throw new NotSupportedException();
         }
     }
+
+    [Fact]
+    public void ReadImage_ZstdBomb_IsRefusedAtItsDeclaredSize_BeforeAnythingIsAllocated()
+    {
+        // 512 MiB of zeros compress to a few kilobytes: the size is real once decompressed, so only a cap helps.
+        using var stream = new MemoryStream();
+        using (var zeros = new Image(new ImageType(2, ComponentType.UInt8, PixelType.Scalar, 1)) { Size = [32768, 16384], Origin = [0, 0], Spacing = [1, 1], Direction = [1, 0, 0, 1] })
+        {
+            zeros.Data.Dispose();
+            zeros.Data = DataBuffer.Allocate(zeros.ByteLength);
+            zeros.Data.AsSpan().Clear();
+            ImageFile.Write(zeros, stream, ItkWasmFileForm.CborZstd);
+        }
+
+        Assert.True(stream.Length < 1 << 20, $"the bomb is {stream.Length} bytes");
+        stream.Position = 0;
+        var e = Assert.Throws<ItkWasmFormatException>(() => ImageFile.Read(stream, ItkWasmFileForm.CborZstd, "bomb.iwi.cbor.zst", maxDataBytes: 64 << 20));
+
+        Assert.Contains("declares 536870912 bytes, more than the 67108864", e.Problem, StringComparison.Ordinal);
+    }
 }

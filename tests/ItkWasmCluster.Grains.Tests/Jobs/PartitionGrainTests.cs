@@ -101,6 +101,51 @@ public sealed class PartitionGrainTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ItemWhoseSiloCrashes_CountsEachLoss_AndFailsAfterTheBudget_InsteadOfKillingSiloAfterSilo()
+    {
+        // A crash leaves the partition's state as it was stored mid-attempt: a copy of the state folder taken while the
+        // item runs is what the next silo finds. Each such activation counts a loss; past the budget the item fails.
+        var spec = Spec(retries: 1) with { Stages = [new StageSpec { Pipeline = ClusterFixture.Module("negate"), Args = ["--spin"] }] };
+        var items = Prepare(spec, good: 1, bad: 0);
+        var folder = temp.Combine("crash-0");
+        for (var crash = 0; crash < 2; crash++)
+        {
+            var next = temp.Combine($"crash-{crash + 1}");
+            await using var cluster = await TestCluster.StartAsync(folder, temp.Combine("module-cache"));
+            var partition = cluster.Client.GetGrain<IPartitionGrain>("job-d/0");
+            if (crash == 0)
+            {
+                await partition.StartAsync(JobSpecParser.ToJson(spec).ToJsonString(), items, 1, run: true);
+            }
+
+            ItemRecord? record = null;
+            await Eventually.UntilAsync(async () => (record = (await partition.GetItemsAsync())[0]).Status == ItemStatus.Running, "the item to run", TimeSpan.FromSeconds(30));
+            Assert.Equal(crash, record!.SiloLosses);
+            await Task.Delay(1000); // the coalesced write that stores it as running
+            CopyFolder(folder, next);
+            folder = next;
+        }
+
+        await using (var cluster = await TestCluster.StartAsync(folder, temp.Combine("module-cache")))
+        {
+            var failed = Assert.Single(await WaitFinishedAsync(cluster.Client.GetGrain<IPartitionGrain>("job-d/0")));
+            Assert.Equal(ItemStatus.Failed, failed.Status);
+            Assert.Equal(2, failed.SiloLosses);
+            Assert.Contains("lost with the silo that ran them", failed.Error, StringComparison.Ordinal);
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     private static async Task<IReadOnlyList<ItemRecord>> WaitFinishedAsync(IPartitionGrain partition)
     {
         for (var i = 0; i < 600; i++)
