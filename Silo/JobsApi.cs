@@ -92,6 +92,10 @@ internal static class JobsApi
         {
             return Results.BadRequest(new ApiError(e.Message, e.Field));
         }
+        catch (OutputLocationInUseException e)
+        {
+            return Results.Conflict(new ApiError(e.Message, "output.location"));
+        }
     }
 
     /// <summary>Submits <paramref name="spec"/> to its job grain (the job its spec's hash names).</summary>

@@ -47,6 +47,13 @@ internal static class DatasetExpander
 
         var input = Field("input.location", () => stores.Resolve(spec.Input.Location));
         var output = Field("output.location", () => stores.Resolve(spec.Output.Location));
+        if (stores.Overlap(input, output))
+        {
+            // Results written into the dataset would replace inputs (an .iwi.cbor input and its result share a name)
+            // or become the next run's inputs.
+            throw new JobSpecException("output.location", $"{output.Display} overlaps the dataset {input.Display} (the same place, or one inside the other); write the results elsewhere");
+        }
+
         await FieldAsync("input.location", () => stores.CheckReachableAsync(input, dataset: true, cancellationToken)).ConfigureAwait(false);
         await FieldAsync("output.location", () => stores.CheckReachableAsync(output, dataset: false, cancellationToken)).ConfigureAwait(false);
         return (input, output);
@@ -57,25 +64,22 @@ internal static class DatasetExpander
     public static string? ModuleLocation(string pipeline) =>
         pipeline.StartsWith('@') ? null : pipeline;
 
-    /// <summary>Checks the job's locations, then lists the items of its dataset in name order, leaving out the output
-    /// location when it lies inside the dataset.</summary>
+    /// <summary>Checks the job's locations, then lists the items of its dataset in name order.</summary>
     /// <exception cref="JobSpecException">A location is unusable, an explicit item is missing, or two items would
     /// write the same result.</exception>
     public static async Task<IReadOnlyList<PartitionItem>> ExpandAsync(JobSpec spec, BlobStores stores, IWasmRuntime runtime, CancellationToken cancellationToken)
     {
-        var (input, output) = await CheckLocationsAsync(spec, stores, runtime, cancellationToken).ConfigureAwait(false);
-        return await ExpandAsync(spec, stores.Open(input), input.RelativePrefixOf(output), cancellationToken).ConfigureAwait(false);
+        var (input, _) = await CheckLocationsAsync(spec, stores, runtime, cancellationToken).ConfigureAwait(false);
+        return await ExpandAsync(spec, stores.Open(input), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists the items of <paramref name="spec"/>'s dataset in name order.</summary>
     /// <param name="spec">The job.</param>
     /// <param name="input">The store holding the dataset.</param>
-    /// <param name="skipPrefix">A prefix of the input store to leave out (where results go, when that is inside the
-    /// dataset), or null.</param>
     /// <param name="cancellationToken">Controls the request lifetime.</param>
     /// <exception cref="JobSpecException">An explicit item is missing, or two items would write the same result.</exception>
     public static async Task<IReadOnlyList<PartitionItem>> ExpandAsync(
-        JobSpec spec, IBlobStore input, string? skipPrefix, CancellationToken cancellationToken)
+        JobSpec spec, IBlobStore input, CancellationToken cancellationToken)
     {
         var blobs = new List<BlobItem>();
         if (spec.Input.Items is { } explicitItems)
@@ -94,10 +98,7 @@ internal static class DatasetExpander
             var all = new Dictionary<string, BlobItem>(StringComparer.Ordinal);
             await foreach (var blob in input.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
             {
-                if (skipPrefix is null || !blob.Name.StartsWith(skipPrefix, StringComparison.Ordinal))
-                {
-                    all[blob.Name] = blob;
-                }
+                all[blob.Name] = blob;
             }
 
             var matched = matcher.Match("/dataset", all.Keys.Select(name => "/dataset/" + name));

@@ -99,6 +99,12 @@ internal sealed partial class JobGrain(
             }
 
             var items = await Task.Run(() => DatasetExpander.ExpandAsync(spec, stores, runtime, CancellationToken.None));
+            var output = stores.Resolve(spec.Output.Location);
+            if (await OutputLocation(spec).ClaimAsync(this.GetPrimaryKeyString()) is { } holder)
+            {
+                throw new OutputLocationInUseException(output.Display, holder);
+            }
+
             span?.SetTag("itkwasm.job.items", items.Count);
             var isNew = !Exists;
             var partitions = items.Count == 0 ? 0 : Math.Max(Math.Min(items.Count, MinPartitions), (items.Count + PartitionGrain.MaxItems - 1) / PartitionGrain.MaxItems);
@@ -357,6 +363,9 @@ internal sealed partial class JobGrain(
         }));
     }
 
+    private IOutputLocationGrain OutputLocation(JobSpec spec) =>
+        GrainFactory.GetGrain<IOutputLocationGrain>(stores.IdentityOf(stores.Resolve(spec.Output.Location)));
+
     private async Task FinishIfDoneAsync()
     {
         if (finishing || !started || state.State.State != JobState.Running || lastReport.Any(t => t == DateTimeOffset.MinValue)
@@ -403,6 +412,8 @@ internal sealed partial class JobGrain(
         {
             await this.UnregisterReminder(reminder);
         }
+
+        await OutputLocation(JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson))).ReleaseAsync(this.GetPrimaryKeyString());
 
         Notify(o => o.OnEndedAsync(activation, sequence, status));
     }

@@ -295,7 +295,7 @@ internal sealed partial class PartitionGrain(
         _ = PersistAsync(); // stored as running (coalesced with other writes), so that a crash of this silo counts
         using var span = StartItemSpan(record, attempt, silo);
         Report(record, ItemStatus.Running, attempt, TimeSpan.Zero, null, false, silo.ToString());
-        var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id);
+        var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id, record.ResultHash);
         inFlightOn[silo] = inFlightOn.GetValueOrDefault(silo) + 1;
         ItemResult result;
         if (record.SiloLosses > retries)
@@ -375,6 +375,7 @@ internal sealed partial class PartitionGrain(
                 Stderr = null,
                 Duration = result.Duration,
                 ContentKey = result.ContentKey,
+                ResultHash = result.ResultHash,
                 Silo = result.Silo,
                 Reused = result.Reused,
                 Implementations = result.Implementations ?? record.Implementations,

@@ -49,6 +49,8 @@ public sealed record SiloLoad(
 /// key is still the same and the result is there, nothing runs.</param>
 /// <param name="InputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed; null when
 /// the store keeps none.</param>
+/// <param name="RecordedResultHash">The SHA-256 of the bytes of the result this item last committed, if any: a result
+/// is reused only when its bytes are still those (another job may have written over it).</param>
 /// <param name="TraceParent">The attempt's trace context, a W3C <c>traceparent</c> (the partition's <c>item</c> span),
 /// so that the spans of the silo that runs it join the item's trace; null when nothing records spans.</param>
 [GenerateSerializer]
@@ -63,7 +65,8 @@ public sealed record ItemRequest(
     [property: Id(5)] int Attempt,
     [property: Id(6)] string? RecordedContentKey,
     [property: Id(7)] string? InputHash = null,
-    [property: Id(8)] string? TraceParent = null);
+    [property: Id(8)] string? TraceParent = null,
+    [property: Id(9)] string? RecordedResultHash = null);
 
 /// <summary>How one attempt ended.</summary>
 /// <param name="Succeeded">Whether the result is committed.</param>
@@ -75,6 +78,7 @@ public sealed record ItemRequest(
 /// <param name="Silo">The silo that ran the attempt.</param>
 /// <param name="Implementations">Which implementation ran each stage (<see cref="ItkWasmCluster.Jobs.ItemRecord.Implementations"/>);
 /// null when nothing ran.</param>
+/// <param name="ResultHash">The SHA-256 of the committed result's bytes (lowercase hex), as read back from its store.</param>
 /// <param name="StageSeconds">How long each stage ran (<see cref="ItkWasmCluster.Jobs.ItemRecord.StageSeconds"/>); null
 /// when nothing ran.</param>
 [GenerateSerializer]
@@ -89,4 +93,5 @@ public sealed record ItemResult(
     [property: Id(5)] string? ContentKey,
     [property: Id(6)] string Silo,
     [property: Id(7)] string? Implementations = null,
-    [property: Id(8)] string? StageSeconds = null);
+    [property: Id(8)] string? StageSeconds = null,
+    [property: Id(9)] string? ResultHash = null);

@@ -16,8 +16,8 @@ internal static class ItemAttempt
         try
         {
             var executor = await executors.ForAsync(request.SpecJson, cancellationToken).ConfigureAwait(false);
-            var (duration, reused, key, stages) = await executor.ExecuteAsync(request.Input, request.Output, request.RecordedContentKey, request.InputHash, (silo, request.Attempt, trace), cancellationToken).ConfigureAwait(false);
-            return new ItemResult(true, duration, null, null, reused, key, silo, stages is null ? null : string.Join(',', stages.Select(s => s.Implementation)), stages is null ? null : ItemRecord.FormatStageSeconds(stages.Select(s => s.Duration)));
+            var (duration, reused, key, resultHash, stages) = await executor.ExecuteAsync(request.Input, request.Output, (request.RecordedContentKey, request.RecordedResultHash), request.InputHash, (silo, request.Attempt, trace), cancellationToken).ConfigureAwait(false);
+            return new ItemResult(true, duration, null, null, reused, key, silo, stages is null ? null : string.Join(',', stages.Select(s => s.Implementation)), stages is null ? null : ItemRecord.FormatStageSeconds(stages.Select(s => s.Duration)), resultHash);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -64,19 +64,21 @@ internal sealed class ItemExecutor
     /// <summary>Runs one item and commits its result.</summary>
     /// <param name="inputName">The input blob.</param>
     /// <param name="outputName">The result blob.</param>
-    /// <param name="recordedKey">The content key the item's last committed result was recorded under, or null.</param>
+    /// <param name="recorded">The content key the item's last committed result was recorded under and the SHA-256 of
+    /// that result's bytes, or nulls: the result is reused only when both still hold.</param>
     /// <param name="inputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed with the
     /// dataset, or null: it identifies the input without reading it.</param>
     /// <param name="attempt">The attempt's number, the silo that runs it, and the item's span (the parent of this attempt's spans).</param>
     /// <param name="cancellationToken">Stops the attempt (its running pipeline too).</param>
-    /// <returns>How long it took, whether the recorded result was reused, the result's content key, and which
-    /// implementation ran each stage and for how long (null when the result was reused).</returns>
+    /// <returns>How long it took, whether the recorded result was reused, the result's content key, the SHA-256 of its
+    /// bytes, and which implementation ran each stage and for how long (null when the result was reused).</returns>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>
-    public async Task<(TimeSpan Duration, bool Reused, string ContentKey, IReadOnlyList<(string Implementation, TimeSpan Duration)>? Stages)> ExecuteAsync(
-        string inputName, string outputName, string? recordedKey, string? inputHash, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    public async Task<(TimeSpan Duration, bool Reused, string ContentKey, string ResultHash, IReadOnlyList<(string Implementation, TimeSpan Duration)>? Stages)> ExecuteAsync(
+        string inputName, string outputName, (string? Key, string? ResultHash) recorded, string? inputHash, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var recordedKey = recorded.Key;
         string key;
         Image image;
         // A blob the listing gave no hash for is asked for one only when a recorded result might be reused.
@@ -99,9 +101,9 @@ internal sealed class ItemExecutor
                 key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
             }
 
-            if (key == recordedKey && await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false) is not null)
+            if (key == recordedKey && recorded.ResultHash is { } resultHash && await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false) == resultHash)
             {
-                return (Stopwatch.GetElapsedTime(started), true, key, null);
+                return (Stopwatch.GetElapsedTime(started), true, key, resultHash, null);
             }
 
             using var reading = BlobSpan("blob.read", input, inputName, attempt.Trace);
@@ -135,11 +137,20 @@ internal sealed class ItemExecutor
             image.Dispose();
         }
 
-        return (Stopwatch.GetElapsedTime(started), false, key, ran);
+        // Read back, so that what is recorded is what the store holds.
+        var committed = await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false)
+                        ?? throw new IOException($"the result {outputName} is missing right after it was written");
+        return (Stopwatch.GetElapsedTime(started), false, key, committed, ran);
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>
         ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: not ItkWasmFileForm.Directory } native ? native.Form : null;
+
+    // The SHA-256 of a result's bytes, or null when there is none.
+    private async Task<string?> ResultHashAsync(string name, CancellationToken cancellationToken) =>
+        await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is null
+            ? null
+            : await BlobContent.Sha256Async(output, name, cancellationToken).ConfigureAwait(false);
 
     // Reads an input in one of ITK-Wasm's own forms and hashes its bytes on the way (SHA-256 through a CryptoStream).
     private async Task<(Image Image, string Hash)> ReadNativeAsync(string name, ItkWasmFileForm form, CancellationToken cancellationToken)

@@ -156,7 +156,7 @@ internal static partial class DashboardPages
             var job = await JobsApi.SubmitSpecAsync(grains, JobSpecParser.Parse(text, yaml: true)).ConfigureAwait(false);
             return Results.Redirect(JobPath(job.Id));
         }
-        catch (JobSpecException e)
+        catch (Exception e) when (e is JobSpecException or OutputLocationInUseException)
         {
             // The spec stays in the box, with what is wrong with it.
             return await JobsAsync(grains, e.Message, text).ConfigureAwait(false);
@@ -179,7 +179,7 @@ internal static partial class DashboardPages
         {
             await JobsApi.SubmitSpecAsync(grains, JobSpecParser.Parse(spec, yaml: false)).ConfigureAwait(false);
         }
-        catch (JobSpecException e)
+        catch (Exception e) when (e is JobSpecException or OutputLocationInUseException)
         {
             return Page("Resubmit", "jobs", $"""<h1>Resubmit</h1><p class="error" role="alert">{E(e.Message)}</p><p><a href="{E(JobPath(id))}">Back to the job</a></p>""", StatusCodes.Status400BadRequest);
         }

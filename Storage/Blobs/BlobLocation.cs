@@ -129,26 +129,6 @@ public sealed record BlobLocation
         return new BlobLocation { LocalPath = Path.GetFullPath(text, relativeTo ?? Environment.CurrentDirectory) };
     }
 
-    /// <summary>Returns the part of <paramref name="inner"/> below this location, '/'-separated and ending with '/',
-    /// when <paramref name="inner"/> lies inside it (the same folder or container, and a longer path or prefix);
-    /// null otherwise.</summary>
-    public string? RelativePrefixOf(BlobLocation inner)
-    {
-        ArgumentNullException.ThrowIfNull(inner);
-        if (LocalPath is not null && inner.LocalPath is not null)
-        {
-            var relative = Path.GetRelativePath(LocalPath, inner.LocalPath);
-            return relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)
-                ? null
-                : relative.Replace('\\', '/') + "/";
-        }
-
-        return IsBlob && inner.IsBlob && ContainerUri == inner.ContainerUri && Container == inner.Container
-               && inner.Prefix.Length > Prefix.Length && inner.Prefix.StartsWith(Prefix, StringComparison.Ordinal)
-            ? inner.Prefix[Prefix.Length..]
-            : null;
-    }
-
     /// <summary>Returns the location of the blob or file <paramref name="name"/> ('/'-separated) inside this one.</summary>
     public BlobLocation Child(string name) => LocalPath is not null
         ? this with { LocalPath = Path.Combine(LocalPath, name) }

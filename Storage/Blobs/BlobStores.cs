@@ -75,6 +75,33 @@ public sealed class BlobStores
         return location;
     }
 
+    /// <summary>Gets whether two locations overlap: the same folder or prefix, or one inside the other (folders compared
+    /// with their symbolic links resolved, blob prefixes within the same container at the same endpoint).</summary>
+    public bool Overlap(BlobLocation a, BlobLocation b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.LocalPath is { } pathA && b.LocalPath is { } pathB)
+        {
+            var (realA, realB) = (RealPath.Of(pathA), RealPath.Of(pathB));
+            return RealPath.IsInside(realA, realB) || RealPath.IsInside(realB, realA);
+        }
+
+        return a.IsBlob && b.IsBlob && a.Container == b.Container && SameContainer(ContainerUriOf(a), ContainerUriOf(b))
+               && (a.Prefix.StartsWith(b.Prefix, StringComparison.Ordinal) || b.Prefix.StartsWith(a.Prefix, StringComparison.Ordinal));
+    }
+
+    /// <summary>Returns the text that names <paramref name="location"/> however it was written: the folder's real path
+    /// (symbolic links resolved), or the container's URL (or <c>az://CONTAINER</c> without an account) and the prefix.
+    /// Never carries a SAS.</summary>
+    public string IdentityOf(BlobLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return location.LocalPath is { } path
+            ? RealPath.Of(path)
+            : $"{ContainerUriOf(location)?.AbsoluteUri.TrimEnd('/') ?? BlobLocation.AzScheme + location.Container}/{location.Prefix}";
+    }
+
     /// <summary>Opens the store of a data location (checked again).</summary>
     /// <exception cref="BlobLocationException">The location is not served, or needs credentials that are not set.</exception>
     public IBlobStore Open(BlobLocation location)

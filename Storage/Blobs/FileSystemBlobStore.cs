@@ -82,6 +82,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
             // Without overwrite, .NET moves with link(2) + unlink(2) on Unix: the link fails if the name exists, so of
             // two writers exactly one wins, and the winner's blob is whole.
             File.Move(temp, path, overwrite: false);
+            FolderSync.Sync(Path.GetDirectoryName(path)!); // the name is on the disk before the result is recorded
             return true;
         }
         catch (IOException) when (File.Exists(path))
@@ -102,6 +103,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         try
         {
             File.Move(temp, path, overwrite: true);
+            FolderSync.Sync(Path.GetDirectoryName(path)!);
         }
         catch
         {
@@ -177,6 +179,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 await write(stream, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true); // the bytes reach the disk before the name does
             }
 
             return temp;

@@ -78,6 +78,11 @@ public sealed record ItemRecord
     [Id(15)]
     public int SiloLosses { get; init; }
 
+    /// <summary>Gets the SHA-256 of the committed result's bytes (lowercase hex), as read back after it was written: the
+    /// result is reused only while its bytes are still these.</summary>
+    [Id(16)]
+    public string? ResultHash { get; init; }
+
     /// <summary>Writes stage durations in the form of <see cref="StageSeconds"/> (microsecond resolution).</summary>
     public static string FormatStageSeconds(IEnumerable<TimeSpan> durations) =>
         string.Join(',', durations.Select(d => Math.Round(d.TotalSeconds, 6).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));

@@ -40,12 +40,33 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
         }
 
         var written = File.GetLastWriteTimeUtc(result);
-        var second = await worker.RunAsync(Request(spec, "head.iwi.cbor", first.ContentKey));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(result))), first.ResultHash);
+        var second = await worker.RunAsync(Request(spec, "head.iwi.cbor", first.ContentKey, first.ResultHash));
 
         Assert.True(second.Succeeded, second.Error);
         Assert.True(second.Reused);
         Assert.Equal(first.ContentKey, second.ContentKey);
         Assert.Equal(written, File.GetLastWriteTimeUtc(result));
+    }
+
+    [Fact]
+    public async Task Run_AResultWrittenOverByOtherBytes_IsNotReused_ButWrittenAgain()
+    {
+        var spec = Spec();
+        File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(spec.Input.Location, "head.iwi.cbor"));
+        var worker = cluster!.Client.GetGrain<IPipelineWorkerGrain>("test#0");
+        var first = await worker.RunAsync(Request(spec, "head.iwi.cbor", recorded: null));
+        var result = Path.Combine(spec.Output.Location, "head.iwi.cbor");
+        var bytes = await File.ReadAllBytesAsync(result);
+
+        // Another job (or a person) wrote something else at the result's name.
+        File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), result, overwrite: true);
+        var second = await worker.RunAsync(Request(spec, "head.iwi.cbor", first.ContentKey, first.ResultHash));
+
+        Assert.True(second.Succeeded, second.Error);
+        Assert.False(second.Reused);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(result));
+        Assert.Equal(first.ResultHash, second.ResultHash);
     }
 
     [Fact]
@@ -92,6 +113,6 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
         Stages = [new StageSpec { Pipeline = ClusterFixture.Module("negate") }],
     };
 
-    private static ItemRequest Request(JobSpec spec, string input, string? recorded) =>
-        new("job-1", JobSpecParser.ToJson(spec).ToJsonString(), 0, input, spec.Output.ResultName(input), 1, recorded);
+    private static ItemRequest Request(JobSpec spec, string input, string? recorded, string? recordedResultHash = null) =>
+        new("job-1", JobSpecParser.ToJson(spec).ToJsonString(), 0, input, spec.Output.ResultName(input), 1, recorded, RecordedResultHash: recordedResultHash);
 }
