@@ -10,6 +10,9 @@ namespace ItkWasm.Downsample.Accelerated;
 /// <param name="device">The device to run on.</param>
 public sealed class DownsampleBinShrinkGpu(GpuDevice device) : DownsampleOverride(DownsampleBinShrinkSimd.Function, device.Implementation, PipelineCapabilities.Gpu, defaultPriority: 10, takesCropRadius: false, maximumDimension: 5)
 {
+    /// <summary>Bit-identical but for <c>uint32</c> means of 2³¹ or more (ITK rounds through a signed 32-bit integer).</summary>
+    private protected override bool ExactFor(Image image) => image.ImageType.ComponentType != ComponentType.UInt32;
+
     /// <inheritdoc/>
     internal override Image Run(Image input, DownsampleCommandLine command) =>
         BinShrinkGpu.Run(device, input, command.ShrinkFactors(input), command.InformationOnly);

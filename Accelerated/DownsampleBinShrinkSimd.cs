@@ -13,6 +13,9 @@ public sealed class DownsampleBinShrinkSimd() : DownsampleOverride(Function, Pip
     /// <summary>The function this overrides.</summary>
     public const string Function = "@itk-wasm/downsample:downsample-bin-shrink";
 
+    /// <summary>Bit-identical but for <c>uint32</c> means of 2³¹ or more (ITK rounds through a signed 32-bit integer).</summary>
+    private protected override bool ExactFor(Image image) => image.ImageType.ComponentType != ComponentType.UInt32;
+
     /// <inheritdoc/>
     internal override Image Run(Image input, DownsampleCommandLine command) =>
         BinShrink.Run(input, command.ShrinkFactors(input), command.InformationOnly);

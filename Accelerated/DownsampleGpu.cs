@@ -10,6 +10,10 @@ namespace ItkWasm.Downsample.Accelerated;
 /// <param name="device">The device to run on.</param>
 public sealed class DownsampleGpu(GpuDevice device) : DownsampleOverride(DownsampleSimd.Function, device.Implementation, PipelineCapabilities.Gpu, defaultPriority: 10, takesCropRadius: true, maximumDimension: 3)
 {
+    /// <summary>Bit-identical where the direction is the identity (ITK maps other directions through an SVD inverse
+    /// whose last bits differ).</summary>
+    private protected override bool ExactFor(Image image) => ImageGeometry.IsAxisAligned(image);
+
     /// <inheritdoc/>
     internal override Image Run(Image input, DownsampleCommandLine command) =>
         GaussianDownsampleGpu.Run(device, input, command.ShrinkFactors(input), command.CropRadius(input));

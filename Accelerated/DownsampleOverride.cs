@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using ItkWasm.Pipelines;
 using ItkWasm.Pipelines.Dispatch;
 
@@ -57,6 +59,23 @@ public abstract class DownsampleOverride : IPipelineOverride
     }
 
     /// <inheritdoc/>
+    /// <remarks>Exact only for the inputs the tests prove bit-identical (see each override's
+    /// <see cref="ExactFor"/>), never with NaN pixels (WebAssembly and x64 make different NaN payloads), and never on a
+    /// CUDA or OpenCL device, where the compiler's contractions are not proven away (only ILGPU's CPU accelerator,
+    /// <c>gpu:cpu</c>, is compared).</remarks>
+    public bool IsExact(IReadOnlyList<PipelineInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!Accepts(inputs) || (Capability == PipelineCapabilities.Gpu && Implementation != "gpu:cpu"))
+        {
+            return false;
+        }
+
+        var image = (Image)inputs.First(i => i.Value is Image).Value!;
+        return ExactFor(image) && !HasNaN(image);
+    }
+
+    /// <inheritdoc/>
     public Task<PipelineResult> RunAsync(
         IReadOnlyList<string> args,
         IReadOnlyList<PipelineOutput> outputs,
@@ -90,6 +109,21 @@ public abstract class DownsampleOverride : IPipelineOverride
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{PipelineFunction} ({Implementation})");
+
+    /// <summary>Returns whether the result for this (accepted, NaN-free) image is the module's byte for byte.</summary>
+    private protected abstract bool ExactFor(Image image);
+
+    private static bool HasNaN(Image image) => image.ImageType.ComponentType switch
+    {
+        ComponentType.Float32 => HasNaN(MemoryMarshal.Cast<byte, float>(image.Data.AsSpan())),
+        ComponentType.Float64 => HasNaN(MemoryMarshal.Cast<byte, double>(image.Data.AsSpan())),
+        _ => false,
+    };
+
+    // IEEE 754 maximum: the index of the first NaN when there is one.
+    private static bool HasNaN<T>(ReadOnlySpan<T> values)
+        where T : System.Numerics.IFloatingPointIeee754<T> =>
+        TensorPrimitives.IndexOfMax(values) is var i && i >= 0 && T.IsNaN(values[i]);
 
     /// <summary>Runs the function on <paramref name="input"/> (which the caller keeps) with the parsed command line.</summary>
     /// <exception cref="ArgumentException">Arguments the module would refuse for this image; reported as a failed run.</exception>

@@ -13,6 +13,10 @@ public sealed class DownsampleSimd() : DownsampleOverride(Function, PipelineCapa
     /// <summary>The function this overrides.</summary>
     public const string Function = "@itk-wasm/downsample:downsample";
 
+    /// <summary>Bit-identical where the direction is the identity (ITK maps other directions through an SVD inverse
+    /// whose last bits differ).</summary>
+    private protected override bool ExactFor(Image image) => ImageGeometry.IsAxisAligned(image);
+
     /// <inheritdoc/>
     internal override Image Run(Image input, DownsampleCommandLine command) =>
         GaussianDownsample.Run(input, command.ShrinkFactors(input), command.CropRadius(input));

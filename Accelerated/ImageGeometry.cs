@@ -7,6 +7,25 @@ namespace ItkWasm.Downsample.Accelerated;
 /// </summary>
 internal static class ImageGeometry
 {
+    /// <summary>Gets whether the image's direction is the identity matrix, where the overrides' index mapping is ITK's
+    /// bit for bit.</summary>
+    public static bool IsAxisAligned(Image image)
+    {
+        var d = image.ImageType.Dimension;
+        for (var r = 0; r < d; r++)
+        {
+            for (var c = 0; c < d; c++)
+            {
+                if (image.Direction[(r * d) + c] != (r == c ? 1.0 : 0.0))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
     /// <summary><c>TransformContinuousIndexToPhysicalPoint</c>: <c>Σ_c M[r,c]·index[c]</c>, then plus the origin.</summary>
     public static double[] PhysicalPoint(Image image, ReadOnlySpan<double> index)
     {

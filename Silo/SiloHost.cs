@@ -63,7 +63,8 @@ public static class SiloHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
-        builder.Services.AddHealthChecks().AddCheck<SiloReadiness>("cluster", tags: [ReadyTag]);
+        builder.Services.AddSingleton<SiloReadiness>().AddHealthChecks().AddCheck<SiloReadiness>("cluster", tags: [ReadyTag]);
+        TokenAuthentication.AddSessions(builder.Services);
         builder.Services.AddSingleton(_ => runtime); // a factory registration, so the host disposes it
         builder.AddItkWasmTelemetry($"{options.ClusterId}/{options.AdvertisedAddress?.ToString() ?? System.Net.Dns.GetHostName()}:{options.SiloPort}");
         builder.UseOrleans(silo =>
@@ -100,6 +101,8 @@ public static class SiloHost
     public static WebApplication MapItkWasmCluster(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<SecurityHeaders>();
+        app.UseRateLimiter();
         app.UseMiddleware<TokenAuthentication>();
         app.UseMiddleware<ClusterUnavailableMiddleware>();
         // Liveness: the process serves. Readiness: it has joined the cluster and the store answers (SiloReadiness).
@@ -161,9 +164,10 @@ public static class SiloHost
         }
     }
 
-    // "Healthy" or "Unhealthy: why", so that a probe's failure in `kubectl describe pod` says what is wrong.
+    // "ready", or "not ready: CODE" (SiloReadiness' codes), so that a probe's failure in `kubectl describe pod` says what
+    // is wrong without showing an unauthenticated caller the store's errors.
     private static Task WriteHealthAsync(HttpContext context, HealthReport report) =>
         context.Response.WriteAsync(report.Status == HealthStatus.Healthy
             ? "ready"
-            : string.Join("; ", report.Entries.Values.Select(e => e.Description ?? e.Status.ToString())));
+            : "not ready: " + string.Join(", ", report.Entries.Values.Select(e => e.Description ?? "unknown")));
 }

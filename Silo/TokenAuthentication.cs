@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ItkWasmCluster.Silo;
 
@@ -17,8 +19,11 @@ namespace ItkWasmCluster.Silo;
 /// <c>/dashboard</c>) redirect to the sign-in page, and the rest (<c>/api/</c>, <c>/metrics</c>) get 401 with a JSON
 /// error: never data.
 /// </summary>
-internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions options)
+internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions options, SessionEpoch sessions)
 {
+    /// <summary>The rate-limiter policy of <c>POST /signin</c>: 10 tries a minute per client address.</summary>
+    public const string SignInPolicy = "signin";
+
     /// <summary>The session cookie's name.</summary>
     public const string CookieName = "itkwasm_session";
 
@@ -26,26 +31,75 @@ internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions opti
     private readonly byte[] expected = Encoding.UTF8.GetBytes("Bearer " + options.Token);
     private readonly byte[] key = Encoding.UTF8.GetBytes(options.Token!);
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        if (path.StartsWithSegments("/healthz") || path.Equals("/signin", StringComparison.Ordinal) || Authenticated(context.Request))
+        if (path.StartsWithSegments("/healthz") || path.Equals("/signin", StringComparison.Ordinal))
         {
-            return next(context);
+            await next(context);
+            return;
+        }
+
+        switch (await AuthenticateAsync(context.Request))
+        {
+            case Credential.Bearer:
+                await next(context);
+                return;
+            case Credential.Session when path.StartsWithSegments("/api") && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method):
+                // A browser's cookie rides along with any request to this site, a sibling site's included: only this
+                // site's own pages may change anything, and only with JSON (a cross-site form cannot send it).
+                if (!SameOrigin(context.Request, required: true))
+                {
+                    await Refuse(context, StatusCodes.Status403Forbidden, "a request from another site is refused; programs send the bearer token");
+                    return;
+                }
+
+                var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
+                if (hasBody && !context.Request.HasJsonContentType())
+                {
+                    await Refuse(context, StatusCodes.Status415UnsupportedMediaType, "the body must be application/json");
+                    return;
+                }
+
+                await next(context);
+                return;
+            case Credential.Session:
+                await next(context);
+                return;
         }
 
         if (HttpMethods.IsGet(context.Request.Method) && !path.StartsWithSegments("/api") && !path.StartsWithSegments("/metrics"))
         {
             context.Response.Redirect($"/signin?return={Uri.EscapeDataString(path + context.Request.QueryString)}");
-            return Task.CompletedTask;
+            return;
         }
 
-        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = "Bearer";
-        return context.Response.WriteAsJsonAsync(new ApiError("a valid bearer token or sign-in is required"));
+        await Refuse(context, StatusCodes.Status401Unauthorized, "a valid bearer token or sign-in is required");
     }
 
-    /// <summary>Maps the sign-in page (<c>GET</c> and <c>POST /signin</c>) and <c>POST /signout</c>.</summary>
+    private enum Credential
+    {
+        None,
+        Bearer,
+        Session,
+    }
+
+    /// <summary>Gets whether a request comes from this site's own pages: its <c>Origin</c> names this host. Without an
+    /// <c>Origin</c> header (programs, old browsers) it counts as same-origin unless <paramref name="required"/>.</summary>
+    public static bool SameOrigin(HttpRequest request, bool required = false) =>
+        request.Headers.Origin.ToString() is not { Length: > 0 } origin
+            ? !required || request.Headers["Sec-Fetch-Site"].ToString() == "same-origin"
+            : Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+
+    private static Task Refuse(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ApiError(message));
+    }
+
+    /// <summary>Maps the sign-in page (<c>GET</c> and <c>POST /signin</c>, rate-limited by <see cref="SignInPolicy"/>)
+    /// and <c>POST /signout</c>, which ends every browser session signed in until now, on every silo.</summary>
     public static void Map(WebApplication app, SiloOptions options)
     {
         var key = Encoding.UTF8.GetBytes(options.Token!);
@@ -64,35 +118,54 @@ internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions opti
             {
                 HttpOnly = true,
                 SameSite = SameSiteMode.Strict,
-                Secure = context.Request.IsHttps,
+                // Behind a proxy that ends TLS the silo sees plain HTTP; the proxy's X-Forwarded-Proto says https.
+                Secure = context.Request.IsHttps || string.Equals(context.Request.Headers["X-Forwarded-Proto"].ToString(), "https", StringComparison.OrdinalIgnoreCase),
                 Path = "/",
                 MaxAge = SessionLifetime,
             });
             return Results.Redirect(target);
-        }).DisableAntiforgery();
-        app.MapPost("/signout", (HttpContext context) =>
+        }).DisableAntiforgery().RequireRateLimiting(SignInPolicy);
+        app.MapPost("/signout", async (HttpContext context, SessionEpoch sessions) =>
         {
+            if (!SameOrigin(context.Request))
+            {
+                return Results.Json(new ApiError("a sign-out from another site is refused"), statusCode: StatusCodes.Status403Forbidden);
+            }
+
+            // Ends this session and every other one issued until now: the cookie alone, if copied, no longer works.
+            await sessions.SignOutAsync(DateTimeOffset.UtcNow).ConfigureAwait(false);
             context.Response.Cookies.Delete(CookieName);
             return Results.Redirect("/signin");
         });
     }
 
-    private bool Authenticated(HttpRequest request)
+    /// <summary>Adds the sign-out epoch (<see cref="SessionEpoch"/>) and the rate limiter of <c>POST /signin</c>
+    /// (<see cref="SignInPolicy"/>): 10 tries a minute per client address, then 429.</summary>
+    public static void AddSessions(IServiceCollection services) => services.AddSingleton<SessionEpoch>().AddRateLimiter(limiter =>
+    {
+        limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        limiter.AddPolicy(SignInPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+            context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+    });
+
+    private async Task<Credential> AuthenticateAsync(HttpRequest request)
     {
         if (request.Headers.Authorization.Count > 0)
         {
-            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString()), expected);
+            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString()), expected) ? Credential.Bearer : Credential.None;
         }
 
         if (request.Cookies[CookieName] is not { } cookie || cookie.Split('.') is not [var issued, _]
             || !long.TryParse(issued, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
-            return false;
+            return Credential.None;
         }
 
         var at = DateTimeOffset.FromUnixTimeSeconds(Math.Min(seconds, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
-        return DateTimeOffset.UtcNow - at < SessionLifetime && at <= DateTimeOffset.UtcNow.AddMinutes(5)
-               && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(cookie), Encoding.ASCII.GetBytes(Session(key, at)));
+        var valid = DateTimeOffset.UtcNow - at < SessionLifetime && at <= DateTimeOffset.UtcNow.AddMinutes(5)
+                    && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(cookie), Encoding.ASCII.GetBytes(Session(key, at)));
+        return valid && at >= await sessions.GetAsync().ConfigureAwait(false) ? Credential.Session : Credential.None;
     }
 
     // "SECONDS.HMAC": the issue time, and its HMAC-SHA256 under the token.
@@ -102,9 +175,11 @@ internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions opti
         return $"{seconds}.{Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes("itkwasm-session/1 " + seconds)))}";
     }
 
-    // Only a path on this site is a place to return to.
+    // Only a path on this site is a place to return to: browsers drop tabs and line breaks from URLs and read '\' as
+    // '/', so "/\t/evil.example" would leave the site; any control character, space or backslash sends to "/".
     private static string Local(string? target) =>
-        target is { Length: > 0 } && target.StartsWith('/') && !target.StartsWith("//", StringComparison.Ordinal) && !target.Contains('\\', StringComparison.Ordinal) ? target : "/";
+        target is { Length: > 0 } && target.StartsWith('/') && !target.StartsWith("//", StringComparison.Ordinal)
+        && !target.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\') ? target : "/";
 
     private static IResult Page(string target, bool failed) => Results.Content($$"""
         <!doctype html>

@@ -110,7 +110,7 @@ internal sealed partial class JobGrain(
             var partitions = items.Count == 0 ? 0 : Math.Max(Math.Min(items.Count, MinPartitions), (items.Count + PartitionGrain.MaxItems - 1) / PartitionGrain.MaxItems);
             state.State.SpecJson = specJson;
             state.State.Name = spec.Name;
-            state.State.Output = spec.Output.Location;
+            state.State.Output = output.Display; // shown in the API, events and the dashboard: never a SAS
             state.State.State = JobState.Running;
             state.State.Created = isNew ? DateTimeOffset.UtcNow : state.State.Created;
             state.State.Finished = null;
@@ -404,7 +404,7 @@ internal sealed partial class JobGrain(
         // The state changes only once the report is written: whoever sees the job ended finds its job.json.
         var items = await GetItemsAsync();
         var status = Status() with { State = ended, Finished = DateTimeOffset.UtcNow };
-        var output = stores.Open(state.State.Output);
+        var output = stores.Open(JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson)).Output.Location);
         await Task.Run(() => JobReport.WriteAsync(output, status, items, ended != JobState.Cancelled));
         (state.State.State, state.State.Counts, state.State.Finished) = (ended, status.Counts, status.Finished);
         await state.WriteStateAsync();

@@ -16,7 +16,7 @@ public sealed class JobGrainState
     [Id(1)]
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>Gets or sets the output location.</summary>
+    /// <summary>Gets or sets the output location as shown: without a SAS (the spec keeps the location that writes).</summary>
     [Id(2)]
     public string Output { get; set; } = string.Empty;
 

@@ -49,7 +49,8 @@ public sealed record SiloLoad(
 /// key is still the same and the result is there, nothing runs.</param>
 /// <param name="InputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed; null when
 /// the store keeps none.</param>
-/// <param name="RecordedResultHash">The SHA-256 of the bytes of the result this item last committed, if any: a result
+/// <param name="RecordedResultHash">The hash of the bytes of the result this item last committed (see
+/// <see cref="ItemResult.ResultHash"/>), if any: a result
 /// is reused only when its bytes are still those (another job may have written over it).</param>
 /// <param name="TraceParent">The attempt's trace context, a W3C <c>traceparent</c> (the partition's <c>item</c> span),
 /// so that the spans of the silo that runs it join the item's trace; null when nothing records spans.</param>
@@ -78,7 +79,8 @@ public sealed record ItemRequest(
 /// <param name="Silo">The silo that ran the attempt.</param>
 /// <param name="Implementations">Which implementation ran each stage (<see cref="ItkWasmCluster.Jobs.ItemRecord.Implementations"/>);
 /// null when nothing ran.</param>
-/// <param name="ResultHash">The SHA-256 of the committed result's bytes (lowercase hex), as read back from its store.</param>
+/// <param name="ResultHash">The hash of the committed result's bytes as its store has them: the Content-MD5 Azure keeps
+/// (<c>md5:</c>HEX), or the SHA-256 read back from a file (lowercase hex).</param>
 /// <param name="StageSeconds">How long each stage ran (<see cref="ItkWasmCluster.Jobs.ItemRecord.StageSeconds"/>); null
 /// when nothing ran.</param>
 [GenerateSerializer]

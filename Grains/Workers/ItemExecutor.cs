@@ -54,8 +54,13 @@ internal sealed class ItemExecutor
         var key = new StringBuilder("itkwasm-cluster/1\n");
         foreach (var stage in spec.Stages)
         {
-            key.Append(runtime.GetModuleKey(PipelineReference.Parse(stage.Pipeline))).Append('\n')
+            var reference = PipelineReference.Parse(stage.Pipeline);
+            key.Append(runtime.GetModuleKey(reference)).Append('\n')
                .Append(JobSpecParser.ToJson(spec with { Stages = [stage] })["stages"]!.ToJsonString()).Append('\n');
+            if (implementations.KeyOf(stage, reference) is { Length: > 0 } implementation)
+            {
+                key.Append(implementation).Append('\n');
+            }
         }
 
         stagesKey = key.Append(spec.Output.Format).ToString();
@@ -146,11 +151,12 @@ internal sealed class ItemExecutor
     private static ItkWasmFileForm? NativeForm(string name) =>
         ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: not ItkWasmFileForm.Directory } native ? native.Form : null;
 
-    // The SHA-256 of a result's bytes, or null when there is none.
+    // The hash of a result's bytes as its store keeps it (Azure's Content-MD5, md5:HEX: no download), or their SHA-256
+    // read from the store (files); null when there is no result.
     private async Task<string?> ResultHashAsync(string name, CancellationToken cancellationToken) =>
-        await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is null
+        await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is not { } result
             ? null
-            : await BlobContent.Sha256Async(output, name, cancellationToken).ConfigureAwait(false);
+            : result.ContentHash ?? await BlobContent.Sha256Async(output, name, cancellationToken).ConfigureAwait(false);
 
     // Reads an input in one of ITK-Wasm's own forms and hashes its bytes on the way (SHA-256 through a CryptoStream).
     private async Task<(Image Image, string Hash)> ReadNativeAsync(string name, ItkWasmFileForm form, CancellationToken cancellationToken)

@@ -98,6 +98,23 @@ public sealed class StageImplementations
                || (stage.Accelerator == StageAccelerator.Auto && DownsampleOverrides.GpuFunctions.Contains(stage.Pipeline));
     }
 
+    /// <summary>Returns what names the implementation of <paramref name="stage"/> in an item's content key: empty when
+    /// the module's bytes are what it gives (<c>wasm</c>, or <c>auto</c>, which takes only exact overrides), and for
+    /// <c>simd</c> or <c>gpu</c> the override this silo would run (its result is within a tolerance of the module's,
+    /// so results reused under one key must come from the same implementation).</summary>
+    internal string KeyOf(StageSpec stage, PipelineReference reference)
+    {
+        var wanted = stage.Accelerator switch
+        {
+            StageAccelerator.Simd => PipelineCapabilities.Simd,
+            StageAccelerator.Gpu => PipelineCapabilities.Gpu,
+            _ => null,
+        };
+        return wanted is null || reference.Kind != PipelineModuleKind.Npm
+            ? string.Empty
+            : Overrides.HighestPriority(reference.ToString(), o => capabilities.Contains(o.Capability) && o.Capability == wanted)?.Implementation ?? "none";
+    }
+
     /// <summary>Chooses the override to run <paramref name="stage"/> on for <paramref name="input"/>, or null for the
     /// WebAssembly module (also when no override takes that input, such as a multi-component image).</summary>
     /// <exception cref="StageException">The stage asks for <c>simd</c> or <c>gpu</c> and this silo can run no such
@@ -115,8 +132,11 @@ public sealed class StageImplementations
             return null;
         }
 
+        // auto takes only an override that gives the module's bytes for this item, so that a job's results do not
+        // depend on which silo ran it; simd and gpu take one within its stated tolerance.
+        PipelineInput[] inputs = [PipelineInput.Image(input)];
         var chosen = reference.Kind == PipelineModuleKind.Npm
-            ? Overrides.HighestPriority(reference.ToString(), o => capabilities.Contains(o.Capability) && (wanted is null || o.Capability == wanted) && o.Accepts([PipelineInput.Image(input)]))
+            ? Overrides.HighestPriority(reference.ToString(), o => capabilities.Contains(o.Capability) && o.Accepts(inputs) && (wanted is null ? o.IsExact(inputs) : o.Capability == wanted))
             : null;
         if (chosen is not null || wanted is null)
         {

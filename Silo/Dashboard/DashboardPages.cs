@@ -43,7 +43,7 @@ internal static partial class DashboardPages
         app.MapGet("/jobs/{id}", JobAsync);
         app.MapPost("/jobs/{id}/cancel", async (string id, HttpRequest request, IGrainFactory grains) =>
         {
-            if (!SameOrigin(request))
+            if (!TokenAuthentication.SameOrigin(request))
             {
                 return CrossOrigin();
             }
@@ -122,7 +122,7 @@ internal static partial class DashboardPages
 
     private static async Task<IResult> SubmitAsync(HttpRequest request, IGrainFactory grains)
     {
-        if (!SameOrigin(request))
+        if (!TokenAuthentication.SameOrigin(request))
         {
             return CrossOrigin();
         }
@@ -165,7 +165,7 @@ internal static partial class DashboardPages
 
     private static async Task<IResult> ResubmitAsync(string id, HttpRequest request, IGrainFactory grains)
     {
-        if (!SameOrigin(request))
+        if (!TokenAuthentication.SameOrigin(request))
         {
             return CrossOrigin();
         }
@@ -426,10 +426,6 @@ internal static partial class DashboardPages
 
     // A browser sends Origin with every post; one from elsewhere is refused (the session cookie is SameSite=Strict
     // too). Programs that send no Origin use the bearer token.
-    private static bool SameOrigin(HttpRequest request) =>
-        request.Headers.Origin.ToString() is not { Length: > 0 } origin
-        || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
-
     private static IResult CrossOrigin() => Results.Json(new ApiError("a form posted from another site is refused"), statusCode: StatusCodes.Status403Forbidden);
 
     private static IResult JobNotFound(string id) =>

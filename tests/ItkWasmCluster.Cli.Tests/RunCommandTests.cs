@@ -76,4 +76,20 @@ public class RunCommandTests
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("itkwasm-cluster: (document): nested deeper than", run.Stderr.TrimEnd(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Run_WithTheOutputInTheDataset_IsRefused_AndTheInputsAreUntouched()
+    {
+        using var temp = new TempDirectory();
+        var data = Directory.CreateDirectory(temp.Combine("data")).FullName;
+        File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(data, "head.iwi.cbor"));
+        var before = File.ReadAllBytes(Path.Combine(data, "head.iwi.cbor"));
+
+        var run = CliRun.InProcess("run", "--input", data, "--output", data, "--pipeline", "@itk-wasm/downsample:downsample-bin-shrink", "--", "--shrink-factors", "2", "2");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("itkwasm-cluster: output.location:", run.Stderr.TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains("overlaps the dataset", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(data, "head.iwi.cbor")));
+    }
 }

@@ -28,9 +28,9 @@ public sealed class TestCluster : IAsyncDisposable
     public IClusterClient Client => Cluster.Client;
 
     /// <summary>Starts <paramref name="silos"/> silos of <paramref name="slots"/> compute slots each; each silo's grain
-    /// storage is passed through <paramref name="storage"/> when given (to inject faults), and its locations confined
-    /// as <paramref name="confinement"/> says when given.</summary>
-    public static async Task<TestCluster> StartAsync(string stateFolder, string moduleCache, int silos = 1, int slots = 2, Func<IGrainStorage, IGrainStorage>? storage = null, StorageConfinement? confinement = null)
+    /// storage is passed through <paramref name="storage"/> when given (to inject faults), and its blob stores are
+    /// configured by <paramref name="blobs"/> (an account, a confinement) when given.</summary>
+    public static async Task<TestCluster> StartAsync(string stateFolder, string moduleCache, int silos = 1, int slots = 2, Func<IGrainStorage, IGrainStorage>? storage = null, BlobStorageOptions? blobs = null)
     {
         var test = new TestCluster();
         var builder = new InProcessTestClusterBuilder((short)silos);
@@ -44,7 +44,7 @@ public sealed class TestCluster : IAsyncDisposable
 
             silo.AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = stateFolder)
                 .UseInMemoryReminderService()
-                .AddItkWasmCluster(runtime, slots, new BlobStores(new BlobStorageOptions { Confinement = confinement }));
+                .AddItkWasmCluster(runtime, slots, new BlobStores(blobs ?? new BlobStorageOptions()));
             if (storage is not null)
             {
                 // The last keyed registration is the one Orleans resolves.

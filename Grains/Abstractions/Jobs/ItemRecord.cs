@@ -78,8 +78,8 @@ public sealed record ItemRecord
     [Id(15)]
     public int SiloLosses { get; init; }
 
-    /// <summary>Gets the SHA-256 of the committed result's bytes (lowercase hex), as read back after it was written: the
-    /// result is reused only while its bytes are still these.</summary>
+    /// <summary>Gets the hash of the committed result's bytes, as read back after it was written (Azure's Content-MD5,
+    /// <c>md5:</c>HEX, or a file's SHA-256 in lowercase hex): the result is reused only while its bytes still have it.</summary>
     [Id(16)]
     public string? ResultHash { get; init; }
 

@@ -29,6 +29,12 @@ public interface IPipelineOverride
     /// some of the module's input types, such as scalar 2D and 3D images). Where it does not, the module runs.</summary>
     bool Accepts(IReadOnlyList<PipelineInput> inputs);
 
+    /// <summary>Returns whether its result for <paramref name="inputs"/> is the module's byte for byte (proven by tests on
+    /// the same inputs), rather than within a stated tolerance. Only such an override stands in for the module when a
+    /// stage lets the silo choose (<c>accelerator: auto</c>), so that a job's bytes do not depend on which silo ran
+    /// it. The default claims a tolerance only.</summary>
+    bool IsExact(IReadOnlyList<PipelineInput> inputs) => false;
+
     /// <summary>Runs the function once, like <see cref="Pipeline.RunAsync"/>.</summary>
     /// <exception cref="PipelineRunException">The arguments or inputs are ones the module would refuse too (the
     /// message says which), or the run failed.</exception>

@@ -130,6 +130,28 @@ public sealed class BlobJobTests(AzuriteFixture azurite, Xunit.Abstractions.ITes
         }
     }
 
+    [Fact]
+    public async Task OutputWithASas_WritesThrough_ButTheSasIsNeverShown()
+    {
+        var container = azurite.NewContainer();
+        var stores = new BlobStores(azurite.Options());
+        var (_, blobSpec) = await PrepareAsync(container, stores);
+        var sas = azurite.Service.GenerateAccountSasUri(Azure.Storage.Sas.AccountSasPermissions.All, DateTimeOffset.UtcNow.AddHours(1), Azure.Storage.Sas.AccountSasResourceTypes.All).Query.TrimStart('?');
+        var spec = blobSpec with { Output = new OutputSpec { Location = $"{azurite.Service.GetBlobContainerClient(container).Uri}/sas-out/?{sas}" } };
+        await using var cluster = await TestCluster.StartAsync(temp.Combine("grains"), temp.Combine("module-cache"), blobs: azurite.Options());
+        var job = cluster.Client.GetGrain<IJobGrain>(JobIds.For(spec));
+
+        await job.SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString());
+        await Eventually.UntilAsync(async () => (await job.GetStatusAsync())!.State != JobState.Running, "the job to end");
+
+        var status = (await job.GetStatusAsync())!;
+        Assert.Equal(JobState.Succeeded, status.State); // the SAS wrote the results and job.json
+        Assert.NotNull(await stores.Open($"az://{container}/sas-out/").GetPropertiesAsync("job.json"));
+        var shown = JobJson.ToJson(status).ToJsonString();
+        Assert.Contains("/sas-out/", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("sig=", shown, StringComparison.Ordinal);
+    }
+
     private async Task<(JobSpec Folder, JobSpec Blob)> PrepareAsync(string container, BlobStores stores)
     {
         var folder = Directory.CreateDirectory(temp.Combine($"in-{container}")).FullName;

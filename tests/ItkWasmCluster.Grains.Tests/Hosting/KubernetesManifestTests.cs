@@ -24,7 +24,7 @@ public sealed partial class KubernetesManifestTests
 
         Assert.All(objects, o => Assert.False(string.IsNullOrEmpty((o as IMetadata<V1ObjectMeta>)?.Name()), $"a {o.Kind} without a name"));
         var kinds = objects.Select(o => o.GetType()).ToHashSet();
-        foreach (var kind in new[] { typeof(V1Deployment), typeof(V1ServiceAccount), typeof(V1Role), typeof(V1RoleBinding), typeof(V1Service), typeof(V1PodDisruptionBudget), typeof(V2HorizontalPodAutoscaler), typeof(V1NetworkPolicy), typeof(V1Secret) })
+        foreach (var kind in new[] { typeof(V1Deployment), typeof(V1ServiceAccount), typeof(V1Role), typeof(V1RoleBinding), typeof(V1Service), typeof(V1PodDisruptionBudget), typeof(V2HorizontalPodAutoscaler), typeof(V1NetworkPolicy), typeof(V1ValidatingAdmissionPolicy), typeof(V1ValidatingAdmissionPolicyBinding) })
         {
             Assert.Contains(kind, kinds);
         }
@@ -120,6 +120,49 @@ public sealed partial class KubernetesManifestTests
         var binding = Assert.Single(objects.OfType<V1RoleBinding>());
         Assert.Equal(("Role", "itkwasm-silo"), (binding.RoleRef.Kind, binding.RoleRef.Name));
         Assert.Equal(("ServiceAccount", "itkwasm-silo"), (Assert.Single(binding.Subjects).Kind, binding.Subjects[0].Name));
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public void Overlays_ShipNoSecret_AndKeepACompromisedSiloInItsLane(string overlay)
+    {
+        var objects = Render(overlay);
+
+        // Secrets come from the README's kubectl create secret; one in the manifests would overwrite them.
+        Assert.DoesNotContain(objects, o => o is V1Secret);
+
+        // Pod patches by the silos' account: only orleans/* labels of silo pods, never a spec.
+        var policy = Assert.Single(objects.OfType<V1ValidatingAdmissionPolicy>());
+        Assert.Contains("system:serviceaccount:", Assert.Single(policy.Spec.MatchConditions).Expression, StringComparison.Ordinal);
+        Assert.Contains(policy.Spec.Validations, v => v.Expression == "object.spec == oldObject.spec");
+        Assert.Contains(policy.Spec.Validations, v => v.Expression.Contains("startsWith('orleans/')", StringComparison.Ordinal));
+        var binding = Assert.Single(objects.OfType<V1ValidatingAdmissionPolicyBinding>());
+        Assert.Equal((policy.Name(), "Deny"), (binding.Spec.PolicyName, Assert.Single(binding.Spec.ValidationActions)));
+
+        // Egress is closed but for named ports; /tmp is bounded.
+        var silos = objects.OfType<V1NetworkPolicy>().Where(p => p.Spec.PodSelector.MatchLabels is { } labels && labels.TryGetValue("app.kubernetes.io/component", out var component) && component == "silo").ToList();
+        Assert.Contains(silos, p => p.Spec.PolicyTypes.Contains("Egress"));
+        Assert.All(silos.SelectMany(p => p.Spec.Egress ?? []), rule => Assert.NotEmpty(rule.Ports));
+        foreach (var deployment in objects.OfType<V1Deployment>())
+        {
+            Assert.NotNull(Assert.Single(deployment.Spec.Template.Spec.Volumes, v => v.Name == "tmp").EmptyDir.SizeLimit);
+        }
+
+        // A Redis of the overlay's own asks for a password, and the silos give it.
+        if (objects.OfType<V1StatefulSet>().SingleOrDefault(s => s.Name() == "itkwasm-redis") is { } redis)
+        {
+            var server = Assert.Single(redis.Spec.Template.Spec.Containers);
+            Assert.Contains("--requirepass", server.Args);
+            Assert.Equal("itkwasm-redis", Assert.Single(server.Env, e => e.Name == "REDIS_PASSWORD").ValueFrom.SecretKeyRef.Name);
+            foreach (var deployment in objects.OfType<V1Deployment>())
+            {
+                var env = Assert.Single(deployment.Spec.Template.Spec.Containers).Env.Select(e => e.Name).ToList();
+                Assert.True(env.IndexOf("REDIS_PASSWORD") is >= 0 and var at && at < env.IndexOf("ITKWASM_SILO_REDIS"), "REDIS_PASSWORD must come before ITKWASM_SILO_REDIS, which uses it");
+                Assert.EndsWith("password=$(REDIS_PASSWORD)", Assert.Single(deployment.Spec.Template.Spec.Containers).Env.Single(e => e.Name == "ITKWASM_SILO_REDIS").Value, StringComparison.Ordinal);
+            }
+
+            Assert.Contains(silos, p => p.Spec.Egress?.Any(r => r.Ports.Any(port => port.Port.Value == "6379")) == true);
+        }
     }
 
     [Fact]

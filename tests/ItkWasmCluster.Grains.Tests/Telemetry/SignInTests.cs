@@ -139,11 +139,83 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
             unready = await response.Content.ReadAsStringAsync();
             return response.StatusCode == HttpStatusCode.ServiceUnavailable;
         }, () => $"readiness to fail with the store down (last: {unready})", TimeSpan.FromSeconds(30));
-        Assert.Contains("the cluster store does not answer", unready, StringComparison.Ordinal);
+        Assert.Equal("not ready: store-unreachable", unready); // a code, not the store's own error
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz/live")).StatusCode);
 
         own.Start();
         await Eventually.UntilAsync(async () => (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, "readiness to return with the store", TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task BrowserSessions_CannotBeRiddenFromAnotherSite_EndAtSignOut_AndPagesCarrySecurityHeaders()
+    {
+        var cookies = new CookieContainer();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = new Uri(silo!.Url) };
+        var origin = new Uri(silo.Url).GetLeftPart(UriPartial.Authority);
+
+        // Open redirect: browsers drop the tab, which would make "//evil.example".
+        Assert.Equal("/", (await SignInAsync(http, SiloProcess.Token, "/\t/evil.example")).Headers.Location!.OriginalString);
+        Assert.Equal("/", (await SignInAsync(http, SiloProcess.Token, "/\\evil.example")).Headers.Location!.OriginalString);
+        var session = cookies.GetCookies(new Uri(silo.Url))[TokenCookie]!.Value;
+
+        // A cookie-carrying POST to the API: only from this site's own pages, and only as JSON.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Post("/api/jobs", "{}", "application/json", "https://evil.example")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Post("/api/jobs", "{}", "application/json", origin: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Post("/api/jobs", "{}", "text/plain", origin)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Post("/api/jobs", "{}", "application/json", origin)).StatusCode); // reaches the API
+        Assert.Equal(HttpStatusCode.Forbidden, (await Post("/api/jobs/x/cancel", null, null, "https://evil.example")).StatusCode);
+
+        // Headers on pages and data alike.
+        var page = await http.GetAsync("/");
+        Assert.Contains("frame-ancestors 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", (await http.GetAsync("/api/nodes")).Headers.GetValues("X-Content-Type-Options").Single());
+
+        // Behind a proxy that ends TLS, the session cookie is Secure.
+        using (var proxied = new HttpRequestMessage(HttpMethod.Post, "/signin") { Content = new FormUrlEncodedContent([new("token", SiloProcess.Token), new("return", "/")]) })
+        {
+            proxied.Headers.Add("X-Forwarded-Proto", "https");
+            using var plain = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(silo.Url) };
+            Assert.Contains("secure", (await plain.SendAsync(proxied)).Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Sign-out ends the session: the cookie, kept and sent again, no longer works (on this silo, and within a
+        // second on every other).
+        using (var signOut = new HttpRequestMessage(HttpMethod.Post, "/signout"))
+        {
+            signOut.Headers.Add("Origin", origin);
+            Assert.Equal(HttpStatusCode.Redirect, (await http.SendAsync(signOut)).StatusCode);
+        }
+
+        var replayed = new CookieContainer();
+        replayed.Add(new Uri(silo.Url), new Cookie(TokenCookie, session));
+        using var thief = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = replayed }) { BaseAddress = new Uri(silo.Url) };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await thief.GetAsync("/api/nodes")).StatusCode);
+
+        // Guessing the token: 10 tries a minute, then 429.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            statuses.Add((await SignInAsync(http, "not-the-token-0123456789", "/")).StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+
+        async Task<HttpResponseMessage> Post(string path, string? body, string? type, string? origin)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path);
+            if (body is not null)
+            {
+                request.Content = new StringContent(body, System.Text.Encoding.UTF8, type!);
+            }
+
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+
+            return await http.SendAsync(request);
+        }
     }
 
     private static Task<HttpResponseMessage> SignInAsync(HttpClient http, string token, string target) =>

@@ -98,6 +98,42 @@ public class AcceleratedStageTests
         Assert.Contains("ITKWASM_OVERRIDE_PRIORITIES: no override 'gpu:cuda'", bad.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Auto_TakesAnOverrideOnlyWhereItGivesTheModulesBytes_AndAToleranceNeedsAnExplicitAccelerator()
+    {
+        var silo = StageImplementations.Bundled(["simd"], string.Empty);
+        var downsample = new StageSpec { Pipeline = "@itk-wasm/downsample:downsample" };
+        var binShrink = new StageSpec { Pipeline = "@itk-wasm/downsample:downsample-bin-shrink" };
+        using var aligned = Image(ItkWasm.ComponentType.UInt8, direction: [1, 0, 0, 1]);
+        using var rotated = Image(ItkWasm.ComponentType.UInt8, direction: [0.866, -0.5, 0.5, 0.866]);
+        using var withNaN = Image(ItkWasm.ComponentType.Float32, direction: [1, 0, 0, 1]);
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(withNaN.Data.AsSpan())[5] = float.NaN;
+        using var unsigned32 = Image(ItkWasm.ComponentType.UInt32, direction: [1, 0, 0, 1]);
+
+        Assert.Equal("simd", Choose(downsample, aligned));
+        Assert.Equal("wasm", Choose(downsample, rotated)); // within ±1 of the module there: not for auto
+        Assert.Equal("simd", Choose(downsample with { Accelerator = StageAccelerator.Simd }, rotated));
+        Assert.Equal("wasm", Choose(binShrink, withNaN)); // NaN payloads differ
+        Assert.Equal("wasm", Choose(binShrink, unsigned32)); // means of 2^31 or more differ
+        Assert.Equal("simd", Choose(binShrink with { Accelerator = StageAccelerator.Simd }, unsigned32));
+
+        // What ran is in the content key where the bytes may differ from the module's.
+        Assert.Equal(string.Empty, silo.KeyOf(downsample, ItkWasm.Pipelines.PipelineReference.Parse(downsample.Pipeline)));
+        Assert.Equal("simd", silo.KeyOf(downsample with { Accelerator = StageAccelerator.Simd }, ItkWasm.Pipelines.PipelineReference.Parse(downsample.Pipeline)));
+
+        string Choose(StageSpec stage, ItkWasm.Image image) =>
+            silo.Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0, image)?.Implementation ?? StageImplementations.Wasm;
+    }
+
+    private static ItkWasm.Image Image(ItkWasm.ComponentType type, double[] direction)
+    {
+        var image = new ItkWasm.Image(new ItkWasm.ImageType(2, type)) { Size = [8, 8], Origin = [0, 0], Spacing = [1, 1], Direction = direction };
+        image.Data.Dispose();
+        image.Data = ItkWasm.DataBuffer.Allocate(image.ByteLength);
+        image.Data.AsSpan().Clear();
+        return image;
+    }
+
     private static string Inputs(TempDirectory temp)
     {
         var input = Directory.CreateDirectory(temp.Combine("in")).FullName;

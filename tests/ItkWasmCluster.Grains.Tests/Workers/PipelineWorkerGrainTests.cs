@@ -94,7 +94,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
         // A caller that reaches the worker grain directly (any cluster member) skips the job's checks at submission.
         var modules = Directory.CreateDirectory(temp.Combine("served-modules")).FullName;
         await using var confined = await TestCluster.StartAsync(temp.Combine("grains-confined"), temp.Combine("module-cache"),
-            confinement: new Storage.Blobs.StorageConfinement { DataRoots = [temp.FullName], ModuleRoots = [modules] });
+            blobs: new Storage.Blobs.BlobStorageOptions { Confinement = new Storage.Blobs.StorageConfinement { DataRoots = [temp.FullName], ModuleRoots = [modules] } });
         var spec = Spec();
         File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(spec.Input.Location, "head.iwi.cbor"));
 
