@@ -1,9 +1,7 @@
-using System.Security.Cryptography.X509Certificates;
 using Azure.Data.Tables;
 using ItkWasmCluster.Grains;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
-using Orleans.Connections.Security;
 using StackExchange.Redis;
 
 namespace ItkWasmCluster.Client;
@@ -20,27 +18,9 @@ public static class ClusterStoreClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         builder.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
-        UseClusterCertificate(options, (certificate, configure) => builder.UseTls(certificate, configure));
+        ClusterCertificate.Use(options, (certificate, configure) => builder.UseTls(certificate, configure));
         return options.AzureStorageConnectionString is { Length: > 0 } azure
             ? builder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(azure))
             : builder.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConfiguration!));
-    }
-
-    /// <summary>Secures the Orleans connections with the cluster certificate, when one is set: mutual TLS, and a peer
-    /// gets in only with the same certificate.</summary>
-    private static void UseClusterCertificate(ClusterStoreOptions options, Action<X509Certificate2, Action<TlsOptions>> useTls)
-    {
-        if (options.CertificatePath is not { Length: > 0 } path)
-        {
-            return;
-        }
-
-        var certificate = ClusterCertificate.Load(path, options.CertificatePassword);
-        useTls(certificate, tls =>
-        {
-            tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-            tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-            tls.RemoteCertificateValidation = (remote, _, _) => ClusterCertificate.IsClusterPeer(certificate, remote);
-        });
     }
 }

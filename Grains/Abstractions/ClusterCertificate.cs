@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Orleans.Connections.Security;
 
 namespace ItkWasmCluster.Grains;
 
@@ -55,6 +56,30 @@ public static class ClusterCertificate
 
     private static string NoKey(string path) =>
         $"{Setting}: {path} holds no private key; the cluster certificate needs one (PEM: the certificate and its key in one file)";
+
+    /// <summary>Secures the Orleans connections (silo-to-silo and gateway, or a client's) with the cluster certificate
+    /// that <paramref name="options"/> names, when it names one: mutual TLS, and a peer gets in only with the same
+    /// certificate.</summary>
+    /// <param name="options">The cluster store's options, with <see cref="ClusterStoreOptions.CertificatePath"/>.</param>
+    /// <param name="useTls">The builder's <c>UseTls(certificate, configure)</c> (a silo's or a client's).</param>
+    /// <exception cref="ArgumentException">The certificate cannot be loaded; the message names the setting.</exception>
+    public static void Use(ClusterStoreOptions options, Action<X509Certificate2, Action<TlsOptions>> useTls)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(useTls);
+        if (options.CertificatePath is not { Length: > 0 } path)
+        {
+            return;
+        }
+
+        var certificate = Load(path, options.CertificatePassword);
+        useTls(certificate, tls =>
+        {
+            tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+            tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+            tls.RemoteCertificateValidation = (remote, _, _) => IsClusterPeer(certificate, remote);
+        });
+    }
 
     /// <summary>Gets whether <paramref name="remote"/>, as a peer presented it, is the cluster's certificate.</summary>
     public static bool IsClusterPeer(X509Certificate2 local, X509Certificate2? remote)

@@ -1,10 +1,8 @@
-using System.Security.Cryptography.X509Certificates;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
-using Orleans.Connections.Security;
 using StackExchange.Redis;
 
 namespace ItkWasmCluster.Grains.Hosting;
@@ -27,7 +25,7 @@ public static class ClusterStoreSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         builder.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
-        UseClusterCertificate(options, (certificate, configure) => builder.UseTls(certificate, configure));
+        ClusterCertificate.Use(options, (certificate, configure) => builder.UseTls(certificate, configure));
         builder.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
@@ -48,24 +46,6 @@ public static class ClusterStoreSiloBuilderExtensions
             .UseRedisClustering(o => o.ConfigurationOptions = redis)
             .AddRedisGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.ConfigurationOptions = redis)
             .UseRedisReminderService(o => o.ConfigurationOptions = redis);
-    }
-
-    /// <summary>Secures the Orleans connections with the cluster certificate, when one is set: mutual TLS, and a peer
-    /// gets in only with the same certificate.</summary>
-    private static void UseClusterCertificate(ClusterStoreOptions options, Action<X509Certificate2, Action<TlsOptions>> useTls)
-    {
-        if (options.CertificatePath is not { Length: > 0 } path)
-        {
-            return;
-        }
-
-        var certificate = ClusterCertificate.Load(path, options.CertificatePassword);
-        useTls(certificate, tls =>
-        {
-            tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-            tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-            tls.RemoteCertificateValidation = (remote, _, _) => ClusterCertificate.IsClusterPeer(certificate, remote);
-        });
     }
 
     private static BlobServiceClient Blobs(string connectionString) => new(connectionString, new BlobClientOptions(BlobStorageOptions.ServiceVersion));

@@ -94,42 +94,32 @@ public sealed class ClusterCertificateTests : IDisposable
 
     private string NewCertificate(string name) => TestCertificates.Create(temp.Combine(name));
 
-    private static async Task<IHost> StartClientAsync(ClusterStoreOptions store, CancellationToken cancellationToken = default)
+    private static Task<IHost> StartClientAsync(ClusterStoreOptions store, CancellationToken cancellationToken = default)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client => client.UseItkWasmClusterStore(store));
-        var host = builder.Build();
-        try
-        {
-            await host.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-
-        return host;
+        return StartAsync(builder.Build(), cancellationToken);
     }
 
-    private static async Task<IHost> StartSiloAsync(ClusterStoreOptions store, CancellationToken cancellationToken = default)
-    {
-        var host = Host.CreateDefaultBuilder()
+    private static Task<IHost> StartSiloAsync(ClusterStoreOptions store, CancellationToken cancellationToken = default) =>
+        StartAsync(Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Critical))
             .UseOrleans(silo => silo
                 .UseItkWasmClusterStore(store)
                 .ConfigureEndpoints(IPAddress.Loopback, Ports.Free(), Ports.Free()))
-            .Build();
+            .Build(), cancellationToken);
+
+    private static async Task<IHost> StartAsync(IHost host, CancellationToken cancellationToken)
+    {
         try
         {
             await host.StartAsync(cancellationToken);
+            return host;
         }
         catch
         {
             host.Dispose();
             throw;
         }
-
-        return host;
     }
 }
