@@ -13,7 +13,8 @@ public interface IJobGrain : IGrainWithStringKey
 {
     /// <summary>Starts the job, or resumes it: the dataset is listed again, items already done stay done unless their
     /// input changed, and a finished job whose inputs did not change does no work. Submitting a running job again
-    /// changes nothing.</summary>
+    /// changes nothing but to give its unfinished items a fresh budget of attempts lost with their silo (a killed
+    /// embedded run, resumed by running it again, is not a poison item).</summary>
     /// <param name="specJson">The job's spec as JSON (<see cref="JobSpecParser.ToJson"/>); its id must be this
     /// grain's key.</param>
     /// <returns>The job as it stands after the submission.</returns>

@@ -23,6 +23,10 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <returns>The partition's counts.</returns>
     Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int running, bool run);
 
+    /// <summary>Gives the unfinished items a fresh budget of silo losses (<see cref="ItemRecord.SiloLosses"/>): the job
+    /// was submitted again, a person's decision to try once more (a silo's crash, or a killed embedded run, is not).</summary>
+    Task ForgiveSiloLossesAsync();
+
     /// <summary>Starts running the items (again); running already, it changes nothing.</summary>
     /// <returns>The partition's counts.</returns>
     Task<JobCounts> RunAsync();

@@ -95,7 +95,9 @@ internal sealed partial class JobGrain(
         {
             if (Exists && state.State.State == JobState.Running && started && watchdog is not null)
             {
-                return Status(); // already running here: submitting again changes nothing
+                // Already running here: submitting again changes nothing but the budget of silo losses.
+                await Task.WhenAll(Enumerable.Range(0, state.State.Partitions).Select(p => Partition(p).ForgiveSiloLossesAsync()));
+                return Status();
             }
 
             var items = await Task.Run(() => DatasetExpander.ExpandAsync(spec, stores, runtime, CancellationToken.None));

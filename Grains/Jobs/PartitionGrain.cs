@@ -100,6 +100,26 @@ internal sealed partial class PartitionGrain(
     }
 
     /// <inheritdoc/>
+    public async Task ForgiveSiloLossesAsync()
+    {
+        var items = state.State.Items;
+        var changed = false;
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is { Status: ItemStatus.Pending or ItemStatus.Running, SiloLosses: > 0 })
+            {
+                items[i] = items[i] with { SiloLosses = 0 };
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await PersistAsync();
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task<JobCounts> RunAsync()
     {
         if (!state.State.Running && state.State.SpecJson.Length > 0)
