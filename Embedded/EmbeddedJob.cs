@@ -67,7 +67,7 @@ public sealed class EmbeddedJob : IAsyncDisposable
         var job = new EmbeddedJob(silo, watch, spec, id);
         try
         {
-            var status = await job.grain.SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString()).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var status = await job.grain.SubmitAsync(spec).WaitAsync(cancellationToken).ConfigureAwait(false);
             watch.Begin(status);
         }
         catch

@@ -102,7 +102,7 @@ internal static class JobsApi
     /// <exception cref="JobSpecException">The cluster refuses the spec (a location this silo does not serve, a dataset
     /// that cannot be listed).</exception>
     public static Task<JobStatus> SubmitSpecAsync(IGrainFactory grains, JobSpec spec) =>
-        grains.GetGrain<IJobGrain>(JobIds.For(spec)).SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString());
+        grains.GetGrain<IJobGrain>(JobIds.For(spec)).SubmitAsync(spec);
 
     private static async Task EventsAsync(string id, HttpContext context, IGrainFactory grains, CancellationToken ct)
     {

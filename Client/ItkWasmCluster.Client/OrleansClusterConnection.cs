@@ -15,7 +15,7 @@ internal sealed class OrleansClusterConnection(ClusterStoreOptions store) : IClu
     {
         var grains = await GrainsAsync(cancellationToken).ConfigureAwait(false);
         var id = JobIds.For(spec);
-        await grains.GetGrain<IJobGrain>(id).SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString()).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await grains.GetGrain<IJobGrain>(id).SubmitAsync(spec).WaitAsync(cancellationToken).ConfigureAwait(false);
         return new GrainJobOperation(grains, id);
     }
 

@@ -15,18 +15,17 @@ public interface IJobGrain : IGrainWithStringKey
     /// input changed, and a finished job whose inputs did not change does no work. Submitting a running job again
     /// changes nothing but to give its unfinished items a fresh budget of attempts lost with their silo (a killed
     /// embedded run, resumed by running it again, is not a poison item).</summary>
-    /// <param name="specJson">The job's spec as JSON (<see cref="JobSpecParser.ToJson"/>); its id must be this
-    /// grain's key.</param>
+    /// <param name="spec">The job's spec; its id (<see cref="JobIds.For"/>) must be this grain's key.</param>
     /// <returns>The job as it stands after the submission.</returns>
     /// <exception cref="JobSpecException">The spec is invalid, its id is not this grain's key, the dataset or output
     /// location is unusable, or two items would write the same result.</exception>
-    Task<JobStatus> SubmitAsync(string specJson);
+    Task<JobStatus> SubmitAsync(JobSpec spec);
 
     /// <summary>Returns the job, or null when it was never submitted.</summary>
     Task<JobStatus?> GetStatusAsync();
 
-    /// <summary>Returns the job's spec as JSON (<c>JobSpecParser.ToJson</c>), or null when it was never submitted.</summary>
-    Task<string?> GetSpecAsync();
+    /// <summary>Returns the job's spec, or null when it was never submitted.</summary>
+    Task<JobSpec?> GetSpecAsync();
 
     /// <summary>Returns every item of the job in index order (empty when it was never submitted).</summary>
     Task<IReadOnlyList<ItemRecord>> GetItemsAsync();

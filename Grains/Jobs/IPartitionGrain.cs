@@ -12,16 +12,21 @@ namespace ItkWasmCluster.Grains.Jobs;
 /// </summary>
 public interface IPartitionGrain : IGrainWithStringKey
 {
-    /// <summary>Makes the partition hold <paramref name="items"/> of the job <paramref name="specJson"/> describes, and
+    /// <summary>Makes the partition hold <paramref name="items"/> of the job <paramref name="spec"/> describes, and
     /// when <paramref name="run"/> starts (or resumes) running them. An item already done stays done unless its input's
     /// version changed; a record keeps its content key, so an unchanged result is reused rather than rewritten.</summary>
-    /// <param name="specJson">The job's spec as JSON.</param>
+    /// <param name="spec">The job's spec.</param>
     /// <param name="items">The partition's items.</param>
     /// <param name="running">How many of the job's partitions run at once: each keeps about twice its share of the
     /// cluster's compute slots busy.</param>
     /// <param name="run">Whether to start running now (otherwise <see cref="RunAsync"/> starts it).</param>
     /// <returns>The partition's counts.</returns>
-    Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int running, bool run);
+    Task<JobCounts> StartAsync(JobSpec spec, IReadOnlyList<PartitionItem> items, int running, bool run);
+
+    /// <summary>Returns the spec of the job whose items the partition holds, for the workers that run them (item requests
+    /// carry the job's id, not its spec; each silo asks once per job).</summary>
+    /// <exception cref="InvalidOperationException">The partition was never started.</exception>
+    Task<JobSpec> GetSpecAsync();
 
     /// <summary>Gives the unfinished items a fresh budget of silo losses (<see cref="ItemRecord.SiloLosses"/>): the job
     /// was submitted again, a person's decision to try once more (a silo's crash, or a killed embedded run, is not).</summary>
@@ -74,7 +79,8 @@ public sealed record PartitionItem(
 [Alias("itkwasm.PartitionState")]
 public sealed class PartitionState
 {
-    /// <summary>Gets or sets the job's spec as JSON.</summary>
+    /// <summary>Gets or sets the job's spec as JSON (<c>JobSpecParser.ToJson</c>): kept as text in the stored state, the
+    /// form it had before specs crossed grain calls typed; read once per activation.</summary>
     [Id(0)]
     public string SpecJson { get; set; } = string.Empty;
 

@@ -50,8 +50,12 @@ internal sealed partial class JobGrain(
     private IGrainTimer? watchdog;
     private bool started;
     private bool finishing;
+    private JobSpec? spec;
 
     private bool Exists => state.State.SpecJson.Length > 0;
+
+    // The job's spec, read from the stored state once per activation (the state keeps it as JSON text).
+    private JobSpec Spec => spec ??= JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson));
 
     // How many partitions run at once.
     private int Concurrent => Math.Min(state.State.Partitions, MinPartitions);
@@ -79,10 +83,13 @@ internal sealed partial class JobGrain(
     }
 
     /// <inheritdoc/>
-    public async Task<JobStatus> SubmitAsync(string specJson)
+    public async Task<JobStatus> SubmitAsync(JobSpec spec)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         using var span = ClusterTelemetry.Source.StartActivity("job.submit", ActivityKind.Internal, default(ActivityContext), [new(ClusterTelemetry.JobId, this.GetPrimaryKeyString())]);
-        var spec = JobSpecParser.FromJson(JsonNode.Parse(specJson));
+        // A spec built in C# meets the same rules as one read from a file: its canonical JSON is read back once, here.
+        var specJson = JobSpecParser.ToJson(spec).ToJsonString();
+        spec = JobSpecParser.FromJson(JsonNode.Parse(specJson));
         span?.SetTag(ClusterTelemetry.JobName, spec.Name);
         if (JobIds.For(spec) != this.GetPrimaryKeyString())
         {
@@ -111,6 +118,7 @@ internal sealed partial class JobGrain(
             var isNew = !Exists;
             var partitions = items.Count == 0 ? 0 : Math.Max(Math.Min(items.Count, MinPartitions), (items.Count + PartitionGrain.MaxItems - 1) / PartitionGrain.MaxItems);
             state.State.SpecJson = specJson;
+            this.spec = spec;
             state.State.Name = spec.Name;
             state.State.Output = output.Display; // shown in the API, events and the dashboard: never a SAS
             state.State.State = JobState.Running;
@@ -127,9 +135,8 @@ internal sealed partial class JobGrain(
 
             await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             Track(partitions);
-            var canonical = JobSpecParser.ToJson(spec).ToJsonString();
             var counts = await Task.WhenAll(Enumerable.Range(0, state.State.MaxPartitions).Select(p =>
-                Partition(p).StartAsync(canonical, p < partitions ? Slice(items, p, partitions) : [], Concurrent, p < Concurrent)));
+                Partition(p).StartAsync(spec, p < partitions ? Slice(items, p, partitions) : [], Concurrent, p < Concurrent)));
             for (var p = 0; p < Math.Min(partitions, Concurrent); p++)
             {
                 dispatching[p] = true;
@@ -168,7 +175,7 @@ internal sealed partial class JobGrain(
     public Task<JobStatus?> GetStatusAsync() => Task.FromResult(Exists ? Status() : null);
 
     /// <inheritdoc/>
-    public Task<string?> GetSpecAsync() => Task.FromResult(Exists ? state.State.SpecJson : null);
+    public Task<JobSpec?> GetSpecAsync() => Task.FromResult(Exists ? Spec : null);
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ItemRecord>> GetItemsAsync()
@@ -406,7 +413,7 @@ internal sealed partial class JobGrain(
         // The state changes only once the report is written: whoever sees the job ended finds its job.json.
         var items = await GetItemsAsync();
         var status = Status() with { State = ended, Finished = DateTimeOffset.UtcNow };
-        var output = stores.Open(JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson)).Output.Location);
+        var output = stores.Open(Spec.Output.Location);
         await Task.Run(() => JobReport.WriteAsync(output, status, items, ended != JobState.Cancelled));
         (state.State.State, state.State.Counts, state.State.Finished) = (ended, status.Counts, status.Finished);
         await state.WriteStateAsync();
@@ -415,7 +422,7 @@ internal sealed partial class JobGrain(
             await this.UnregisterReminder(reminder);
         }
 
-        await OutputLocation(JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson))).ReleaseAsync(this.GetPrimaryKeyString());
+        await OutputLocation(Spec).ReleaseAsync(this.GetPrimaryKeyString());
 
         Notify(o => o.OnEndedAsync(activation, sequence, status));
     }

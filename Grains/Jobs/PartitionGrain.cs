@@ -53,6 +53,7 @@ internal sealed partial class PartitionGrain(
     private bool dirty;
     private bool stopping;
     private bool superseded;
+    private JobSpec? spec;
 
     private string JobId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')];
 
@@ -81,11 +82,13 @@ internal sealed partial class PartitionGrain(
     }
 
     /// <inheritdoc/>
-    public async Task<JobCounts> StartAsync(string specJson, IReadOnlyList<PartitionItem> items, int running, bool run)
+    public async Task<JobCounts> StartAsync(JobSpec spec, IReadOnlyList<PartitionItem> items, int running, bool run)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(items);
         var known = state.State.Items.ToDictionary(r => r.Input, StringComparer.Ordinal);
-        state.State.SpecJson = specJson;
+        state.State.SpecJson = JobSpecParser.ToJson(spec).ToJsonString();
+        this.spec = spec;
         state.State.Concurrent = Math.Max(1, running);
         state.State.Items = items.OrderBy(i => i.Index).Select(item => Merge(item, known.GetValueOrDefault(item.Input))).ToList();
         state.State.Running = run;
@@ -98,6 +101,9 @@ internal sealed partial class PartitionGrain(
 
         return Counts();
     }
+
+    /// <inheritdoc/>
+    public Task<JobSpec> GetSpecAsync() => Task.FromResult(Spec);
 
     /// <inheritdoc/>
     public async Task ForgiveSiloLossesAsync()
@@ -204,6 +210,11 @@ internal sealed partial class PartitionGrain(
                 ContentKey = known?.Output == item.Output ? known.ContentKey : null,
             };
 
+    // The job's spec, read from the stored state once per activation.
+    private JobSpec Spec => spec ??= state.State.SpecJson.Length > 0
+        ? JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson))
+        : throw new InvalidOperationException($"the partition {this.GetPrimaryKeyString()} was never started");
+
     private JobCounts Counts()
     {
         int pending = 0, running = 0, succeeded = 0, failed = 0;
@@ -231,7 +242,7 @@ internal sealed partial class PartitionGrain(
 
     private async Task DispatchAsync()
     {
-        var spec = JobSpecParser.FromJson(JsonNode.Parse(state.State.SpecJson));
+        var spec = Spec;
         var retries = spec.Retries;
         var tags = ClusterTelemetry.JobTags(JobId, spec.Name);
         var wantsGpu = spec.Stages.Any(StageImplementations.WantsGpu);
@@ -315,7 +326,7 @@ internal sealed partial class PartitionGrain(
         _ = PersistAsync(); // stored as running (coalesced with other writes), so that a crash of this silo counts
         using var span = StartItemSpan(record, attempt, silo);
         Report(record, ItemStatus.Running, attempt, TimeSpan.Zero, null, false, silo.ToString());
-        var request = new ItemRequest(JobId, state.State.SpecJson, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id, record.ResultHash);
+        var request = new ItemRequest(JobId, PartitionIndex, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id, record.ResultHash);
         inFlightOn[silo] = inFlightOn.GetValueOrDefault(silo) + 1;
         ItemResult result;
         if (record.SiloLosses > retries)

@@ -40,7 +40,9 @@ public sealed record SiloLoad(
 
 /// <summary>One attempt at one item.</summary>
 /// <param name="JobId">The job.</param>
-/// <param name="SpecJson">The job's spec as JSON (<c>JobSpecParser.ToJson</c>).</param>
+/// <param name="Partition">The number of the job's partition that sent it: the worker asks it for the job's spec
+/// (<see cref="ItkWasmCluster.Grains.Jobs.IPartitionGrain.GetSpecAsync"/>) the first time this silo sees the job, so the
+/// spec does not travel with every item.</param>
 /// <param name="Index">The item's index in the job.</param>
 /// <param name="Input">The input blob's name.</param>
 /// <param name="Output">The result blob's name.</param>
@@ -59,7 +61,7 @@ public sealed record SiloLoad(
 [Alias("itkwasm.ItemRequest")]
 public sealed record ItemRequest(
     [property: Id(0)] string JobId,
-    [property: Id(1)] string SpecJson,
+    [property: Id(1)] int Partition,
     [property: Id(2)] int Index,
     [property: Id(3)] string Input,
     [property: Id(4)] string Output,

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
@@ -8,7 +7,7 @@ using ItkWasmCluster.Storage.Blobs;
 namespace ItkWasmCluster.Grains.Workers;
 
 /// <summary>
-/// A silo's executors of the jobs it runs items of, one per spec, so that a job's stages are bound to their pipelines
+/// A silo's executors of the jobs it runs items of, one per job (keyed by its id, a hash of its spec), so that a job's stages are bound to their pipelines
 /// once per silo rather than once per item; and the pipelines themselves, one per reference, so that a pipeline's
 /// interface description is read once for every job that runs it. The compiled modules live in the runtime's module
 /// cache. Keeps the most recently used <see cref="Capacity"/> jobs. The embedded cluster shares one among its jobs'
@@ -36,33 +35,35 @@ public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, Stage
 
     /// <summary>Reads one item's input (in any form the job reads) or its result, as the job's stages see them; the
     /// caller disposes the image. For previews: the bytes read are not counted as the job's.</summary>
-    /// <param name="specJson">The job's spec.</param>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="spec">The job's spec.</param>
     /// <param name="name">The input's name, or the result's when <paramref name="result"/>.</param>
     /// <param name="result">Whether <paramref name="name"/> is a result.</param>
     /// <param name="cancellationToken">Stops the read.</param>
     /// <exception cref="BlobLocationException">The location is not served, or cannot be read.</exception>
     /// <exception cref="Exception">The blob is missing or not an image.</exception>
-    public async Task<ItkWasm.Image> ReadItemAsync(string specJson, string name, bool result, CancellationToken cancellationToken)
+    public async Task<ItkWasm.Image> ReadItemAsync(string jobId, JobSpec spec, string name, bool result, CancellationToken cancellationToken)
     {
-        var executor = await ForAsync(specJson, cancellationToken).ConfigureAwait(false);
+        var executor = await ForAsync(jobId, () => Task.FromResult(spec), cancellationToken).ConfigureAwait(false);
         return result
             ? await executor.ReadResultAsync(name, cancellationToken).ConfigureAwait(false)
             : await executor.ReadInputAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Returns the executor of the job <paramref name="specJson"/> describes. Stages whose module is a blob
-    /// (<c>az://</c> or a URL) run a local copy, downloaded once per silo into the module cache folder.</summary>
+    /// <summary>Returns the executor of the job <paramref name="jobId"/>, asking <paramref name="specOf"/> for its spec
+    /// the first time (a job's id is a hash of its spec, so an id always names the same spec). Stages whose module is a
+    /// blob (<c>az://</c> or a URL) run a local copy, downloaded once per silo into the module cache folder.</summary>
     /// <exception cref="BlobLocationException">A location or module is not served, or cannot be read.</exception>
-    internal async Task<ItemExecutor> ForAsync(string specJson, CancellationToken cancellationToken)
+    internal async Task<ItemExecutor> ForAsync(string jobId, Func<Task<JobSpec>> specOf, CancellationToken cancellationToken)
     {
         var now = Interlocked.Increment(ref clock);
-        if (executors.TryGetValue(specJson, out var known))
+        if (executors.TryGetValue(jobId, out var known))
         {
-            executors[specJson] = (known.Executor, now);
+            executors[jobId] = (known.Executor, now);
             return known.Executor;
         }
 
-        var spec = JobSpecParser.FromJson(JsonNode.Parse(specJson));
+        var spec = await specOf().ConfigureAwait(false);
         var stages = new List<StageSpec>();
         foreach (var stage in spec.Stages)
         {
@@ -79,7 +80,7 @@ public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, Stage
 
         var executor = new ItemExecutor(spec with { Stages = stages }, stores.Open(spec.Input.Location), stores.Open(spec.Output.Location), runtime,
             reference => pipelines.GetOrAdd(reference, r => new Pipeline(PipelineReference.Parse(r), runtime)), implementations);
-        executors[specJson] = (executor, now);
+        executors[jobId] = (executor, now);
         if (executors.Count > Capacity)
         {
             var oldest = executors.MinBy(p => p.Value.Used).Key;

@@ -177,7 +177,7 @@ internal static partial class DashboardPages
 
         try
         {
-            await JobsApi.SubmitSpecAsync(grains, JobSpecParser.Parse(spec, yaml: false)).ConfigureAwait(false);
+            await JobsApi.SubmitSpecAsync(grains, spec).ConfigureAwait(false);
         }
         catch (Exception e) when (e is JobSpecException or OutputLocationInUseException)
         {
@@ -196,7 +196,7 @@ internal static partial class DashboardPages
         }
 
         var items = await grain.GetItemsAsync().ConfigureAwait(false);
-        var spec = await grain.GetSpecAsync().ConfigureAwait(false) is { } json ? JobSpecParser.Parse(json, yaml: false) : null;
+        var spec = await grain.GetSpecAsync().ConfigureAwait(false);
         var filter = Enum.TryParse<ItemStatus>(status, ignoreCase: true, out var s) ? s : (ItemStatus?)null;
         var c = job.Counts;
         var done = c.Succeeded + c.Failed;
@@ -372,7 +372,7 @@ internal static partial class DashboardPages
 
         try
         {
-            using var image = await executors.ReadItemAsync(spec, side == "output" ? item.Output : item.Input, side == "output", ct).ConfigureAwait(false);
+            using var image = await executors.ReadItemAsync(id, spec, side == "output" ? item.Output : item.Input, side == "output", ct).ConfigureAwait(false);
             var png = await Task.Run(() => ImagePreview.RenderPng(image), ct).ConfigureAwait(false);
             return Results.File(png, "image/png");
         }

@@ -6,6 +6,7 @@ namespace ItkWasmCluster.Grains.Tests;
 /// <summary>kill -9 of the whole process at random moments: afterwards every output exists exactly once, whole, and
 /// nothing else sits at a final name.</summary>
 [Collection("Cluster")]
+[Trait("Category", "Processes")]
 public class CrashTests
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace ItkWasmCluster.Grains.Tests;
 /// insists on a GPU is refused when none is left.</summary>
 [Collection("Cluster")]
 [Trait("Category", "Silos")]
+[Trait("Category", "Processes")]
 public sealed class GpuSiloTests : IDisposable
 {
     private readonly TempDirectory temp = new();

@@ -10,6 +10,7 @@ namespace ItkWasmCluster.Grains.Tests;
 /// <summary>A silo's HTTP API and the CLI's remote commands, against one real silo process on Redis.</summary>
 [Collection("Cluster")]
 [Trait("Category", "Silos")]
+[Trait("Category", "Processes")]
 public sealed class SiloApiTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory temp = new();

@@ -14,6 +14,7 @@ namespace ItkWasmCluster.Grains.Tests;
 /// once and identical to an undisturbed run's.</summary>
 [Collection("Cluster")]
 [Trait("Category", "Silos")]
+[Trait("Category", "Processes")]
 public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
 {
     private readonly TempDirectory temp = new();

@@ -2,13 +2,18 @@ namespace ItkWasmCluster.Jobs;
 
 /// <summary>Where a job's results go: for input <c>a/b/name.ext</c>, <c>a/b/name</c> + <see cref="Format"/> under
 /// <see cref="Location"/>, plus the job's report <c>job.json</c>.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("itkwasm.OutputSpec")]
 public sealed record OutputSpec
 {
     /// <summary>Gets the directory (or blob prefix) results are written to.</summary>
+    [Id(0)]
     public required string Location { get; init; }
 
     /// <summary>Gets the results' extension, which picks their format. Default <c>.iwi.cbor</c>; any ITK-Wasm or
     /// <c>@itk-wasm/image-io</c> image extension.</summary>
+    [Id(1)]
     public string Format { get; init; } = ".iwi.cbor";
 
     private static readonly string[] CompoundExtensions =

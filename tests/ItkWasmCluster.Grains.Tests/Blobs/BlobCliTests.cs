@@ -9,6 +9,7 @@ namespace ItkWasmCluster.Grains.Tests.Blobs;
 
 /// <summary>The command line's <c>convert</c>, <c>info</c> and <c>exec</c> on blobs (Azurite), by SAS URL and by
 /// <c>az://</c> with <c>AZURE_STORAGE_CONNECTION_STRING</c>.</summary>
+[Trait("Category", "Processes")]
 public sealed class BlobCliTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IDisposable
 {
     private readonly TempDirectory temp = new();

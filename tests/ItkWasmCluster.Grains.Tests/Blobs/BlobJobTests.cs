@@ -141,7 +141,7 @@ public sealed class BlobJobTests(AzuriteFixture azurite, Xunit.Abstractions.ITes
         await using var cluster = await TestCluster.StartAsync(temp.Combine("grains"), temp.Combine("module-cache"), blobs: azurite.Options());
         var job = cluster.Client.GetGrain<IJobGrain>(JobIds.For(spec));
 
-        await job.SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString());
+        await job.SubmitAsync(spec);
         await Eventually.UntilAsync(async () => (await job.GetStatusAsync())!.State != JobState.Running, "the job to end");
 
         var status = (await job.GetStatusAsync())!;

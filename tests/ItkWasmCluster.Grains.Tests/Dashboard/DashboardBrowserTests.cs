@@ -14,6 +14,7 @@ namespace ItkWasmCluster.Grains.Tests.Dashboard;
 /// it saves the pages there (the README's screenshots).</summary>
 [Collection("Cluster")]
 [Trait("Category", "Silos")]
+[Trait("Category", "Browser")]
 public sealed class DashboardBrowserTests : IDisposable
 {
     private const string Chromium = "/usr/bin/chromium";

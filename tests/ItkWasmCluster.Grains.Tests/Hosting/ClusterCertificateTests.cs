@@ -16,6 +16,7 @@ namespace ItkWasmCluster.Grains.Tests.Hosting;
 /// that has it; a client or silo without it, or with another certificate, is refused; and a silo reachable from the
 /// network does not start without one.</summary>
 [Trait("Category", "ClusterStore")]
+[Trait("Category", "Processes")]
 public sealed class ClusterCertificateTests : IDisposable
 {
     private readonly TempDirectory temp = new();

@@ -16,6 +16,7 @@ namespace ItkWasmCluster.Grains.Tests.Hosting;
 /// and is not ready until it has joined the cluster.</summary>
 [Collection("Cluster")]
 [Trait("Category", "Silos")]
+[Trait("Category", "Processes")]
 public sealed class KubernetesModeTests : IDisposable
 {
     private readonly TempDirectory temp = new();

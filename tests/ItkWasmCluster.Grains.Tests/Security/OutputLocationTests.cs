@@ -51,7 +51,7 @@ public sealed class OutputLocationTests : IAsyncLifetime, IDisposable
     }
 
     private Task<JobStatus> Submit(JobSpec spec) =>
-        cluster!.Client.GetGrain<IJobGrain>(JobIds.For(spec)).SubmitAsync(JobSpecParser.ToJson(spec).ToJsonString());
+        cluster!.Client.GetGrain<IJobGrain>(JobIds.For(spec)).SubmitAsync(spec);
 
     private static JobSpec Spec(string input, string output, bool spin) => new()
     {

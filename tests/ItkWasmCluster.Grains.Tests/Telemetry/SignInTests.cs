@@ -8,6 +8,7 @@ namespace ItkWasmCluster.Grains.Tests.Telemetry;
 /// nothing but the sign-in page and <c>/healthz</c> without the token or a session.</summary>
 [Collection("Cluster")]
 [Trait("Category", "Silos")]
+[Trait("Category", "Processes")]
 public sealed class SignInTests : IAsyncLifetime, IDisposable
 {
     private const string TokenCookie = "itkwasm_session";

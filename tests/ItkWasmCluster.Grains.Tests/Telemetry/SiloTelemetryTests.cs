@@ -12,6 +12,7 @@ namespace ItkWasmCluster.Grains.Tests.Telemetry;
 /// serving <c>/metrics</c>, scraped by a real Prometheus server (Debian's <c>prometheus</c>).</summary>
 [Collection("Cluster")]
 [Trait("Category", "Silos")]
+[Trait("Category", "Processes")]
 public sealed class SiloTelemetryTests(ITestOutputHelper log) : IDisposable
 {
     private const int Items = 24;

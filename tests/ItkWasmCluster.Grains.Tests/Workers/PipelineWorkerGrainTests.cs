@@ -26,7 +26,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
         File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(spec.Input.Location, "head.iwi.cbor"));
         var worker = cluster!.Client.GetGrain<IPipelineWorkerGrain>("test#0");
 
-        var first = await worker.RunAsync(Request(spec, "head.iwi.cbor", recorded: null));
+        var first = await worker.RunAsync(await RequestAsync(cluster!.Client, spec, "head.iwi.cbor", recorded: null));
 
         Assert.True(first.Succeeded, first.Error);
         Assert.False(first.Reused);
@@ -41,7 +41,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
 
         var written = File.GetLastWriteTimeUtc(result);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(result))), first.ResultHash);
-        var second = await worker.RunAsync(Request(spec, "head.iwi.cbor", first.ContentKey, first.ResultHash));
+        var second = await worker.RunAsync(await RequestAsync(cluster!.Client, spec, "head.iwi.cbor", first.ContentKey, first.ResultHash));
 
         Assert.True(second.Succeeded, second.Error);
         Assert.True(second.Reused);
@@ -55,13 +55,13 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
         var spec = Spec();
         File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(spec.Input.Location, "head.iwi.cbor"));
         var worker = cluster!.Client.GetGrain<IPipelineWorkerGrain>("test#0");
-        var first = await worker.RunAsync(Request(spec, "head.iwi.cbor", recorded: null));
+        var first = await worker.RunAsync(await RequestAsync(cluster!.Client, spec, "head.iwi.cbor", recorded: null));
         var result = Path.Combine(spec.Output.Location, "head.iwi.cbor");
         var bytes = await File.ReadAllBytesAsync(result);
 
         // Another job (or a person) wrote something else at the result's name.
         File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), result, overwrite: true);
-        var second = await worker.RunAsync(Request(spec, "head.iwi.cbor", first.ContentKey, first.ResultHash));
+        var second = await worker.RunAsync(await RequestAsync(cluster!.Client, spec, "head.iwi.cbor", first.ContentKey, first.ResultHash));
 
         Assert.True(second.Succeeded, second.Error);
         Assert.False(second.Reused);
@@ -80,7 +80,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
             ImageFile.Write(floats, Path.Combine(spec.Input.Location, "floats.iwi.cbor"));
         }
 
-        var result = await cluster!.Client.GetGrain<IPipelineWorkerGrain>("test#0").RunAsync(Request(spec, "floats.iwi.cbor", recorded: null));
+        var result = await cluster!.Client.GetGrain<IPipelineWorkerGrain>("test#0").RunAsync(await RequestAsync(cluster.Client, spec, "floats.iwi.cbor", recorded: null));
 
         Assert.False(result.Succeeded);
         Assert.Contains("exited with code 2", result.Error, StringComparison.Ordinal);
@@ -98,7 +98,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
         var spec = Spec();
         File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(spec.Input.Location, "head.iwi.cbor"));
 
-        var result = await confined.Client.GetGrain<IPipelineWorkerGrain>("test#0").RunAsync(Request(spec, "head.iwi.cbor", recorded: null));
+        var result = await confined.Client.GetGrain<IPipelineWorkerGrain>("test#0").RunAsync(await RequestAsync(confined.Client, spec, "head.iwi.cbor", recorded: null));
 
         Assert.False(result.Succeeded);
         Assert.Contains("--module-root", result.Error, StringComparison.Ordinal);
@@ -113,6 +113,11 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
         Stages = [new StageSpec { Pipeline = ClusterFixture.Module("negate") }],
     };
 
-    private static ItemRequest Request(JobSpec spec, string input, string? recorded, string? recordedResultHash = null) =>
-        new("job-1", JobSpecParser.ToJson(spec).ToJsonString(), 0, input, spec.Output.ResultName(input), 1, recorded, RecordedResultHash: recordedResultHash);
+    // A worker asks the partition that sent a request for the job's spec: the test's partition holds it, runs nothing.
+    private static async Task<ItemRequest> RequestAsync(IClusterClient client, JobSpec spec, string input, string? recorded, string? recordedResultHash = null)
+    {
+        var job = JobIds.For(spec);
+        await client.GetGrain<ItkWasmCluster.Grains.Jobs.IPartitionGrain>($"{job}/0").StartAsync(spec, [], 1, run: false);
+        return new(job, 0, 0, input, spec.Output.ResultName(input), 1, recorded, RecordedResultHash: recordedResultHash);
+    }
 }
