@@ -23,7 +23,7 @@ public sealed class EmbeddedCluster : IClusterConnection
 
     private readonly EmbeddedClusterOptions options;
     private readonly WasmRuntime runtime;
-    private readonly ItemExecutors executors;
+    private readonly ItemRunners runners;
     private readonly BlobStores stores;
 
     /// <summary>Creates the cluster; the pipeline runtimes start with the first job that needs them.</summary>
@@ -33,7 +33,7 @@ public sealed class EmbeddedCluster : IClusterConnection
         this.options.Validate();
         runtime = new WasmRuntime(this.options.Runtime with { ComputeSlots = this.options.Concurrency });
         stores = new BlobStores(this.options.Storage);
-        executors = new ItemExecutors(runtime, stores);
+        runners = new ItemRunners(runtime, stores);
     }
 
     /// <summary>Starts (or resumes) <paramref name="spec"/> on a silo of its own.</summary>
@@ -48,7 +48,7 @@ public sealed class EmbeddedCluster : IClusterConnection
         EmbeddedSilo? silo = null;
         try
         {
-            silo = await EmbeddedSilo.StartAsync(stateFolder, runtime, executors, stores, options.Concurrency, cancellationToken).ConfigureAwait(false);
+            silo = await EmbeddedSilo.StartAsync(stateFolder, runtime, runners, stores, options.Concurrency, cancellationToken).ConfigureAwait(false);
             return await EmbeddedJob.StartAsync(silo, spec, output.Child(JobReport.Name).Display, stateLock, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -91,7 +91,7 @@ public sealed class EmbeddedCluster : IClusterConnection
                 "itkwasm-cluster", "embedded", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(output.Display)))[..32]);
     }
 
-    /// <summary>Stops the pipeline executors.</summary>
+    /// <summary>Stops the pipeline runners.</summary>
     public void Dispose() => runtime.Dispose();
 
     private static NotSupportedException EmbeddedOnly() =>

@@ -27,9 +27,9 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Starts a silo whose grains keep their state under <paramref name="stateFolder"/> and run items on
-    /// <paramref name="runtime"/> with <paramref name="executors"/> and <paramref name="stores"/> (all shared with the cluster's other jobs, and
+    /// <paramref name="runtime"/> with <paramref name="runners"/> and <paramref name="stores"/> (all shared with the cluster's other jobs, and
     /// owned by the caller).</summary>
-    public static async Task<EmbeddedSilo> StartAsync(string stateFolder, IWasmRuntime runtime, ItemExecutors executors, BlobStores stores, int slots, CancellationToken cancellationToken)
+    public static async Task<EmbeddedSilo> StartAsync(string stateFolder, IWasmRuntime runtime, ItemRunners runners, BlobStores stores, int slots, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         if (Environment.GetEnvironmentVariable("ITKWASM_CLUSTER_DEBUG") == "1")
@@ -41,7 +41,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             .UseLocalhostClustering(FreePort(), FreePort(), serviceId: "itkwasm-embedded", clusterId: $"embedded-{Guid.NewGuid():N}")
             .AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = Path.Combine(stateFolder, "grains"))
             .UseInMemoryReminderService()
-            .ConfigureServices(services => services.AddSingleton(executors))
+            .ConfigureServices(services => services.AddSingleton(runners))
             .AddItkWasmCluster(runtime, slots, stores));
         var host = builder.Build();
         try

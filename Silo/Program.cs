@@ -1,7 +1,7 @@
 using ItkWasmCluster.Silo;
 using Microsoft.AspNetCore.Builder;
 
-// A silo from the environment's ITKWASM_SILO_* settings (see SiloOptions); `itkwasm-cluster silo` runs the same host.
+// A silo from the environment's ITKWASM_SILO_* settings (see ItkWasmSiloOptions); `itkwasm-cluster silo` runs the same host.
 var builder = WebApplication.CreateSlimBuilder(args);
 try
 {

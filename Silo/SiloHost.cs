@@ -33,12 +33,12 @@ public static class SiloHost
     private const string ReadyTag = "ready";
 
     /// <summary>
-    /// Adds the silo to <paramref name="builder"/>: reads <see cref="SiloOptions"/> from its configuration (with the
+    /// Adds the silo to <paramref name="builder"/>: reads <see cref="ItkWasmSiloOptions"/> from its configuration (with the
     /// <c>ITKWASM_SILO_</c> environment variables) and validates them, then configures Orleans, the runtime and the
     /// web server. Call <see cref="MapItkWasmCluster"/> on the built application.
     /// </summary>
     /// <exception cref="ArgumentException">A setting is missing or invalid; the message names it.</exception>
-    public static SiloOptions AddItkWasmCluster(this WebApplicationBuilder builder)
+    public static ItkWasmSiloOptions AddItkWasmCluster(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (!builder.Configuration.Sources.OfType<EnvironmentVariablesConfigurationSource>().Any(s => s.Prefix == EnvironmentPrefix))
@@ -46,7 +46,7 @@ public static class SiloHost
             builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
         }
 
-        var options = SiloOptions.FromConfiguration(builder.Configuration);
+        var options = ItkWasmSiloOptions.FromConfiguration(builder.Configuration);
         options.Validate();
         BlobStores stores;
         try
@@ -109,7 +109,7 @@ public static class SiloHost
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteHealthAsync });
-        var options = app.Services.GetRequiredService<SiloOptions>();
+        var options = app.Services.GetRequiredService<ItkWasmSiloOptions>();
         TokenAuthentication.Map(app, options);
         Dashboard.DashboardPages.Map(app, options.OrleansDashboard);
         if (options.OrleansDashboard)

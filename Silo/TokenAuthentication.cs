@@ -19,7 +19,7 @@ namespace ItkWasmCluster.Silo;
 /// <c>/dashboard</c>) redirect to the sign-in page, and the rest (<c>/api/</c>, <c>/metrics</c>) get 401 with a JSON
 /// error: never data.
 /// </summary>
-internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions options, SessionEpoch sessions)
+internal sealed class TokenAuthentication(RequestDelegate next, ItkWasmSiloOptions options, SessionEpoch sessions)
 {
     /// <summary>The rate-limiter policy of <c>POST /signin</c>: 10 tries a minute per client address.</summary>
     public const string SignInPolicy = "signin";
@@ -100,7 +100,7 @@ internal sealed class TokenAuthentication(RequestDelegate next, SiloOptions opti
 
     /// <summary>Maps the sign-in page (<c>GET</c> and <c>POST /signin</c>, rate-limited by <see cref="SignInPolicy"/>)
     /// and <c>POST /signout</c>, which ends every browser session signed in until now, on every silo.</summary>
-    public static void Map(WebApplication app, SiloOptions options)
+    public static void Map(WebApplication app, ItkWasmSiloOptions options)
     {
         var key = Encoding.UTF8.GetBytes(options.Token!);
         app.MapGet("/signin", (string? @return) => Page(Local(@return), failed: false));

@@ -40,7 +40,7 @@ public static class ItkWasmClusterSiloBuilderExtensions
             services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>();
             services.AddPlacementFilter<GpuSiloPlacementFilterStrategy, GpuSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.TryAddSingleton(_ => Workers.StageImplementations.Bundled(offered));
-            services.TryAddSingleton<Workers.ItemExecutors>();
+            services.TryAddSingleton<Workers.ItemRunners>();
         });
         return builder;
     }

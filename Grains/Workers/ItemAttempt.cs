@@ -9,15 +9,15 @@ internal static class ItemAttempt
 {
     /// <summary>Runs <paramref name="request"/>; a failure is a result, cancellation an exception. The job's spec comes
     /// from the partition that sent the request, the first time this silo runs one of the job's items.</summary>
-    public static async Task<ItemResult> RunAsync(ItemExecutors executors, IGrainFactory grains, string silo, ItemRequest request, CancellationToken cancellationToken)
+    public static async Task<ItemResult> RunAsync(ItemRunners runners, IGrainFactory grains, string silo, ItemRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         // The stages and transfers are children of the item's span on the partition's silo.
         var trace = ActivityContext.TryParse(request.TraceParent, null, isRemote: true, out var item) ? item : default;
         try
         {
-            var executor = await executors.ForAsync(request.JobId, () => grains.GetGrain<Jobs.IPartitionGrain>($"{request.JobId}/{request.Partition}").GetSpecAsync(), cancellationToken).ConfigureAwait(false);
-            var (duration, reused, key, resultHash, stages) = await executor.ExecuteAsync(request.Input, request.Output, (request.RecordedContentKey, request.RecordedResultHash), request.InputHash, (silo, request.Attempt, trace), cancellationToken).ConfigureAwait(false);
+            var runner = await runners.ForAsync(request.JobId, () => grains.GetGrain<Jobs.IPartitionGrain>($"{request.JobId}/{request.Partition}").GetSpecAsync(), cancellationToken).ConfigureAwait(false);
+            var (duration, reused, key, resultHash, stages) = await runner.ExecuteAsync(request.Input, request.Output, (request.RecordedContentKey, request.RecordedResultHash), request.InputHash, (silo, request.Attempt, trace), cancellationToken).ConfigureAwait(false);
             return new ItemResult(true, duration, null, null, reused, key, silo, stages is null ? null : string.Join(',', stages.Select(s => s.Implementation)), stages is null ? null : ItemRecord.FormatStageSeconds(stages.Select(s => s.Duration)), resultHash);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

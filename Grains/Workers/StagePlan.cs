@@ -11,7 +11,7 @@ namespace ItkWasmCluster.Grains.Workers;
 /// One stage bound to its pipeline. From the pipeline's interface description, the first image input takes the item
 /// and the first image output is the stage's result; other interface-typed outputs (JSON, streams) are requested and
 /// dropped. Thread-safe; shared by the attempts at a job's items on one silo. The pipeline (and so its interface
-/// description, read once) is shared by every job that runs it (<see cref="ItemExecutors"/>).
+/// description, read once) is shared by every job that runs it (<see cref="ItemRunners"/>).
 /// </summary>
 internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline, string moduleKey, StageImplementations implementations)
 {

@@ -52,10 +52,10 @@ internal static partial class DashboardPages
             return Results.Redirect(JobPath(id), preserveMethod: false);
         });
         app.MapPost("/jobs/{id}/resubmit", ResubmitAsync);
-        app.MapGet("/jobs/{id}/items/{index:int}/input.png", (string id, int index, IGrainFactory grains, ItemExecutors executors, ILoggerFactory logs, CancellationToken ct) =>
-            PreviewAsync(id, index, "input", grains, executors, logs, ct));
-        app.MapGet("/jobs/{id}/items/{index:int}/output.png", (string id, int index, IGrainFactory grains, ItemExecutors executors, ILoggerFactory logs, CancellationToken ct) =>
-            PreviewAsync(id, index, "output", grains, executors, logs, ct));
+        app.MapGet("/jobs/{id}/items/{index:int}/input.png", (string id, int index, IGrainFactory grains, ItemRunners runners, ILoggerFactory logs, CancellationToken ct) =>
+            PreviewAsync(id, index, "input", grains, runners, logs, ct));
+        app.MapGet("/jobs/{id}/items/{index:int}/output.png", (string id, int index, IGrainFactory grains, ItemRunners runners, ILoggerFactory logs, CancellationToken ct) =>
+            PreviewAsync(id, index, "output", grains, runners, logs, ct));
         app.MapGet("/nodes", NodesAsync);
         app.MapGet("/assets/dashboard.css", () => Asset("dashboard.css"));
         app.MapGet("/assets/dashboard.js", () => Asset("dashboard.js"));
@@ -356,7 +356,7 @@ internal static partial class DashboardPages
     // A job's page (not HTML-encoded).
     private static string JobPath(string id) => $"/jobs/{Uri.EscapeDataString(id)}";
 
-    private static async Task<IResult> PreviewAsync(string id, int index, string side, IGrainFactory grains, ItemExecutors executors, ILoggerFactory logs, CancellationToken ct)
+    private static async Task<IResult> PreviewAsync(string id, int index, string side, IGrainFactory grains, ItemRunners runners, ILoggerFactory logs, CancellationToken ct)
     {
         var grain = grains.GetGrain<IJobGrain>(id);
         if (await grain.GetSpecAsync().ConfigureAwait(false) is not { } spec)
@@ -372,7 +372,7 @@ internal static partial class DashboardPages
 
         try
         {
-            using var image = await executors.ReadItemAsync(id, spec, side == "output" ? item.Output : item.Input, side == "output", ct).ConfigureAwait(false);
+            using var image = await runners.ReadItemAsync(id, spec, side == "output" ? item.Output : item.Input, side == "output", ct).ConfigureAwait(false);
             var png = await Task.Run(() => ImagePreview.RenderPng(image), ct).ConfigureAwait(false);
             return Results.File(png, "image/png");
         }

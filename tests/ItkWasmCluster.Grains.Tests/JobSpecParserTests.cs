@@ -31,7 +31,7 @@ public class JobSpecParserTests
         Assert.Equal(["--shrink-factors", "2", "2"], stage.ArgsFor(2));
         Assert.Equal(["--shrink-factors", "2", "2", "2"], stage.ArgsFor(3));
         Assert.Equal(("/data/jobs/out", ".nii.gz"), (spec.Output.Location, spec.Output.Format));
-        Assert.Equal((4, TimeSpan.FromSeconds(30)), (spec.Retries, spec.TaskTimeout));
+        Assert.Equal((4, TimeSpan.FromSeconds(30)), (spec.Retries, spec.ItemTimeout));
     }
 
     [Fact]
@@ -70,6 +70,22 @@ public class JobSpecParserTests
     }
 
     [Fact]
+    public void ItemTimeoutSeconds_IsTheKey_TheOldKeyStillReadsWithAWarning_AndNoJobIdChanged()
+    {
+        var warnings = new List<string>();
+        var old = JobSpecParser.Parse(Yaml, yaml: true, "/data/jobs", warnings.Add);
+        var renamed = JobSpecParser.Parse(Yaml.Replace("taskTimeoutSeconds", "itemTimeoutSeconds", StringComparison.Ordinal), yaml: true, "/data/jobs", warnings.Add);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), renamed.ItemTimeout);
+        Assert.Contains("taskTimeoutSeconds is deprecated; write itemTimeoutSeconds", Assert.Single(warnings), StringComparison.Ordinal);
+        Assert.Equal(JobIds.For(old), JobIds.For(renamed));
+        Assert.Equal("f932823c3c16b7b7", JobIds.For(old)); // the id this spec had before the rename
+        Assert.Contains("\"itemTimeoutSeconds\":30", JobSpecParser.ToJson(old).ToJsonString(), StringComparison.Ordinal);
+        var both = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse(Yaml + "\nitemTimeoutSeconds: 30", yaml: true));
+        Assert.Equal("taskTimeoutSeconds", both.Field);
+    }
+
+    [Fact]
     public void SpecBuiltInCSharp_CrossesGrainCallsThroughOrleansSerializer_Whole()
     {
         // Collection expressions make types Orleans' serializer does not know; the spec keeps its lists as arrays.
@@ -80,7 +96,7 @@ public class JobSpecParserTests
             Stages = [new StageSpec { Pipeline = "@itk-wasm/downsample:downsample", Args = ["--shrink-factors", "2", "2"], ArgsByDimension = new Dictionary<int, IReadOnlyList<string>> { [3] = ["--shrink-factors", "2", "2", "2"] }, Accelerator = StageAccelerator.Simd }],
             Output = new OutputSpec { Location = "az://results/run/", Format = ".iwi.cbor.zst" },
             Retries = 5,
-            TaskTimeout = TimeSpan.FromSeconds(42),
+            ItemTimeout = TimeSpan.FromSeconds(42),
         };
         using var services = new ServiceCollection().AddSerializer(b => b.AddAssembly(typeof(JobSpec).Assembly)).BuildServiceProvider();
         var serializer = services.GetRequiredService<Serializer>();

@@ -37,7 +37,7 @@ internal sealed class JobSpecArguments
     {
         if (parse.GetValue(jobFile) is { } path)
         {
-            return JobSpecParser.ReadFile(path);
+            return JobSpecParser.ReadFile(path, warning => Console.Error.WriteLine($"itkwasm-cluster: warning: {warning}"));
         }
 
         var (inputDir, outputDir, stage) = (parse.GetValue(input), parse.GetValue(output), parse.GetValue(pipeline));
@@ -63,7 +63,7 @@ internal sealed class JobSpecArguments
             }),
             ["output"] = new JsonObject { ["location"] = outputDir, ["format"] = parse.GetValue(format) },
             ["retries"] = parse.GetValue(retries),
-            ["taskTimeoutSeconds"] = parse.GetValue(timeout),
+            [JobSpecParser.ItemTimeoutKey] = parse.GetValue(timeout),
         }, Directory.GetCurrentDirectory());
     }
 }

@@ -8,7 +8,7 @@ namespace ItkWasmCluster.Cli.Commands;
 /// [--cluster-id ID] [--silo-port P] [--gateway-port P] [--capability gpu] [--data-root DIR] [--blob-container LOC]
 /// [--module-root DIR]</c>: runs an Orleans silo of the cluster
 /// with its HTTP API until SIGINT or SIGTERM, when it leaves the cluster and its items run elsewhere. Every option falls
-/// back to an <c>ITKWASM_SILO_*</c> environment variable (<see cref="SiloOptions"/>).
+/// back to an <c>ITKWASM_SILO_*</c> environment variable (<see cref="ItkWasmSiloOptions"/>).
 /// </summary>
 internal static class SiloCommand
 {

@@ -31,9 +31,10 @@ public sealed record JobSpec
     [Id(4)]
     public int Retries { get; init; } = 2;
 
-    /// <summary>Gets the deadline for one item's stages together. Default 10 minutes.</summary>
+    /// <summary>Gets the deadline for one item's stages together (the spec's <c>itemTimeoutSeconds</c>). Default 10
+    /// minutes.</summary>
     [Id(5)]
-    public TimeSpan TaskTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan ItemTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     // Lists are kept as arrays: a type Orleans' serializer knows (a collection expression's own type is not), and a copy
     // the caller cannot change afterwards.

@@ -19,15 +19,22 @@ namespace ItkWasmCluster.Jobs;
 ///     argsByDimension: { 3: [--shrink-factors, "2", "2", "2"] }
 /// output: { location: out, format: .iwi.cbor }
 /// retries: 2
-/// taskTimeoutSeconds: 600
+/// itemTimeoutSeconds: 600
 /// </code>
 /// </example>
 public static class JobSpecParser
 {
-    private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", "taskTimeoutSeconds"];
+    private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", ItemTimeoutKey, LegacyTimeoutKey];
     private static readonly string[] InputKeys = ["location", "include", "exclude", "items"];
     private static readonly string[] OutputKeys = ["location", "format"];
     private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator"];
+
+    /// <summary>The spec key of an item's deadline, in seconds.</summary>
+    public const string ItemTimeoutKey = "itemTimeoutSeconds";
+
+    /// <summary>The key <see cref="ItemTimeoutKey"/> had before, still read (with a warning). Job ids hash the spec with
+    /// the deadline under this key, so a spec keeps the id it had.</summary>
+    public const string LegacyTimeoutKey = "taskTimeoutSeconds";
 
     /// <summary>The largest spec read, in bytes (UTF-8): 1 MiB.</summary>
     public const int MaxSpecBytes = 1 << 20;
@@ -45,8 +52,10 @@ public static class JobSpecParser
     public const int MaxNameLength = 128;
 
     /// <summary>Reads a job file; relative locations are resolved against the file's folder.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="warn">Told of what still reads but should change (a deprecated key), once each; or null.</param>
     /// <exception cref="JobSpecException">The file is missing or invalid.</exception>
-    public static JobSpec ReadFile(string path)
+    public static JobSpec ReadFile(string path, Action<string>? warn = null)
     {
         if (!File.Exists(path))
         {
@@ -59,15 +68,16 @@ public static class JobSpecParser
         }
 
         var yaml = !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-        return Parse(File.ReadAllText(path), yaml, Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return Parse(File.ReadAllText(path), yaml, Path.GetDirectoryName(Path.GetFullPath(path))!, warn);
     }
 
     /// <summary>Parses job-spec text.</summary>
     /// <param name="text">The spec.</param>
     /// <param name="yaml">Whether the text is YAML (JSON is accepted either way: YAML is a superset).</param>
     /// <param name="baseDirectory">The folder relative locations are resolved against; null leaves them as written.</param>
+    /// <param name="warn">Told of what still reads but should change (a deprecated key), once each; or null.</param>
     /// <exception cref="JobSpecException">The spec is invalid; the exception names the field.</exception>
-    public static JobSpec Parse(string text, bool yaml, string? baseDirectory = null)
+    public static JobSpec Parse(string text, bool yaml, string? baseDirectory = null, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length > MaxSpecBytes || System.Text.Encoding.UTF8.GetByteCount(text) > MaxSpecBytes)
@@ -85,11 +95,11 @@ public static class JobSpecParser
             throw new JobSpecException("(document)", $"not valid {(yaml ? "YAML" : "JSON")}: {e.Message}", e);
         }
 
-        return FromJson(root, baseDirectory);
+        return FromJson(root, baseDirectory, warn);
     }
 
     /// <summary>Builds a spec from its JSON tree; the same rules as <see cref="Parse"/>.</summary>
-    public static JobSpec FromJson(JsonNode? root, string? baseDirectory = null)
+    public static JobSpec FromJson(JsonNode? root, string? baseDirectory = null, Action<string>? warn = null)
     {
         var o = root as JsonObject ?? throw new JobSpecException("(document)", "a job spec must be an object");
         KnownFields(o, TopLevelKeys, string.Empty);
@@ -117,10 +127,21 @@ public static class JobSpecParser
             throw new JobSpecException("retries", $"must be 0 to 100, not {retries}");
         }
 
-        var timeout = o["taskTimeoutSeconds"] is null ? 600 : Integer(o["taskTimeoutSeconds"], "taskTimeoutSeconds");
+        if (o[ItemTimeoutKey] is not null && o[LegacyTimeoutKey] is not null)
+        {
+            throw new JobSpecException(LegacyTimeoutKey, $"is the old name of {ItemTimeoutKey}; give one of them");
+        }
+
+        var timeoutKey = o[LegacyTimeoutKey] is null ? ItemTimeoutKey : LegacyTimeoutKey;
+        if (timeoutKey == LegacyTimeoutKey)
+        {
+            warn?.Invoke($"{LegacyTimeoutKey} is deprecated; write {ItemTimeoutKey} (the deadline of one item's stages)");
+        }
+
+        var timeout = o[timeoutKey] is null ? 600 : Integer(o[timeoutKey], timeoutKey);
         if (timeout < 1)
         {
-            throw new JobSpecException("taskTimeoutSeconds", $"must be at least 1, not {timeout}");
+            throw new JobSpecException(timeoutKey, $"must be at least 1, not {timeout}");
         }
 
         return new JobSpec
@@ -130,7 +151,7 @@ public static class JobSpecParser
             Stages = stages.Select((s, i) => Stage(s, $"stages[{i}]")).ToArray(),
             Output = Output(Required(o, "output"), baseDirectory),
             Retries = retries,
-            TaskTimeout = TimeSpan.FromSeconds(timeout),
+            ItemTimeout = TimeSpan.FromSeconds(timeout),
         };
     }
 
@@ -156,7 +177,7 @@ public static class JobSpecParser
             ["stages"] = new JsonArray(spec.Stages.Select(s => (JsonNode)StageJson(s)).ToArray()),
             ["output"] = new JsonObject { ["location"] = spec.Output.Location, ["format"] = spec.Output.Format },
             ["retries"] = spec.Retries,
-            ["taskTimeoutSeconds"] = (long)spec.TaskTimeout.TotalSeconds,
+            [ItemTimeoutKey] = (long)spec.ItemTimeout.TotalSeconds,
         };
     }
 

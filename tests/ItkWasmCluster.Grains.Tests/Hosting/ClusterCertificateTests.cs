@@ -71,7 +71,7 @@ public sealed class ClusterCertificateTests : IDisposable
             ["ADVERTISED_ADDRESS"] = advertised,
         }).Build();
 
-        var error = Assert.Throws<ArgumentException>(() => SiloOptions.FromConfiguration(configuration).Validate());
+        var error = Assert.Throws<ArgumentException>(() => ItkWasmSiloOptions.FromConfiguration(configuration).Validate());
 
         Assert.Contains(ClusterCertificate.Setting, error.Message, StringComparison.Ordinal);
     }

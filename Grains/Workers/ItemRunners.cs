@@ -7,8 +7,8 @@ using ItkWasmCluster.Storage.Blobs;
 namespace ItkWasmCluster.Grains.Workers;
 
 /// <summary>
-/// A silo's executors of the jobs it runs items of, one per job (keyed by its id, a hash of its spec), so that a job's stages are bound to their pipelines
-/// once per silo rather than once per item; and the pipelines themselves, one per reference, so that a pipeline's
+/// A silo's item runners (<see cref="ItemRunner"/>), one per job it runs items of (keyed by the job's id, a hash of its
+/// spec), so that a job's stages are bound to their pipelines once per silo rather than once per item; and the pipelines themselves, one per reference, so that a pipeline's
 /// interface description is read once for every job that runs it. The compiled modules live in the runtime's module
 /// cache. Keeps the most recently used <see cref="Capacity"/> jobs. The embedded cluster shares one among its jobs'
 /// silos. Locations are opened through the silo's <see cref="BlobStores"/>, so a silo's confinement holds here too.
@@ -17,14 +17,14 @@ namespace ItkWasmCluster.Grains.Workers;
 /// <param name="stores">Opens the jobs' locations.</param>
 /// <param name="implementations">What stages can run on besides their modules; the bundled overrides on this machine's
 /// own capabilities when null.</param>
-public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, StageImplementations? implementations = null)
+public sealed class ItemRunners(IWasmRuntime runtime, BlobStores stores, StageImplementations? implementations = null)
 {
     private readonly StageImplementations implementations = implementations ?? StageImplementations.Bundled(StageImplementations.Detect());
 
-    /// <summary>How many jobs' executors are kept.</summary>
+    /// <summary>How many jobs' runners are kept.</summary>
     public const int Capacity = 32;
 
-    private readonly ConcurrentDictionary<string, (ItemExecutor Executor, long Used)> executors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ItemRunner Runner, long Used)> runners = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Pipeline> pipelines = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> moduleVersions = new(StringComparer.Ordinal);
     private long clock;
@@ -44,23 +44,23 @@ public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, Stage
     /// <exception cref="Exception">The blob is missing or not an image.</exception>
     public async Task<ItkWasm.Image> ReadItemAsync(string jobId, JobSpec spec, string name, bool result, CancellationToken cancellationToken)
     {
-        var executor = await ForAsync(jobId, () => Task.FromResult(spec), cancellationToken).ConfigureAwait(false);
+        var runner = await ForAsync(jobId, () => Task.FromResult(spec), cancellationToken).ConfigureAwait(false);
         return result
-            ? await executor.ReadResultAsync(name, cancellationToken).ConfigureAwait(false)
-            : await executor.ReadInputAsync(name, cancellationToken).ConfigureAwait(false);
+            ? await runner.ReadResultAsync(name, cancellationToken).ConfigureAwait(false)
+            : await runner.ReadInputAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Returns the executor of the job <paramref name="jobId"/>, asking <paramref name="specOf"/> for its spec
+    /// <summary>Returns the runner of the job <paramref name="jobId"/>, asking <paramref name="specOf"/> for its spec
     /// the first time (a job's id is a hash of its spec, so an id always names the same spec). Stages whose module is a
     /// blob (<c>az://</c> or a URL) run a local copy, downloaded once per silo into the module cache folder.</summary>
     /// <exception cref="BlobLocationException">A location or module is not served, or cannot be read.</exception>
-    internal async Task<ItemExecutor> ForAsync(string jobId, Func<Task<JobSpec>> specOf, CancellationToken cancellationToken)
+    internal async Task<ItemRunner> ForAsync(string jobId, Func<Task<JobSpec>> specOf, CancellationToken cancellationToken)
     {
         var now = Interlocked.Increment(ref clock);
-        if (executors.TryGetValue(jobId, out var known))
+        if (runners.TryGetValue(jobId, out var known))
         {
-            executors[jobId] = (known.Executor, now);
-            return known.Executor;
+            runners[jobId] = (known.Runner, now);
+            return known.Runner;
         }
 
         var spec = await specOf().ConfigureAwait(false);
@@ -78,16 +78,16 @@ public sealed class ItemExecutors(IWasmRuntime runtime, BlobStores stores, Stage
                 : stage);
         }
 
-        var executor = new ItemExecutor(spec with { Stages = stages }, stores.Open(spec.Input.Location), stores.Open(spec.Output.Location), runtime,
+        var runner = new ItemRunner(spec with { Stages = stages }, stores.Open(spec.Input.Location), stores.Open(spec.Output.Location), runtime,
             reference => pipelines.GetOrAdd(reference, r => new Pipeline(PipelineReference.Parse(r), runtime)), implementations);
-        executors[jobId] = (executor, now);
-        if (executors.Count > Capacity)
+        runners[jobId] = (runner, now);
+        if (runners.Count > Capacity)
         {
-            var oldest = executors.MinBy(p => p.Value.Used).Key;
-            executors.TryRemove(oldest, out _);
+            var oldest = runners.MinBy(p => p.Value.Used).Key;
+            runners.TryRemove(oldest, out _);
         }
 
-        return executor;
+        return runner;
     }
 
     // The blob's local copy, named after its location and downloaded when missing or changed.

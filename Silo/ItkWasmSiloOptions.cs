@@ -10,7 +10,7 @@ namespace ItkWasmCluster.Silo;
 /// Settings of a silo. Each is read from configuration under the key in its documentation, which the environment sets
 /// as <c>ITKWASM_SILO_KEY</c> and the <c>silo</c> command's options override (<c>--key</c>, lowercase with dashes).
 /// </summary>
-public sealed record SiloOptions
+public sealed record ItkWasmSiloOptions
 {
     /// <summary>Gets the Azure Storage connection string of the cluster store (<c>AZURE_STORAGE</c>); this or
     /// <see cref="Redis"/> is required.</summary>
@@ -123,10 +123,10 @@ public sealed record SiloOptions
 
     /// <summary>Reads the settings from <paramref name="configuration"/> (keys as documented on each property).</summary>
     /// <exception cref="ArgumentException">A value does not parse; the message names the setting.</exception>
-    public static SiloOptions FromConfiguration(IConfiguration configuration)
+    public static ItkWasmSiloOptions FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var defaults = new SiloOptions();
+        var defaults = new ItkWasmSiloOptions();
         string? Text(string key) => configuration[key] is { Length: > 0 } value ? value : null;
         int Int(string key, int fallback) => Text(key) is { } value
             ? int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(key, value, "a whole number")
@@ -135,7 +135,7 @@ public sealed record SiloOptions
             ? bool.TryParse(value, out var b) ? b : throw Bad(key, value, "true or false")
             : fallback;
         string[] List(string key) => Text(key)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-        return new SiloOptions
+        return new ItkWasmSiloOptions
         {
             AzureStorage = Text("AZURE_STORAGE"),
             Redis = Text("REDIS"),

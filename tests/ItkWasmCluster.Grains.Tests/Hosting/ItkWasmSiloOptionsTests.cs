@@ -5,7 +5,7 @@ namespace ItkWasmCluster.Grains.Tests.Hosting;
 
 /// <summary>A silo's settings as configuration gives them: Orleans' dashboard on by default, off when asked, and a
 /// value that is not a boolean refused with the setting named.</summary>
-public sealed class SiloOptionsTests
+public sealed class ItkWasmSiloOptionsTests
 {
     [Theory]
     [InlineData(null, true)]
@@ -13,13 +13,13 @@ public sealed class SiloOptionsTests
     [InlineData("True", true)]
     public void OrleansDashboard_IsOnUnlessTurnedOff(string? value, bool expected)
     {
-        Assert.Equal(expected, SiloOptions.FromConfiguration(Configuration(("ORLEANS_DASHBOARD", value))).OrleansDashboard);
+        Assert.Equal(expected, ItkWasmSiloOptions.FromConfiguration(Configuration(("ORLEANS_DASHBOARD", value))).OrleansDashboard);
     }
 
     [Fact]
     public void OrleansDashboard_NotABoolean_IsRefusedNamingTheSetting()
     {
-        var error = Assert.Throws<ArgumentException>(() => SiloOptions.FromConfiguration(Configuration(("ORLEANS_DASHBOARD", "sometimes"))));
+        var error = Assert.Throws<ArgumentException>(() => ItkWasmSiloOptions.FromConfiguration(Configuration(("ORLEANS_DASHBOARD", "sometimes"))));
         Assert.Equal("--orleans-dashboard (ITKWASM_SILO_ORLEANS_DASHBOARD) must be true or false, not 'sometimes'", error.Message);
     }
 

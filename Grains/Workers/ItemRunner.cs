@@ -18,9 +18,9 @@ namespace ItkWasmCluster.Grains.Workers;
 /// whether anything runs at all: a result committed under the item's recorded key is kept, not recomputed and not
 /// rewritten. A result is committed at its deterministic name by a conditional create (atomic: complete or absent); a
 /// result already there with the same bytes (by its Content-MD5 in Azure, else by SHA-256) is left alone (a re-run of the same item elsewhere), and one with other
-/// bytes (an older spec's) is replaced atomically. Thread-safe; one per job and silo (<see cref="ItemExecutors"/>).
+/// bytes (an older spec's) is replaced atomically. Thread-safe; one per job and silo (<see cref="ItemRunners"/>).
 /// </summary>
-internal sealed class ItemExecutor
+internal sealed class ItemRunner
 {
     private readonly JobSpec spec;
     private readonly IBlobStore input;
@@ -36,14 +36,14 @@ internal sealed class ItemExecutor
     public static long MaxImageBytes { get; } = Math.Min((4L << 30) - 1,
         GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / Math.Max(2, 2 * Environment.ProcessorCount));
 
-    /// <summary>Creates the executor of <paramref name="spec"/>'s items.</summary>
+    /// <summary>Creates the runner of <paramref name="spec"/>'s items.</summary>
     /// <param name="spec">The job.</param>
     /// <param name="input">Where the inputs are.</param>
     /// <param name="output">Where the results go.</param>
     /// <param name="runtime">Runs the stages.</param>
     /// <param name="pipelines">Gives the pipeline of a stage's reference (shared across jobs).</param>
     /// <param name="implementations">What the silo can run each stage on.</param>
-    public ItemExecutor(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime, Func<string, Pipeline> pipelines, StageImplementations implementations)
+    public ItemRunner(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime, Func<string, Pipeline> pipelines, StageImplementations implementations)
     {
         this.spec = spec;
         this.input = input;
@@ -116,7 +116,7 @@ internal sealed class ItemExecutor
         }
 
         var ran = new List<(string, TimeSpan)>(stages.Length);
-        var deadline = Stopwatch.GetTimestamp() + (long)(spec.TaskTimeout.TotalSeconds * Stopwatch.Frequency);
+        var deadline = Stopwatch.GetTimestamp() + (long)(spec.ItemTimeout.TotalSeconds * Stopwatch.Frequency);
         try
         {
             foreach (var stage in stages)
@@ -124,7 +124,7 @@ internal sealed class ItemExecutor
                 var remaining = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
                 if (remaining <= TimeSpan.Zero)
                 {
-                    throw new TimeoutException($"the item's stages did not finish within {spec.TaskTimeout}");
+                    throw new TimeoutException($"the item's stages did not finish within {spec.ItemTimeout}");
                 }
 
                 var stageStarted = Stopwatch.GetTimestamp();
