@@ -5,6 +5,9 @@ namespace ItkWasm.Downsample.Accelerated;
 /// <summary>The overrides of <c>@itk-wasm/downsample</c> this package provides.</summary>
 public static class DownsampleOverrides
 {
+    /// <summary>The functions with a SIMD override here.</summary>
+    public static IReadOnlySet<string> SimdFunctions { get; } = new HashSet<string>(StringComparer.Ordinal) { DownsampleBinShrinkSimd.Function, DownsampleSimd.Function };
+
     /// <summary>The functions with a GPU override here.</summary>
     public static IReadOnlySet<string> GpuFunctions { get; } = new HashSet<string>(StringComparer.Ordinal) { DownsampleBinShrinkSimd.Function, DownsampleSimd.Function };
 

@@ -1,3 +1,5 @@
+using ItkWasm.Downsample.Accelerated;
+using ItkWasm.Pipelines.Dispatch;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Client;
 using ItkWasmCluster.Grains.Jobs;
@@ -33,7 +35,8 @@ public sealed class EmbeddedCluster : IClusterConnection
         this.options.Validate();
         runtime = new WasmRuntime(this.options.Runtime with { ComputeSlots = this.options.Concurrency });
         stores = new BlobStores(this.options.Storage);
-        runners = new ItemRunners(runtime, stores);
+        IPipelineOverridePackage[] packages = [new DownsampleOverridePackage()];
+        runners = new ItemRunners(runtime, stores, StageImplementations.For(StageImplementations.Detect(null, packages), packages));
     }
 
     /// <summary>Starts (or resumes) <paramref name="spec"/> on a silo of its own.</summary>

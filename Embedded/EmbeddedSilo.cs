@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ItkWasm.Downsample.Accelerated;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Grains;
 using ItkWasmCluster.Grains.Hosting;
@@ -42,6 +43,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             .AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = Path.Combine(stateFolder, "grains"))
             .UseInMemoryReminderService()
             .ConfigureServices(services => services.AddSingleton(runners))
+            .AddPipelineOverrides<DownsampleOverridePackage>()
             .AddItkWasmCluster(runtime, slots, stores));
         var host = builder.Build();
         try

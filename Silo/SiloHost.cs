@@ -1,3 +1,4 @@
+using ItkWasm.Downsample.Accelerated;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Storage.Blobs;
@@ -70,6 +71,7 @@ public static class SiloHost
         builder.UseOrleans(silo =>
         {
             silo.UseItkWasmClusterStore(options.ClusterStore)
+                .AddPipelineOverrides<DownsampleOverridePackage>()
                 .AddItkWasmCluster(runtime, options.Concurrency, stores, options.Capabilities)
                 .Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (options.ProbeTimeout, options.MissedProbes))
                 .Configure<EndpointOptions>(o =>

@@ -1,3 +1,4 @@
+using ItkWasm.Pipelines.Dispatch;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,14 +23,18 @@ public static class ItkWasmClusterSiloBuilderExtensions
     /// <param name="stores">Opens the jobs' datasets and results, within the locations this silo serves.</param>
     /// <param name="capabilities">What the silo is told it offers beyond wasm (such as <c>gpu</c>); see
     /// <see cref="Workers.StageImplementations.Detect"/> for what is added and checked.</param>
-    /// <exception cref="InvalidOperationException"><c>gpu</c> is asked for and ILGPU finds no device.</exception>
+    /// <remarks>Override packages plugged in before (<see cref="AddPipelineOverrides{TPackage}"/>) take part: their
+    /// capabilities go into the silo's metadata and their overrides into the silo's stage implementations.</remarks>
+    /// <exception cref="InvalidOperationException"><c>gpu</c> is asked for and no package offers it.</exception>
     public static ISiloBuilder AddItkWasmCluster(this ISiloBuilder builder, IWasmRuntime runtime, int slots, BlobStores stores, IEnumerable<string>? capabilities = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(stores);
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
-        var offered = Workers.StageImplementations.Detect(capabilities);
+        var packages = builder.Services.Where(d => d.ServiceType == typeof(IPipelineOverridePackage) && d.ImplementationInstance is not null)
+            .Select(d => (IPipelineOverridePackage)d.ImplementationInstance!).ToList();
+        var offered = Workers.StageImplementations.Detect(capabilities, packages);
         builder.UseSiloMetadata(new Dictionary<string, string>
         {
             [ClusterSlots.SlotsKey] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -39,9 +44,23 @@ public static class ItkWasmClusterSiloBuilderExtensions
         {
             services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>();
             services.AddPlacementFilter<GpuSiloPlacementFilterStrategy, GpuSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
-            services.TryAddSingleton(_ => Workers.StageImplementations.Bundled(offered));
+            services.TryAddSingleton(_ => Workers.StageImplementations.For(offered, packages));
             services.TryAddSingleton<Workers.ItemRunners>();
         });
+        return builder;
+    }
+
+    /// <summary>Plugs a package of pipeline overrides into the silo (such as <c>DownsampleOverridePackage</c>); call it
+    /// before <see cref="AddItkWasmCluster"/>. Adding the same package twice adds it once.</summary>
+    public static ISiloBuilder AddPipelineOverrides<TPackage>(this ISiloBuilder builder)
+        where TPackage : IPipelineOverridePackage, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IPipelineOverridePackage) && d.ImplementationInstance is TPackage))
+        {
+            builder.Services.AddSingleton<IPipelineOverridePackage>(new TPackage());
+        }
+
         return builder;
     }
 }

@@ -31,6 +31,7 @@ namespace ItkWasmCluster.Grains.Jobs;
 internal sealed partial class PartitionGrain(
     [PersistentState("partition", ClusterStoreOptions.GrainStorageName)] IPersistentState<PartitionState> state,
     ClusterSlots cluster,
+    StageImplementations implementations,
     ILocalSiloDetails localSilo,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
 {
@@ -245,7 +246,7 @@ internal sealed partial class PartitionGrain(
         var spec = Spec;
         var retries = spec.Retries;
         var tags = ClusterTelemetry.JobTags(JobId, spec.Name);
-        var wantsGpu = spec.Stages.Any(StageImplementations.WantsGpu);
+        var wantsGpu = spec.Stages.Any(implementations.WantsGpu);
         ClusterTelemetry.SetQueued(this, JobId, Counts().Pending);
         using var source = new CancellationTokenSource();
         attempts = source;

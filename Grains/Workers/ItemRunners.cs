@@ -15,12 +15,9 @@ namespace ItkWasmCluster.Grains.Workers;
 /// </summary>
 /// <param name="runtime">Runs the WebAssembly modules.</param>
 /// <param name="stores">Opens the jobs' locations.</param>
-/// <param name="implementations">What stages can run on besides their modules; the bundled overrides on this machine's
-/// own capabilities when null.</param>
-public sealed class ItemRunners(IWasmRuntime runtime, BlobStores stores, StageImplementations? implementations = null)
+/// <param name="implementations">What stages can run on besides their modules.</param>
+public sealed class ItemRunners(IWasmRuntime runtime, BlobStores stores, StageImplementations implementations)
 {
-    private readonly StageImplementations implementations = implementations ?? StageImplementations.Bundled(StageImplementations.Detect());
-
     /// <summary>How many jobs' runners are kept.</summary>
     public const int Capacity = 32;
 

@@ -1,6 +1,5 @@
 using System.Numerics;
 using ItkWasm;
-using ItkWasm.Downsample.Accelerated;
 using ItkWasm.Pipelines;
 using ItkWasm.Pipelines.Dispatch;
 using ItkWasmCluster.Jobs;
@@ -19,12 +18,17 @@ public sealed class StageImplementations
     public const string Wasm = "wasm";
 
     private readonly HashSet<string> capabilities;
+    private readonly IReadOnlyList<IPipelineOverridePackage> packages;
 
     /// <summary>Creates the view of a silo that offers <paramref name="capabilities"/>.</summary>
-    public StageImplementations(PipelineOverrides overrides, IEnumerable<string> capabilities)
+    /// <param name="overrides">The registry of overrides.</param>
+    /// <param name="capabilities">What the silo offers (<see cref="Detect"/>).</param>
+    /// <param name="packages">The override packages the host plugs in, which say which functions have a GPU override.</param>
+    public StageImplementations(PipelineOverrides overrides, IEnumerable<string> capabilities, IEnumerable<IPipelineOverridePackage>? packages = null)
     {
         Overrides = overrides ?? throw new ArgumentNullException(nameof(overrides));
         this.capabilities = new HashSet<string>(capabilities ?? throw new ArgumentNullException(nameof(capabilities)), StringComparer.Ordinal);
+        this.packages = [.. packages ?? []];
     }
 
     /// <summary>Gets the registry of overrides (priorities can be changed at run time).</summary>
@@ -34,13 +38,13 @@ public sealed class StageImplementations
     public IReadOnlySet<string> Capabilities => capabilities;
 
     /// <summary>Returns the capabilities this machine offers: <c>simd</c> when .NET's vector instructions are
-    /// hardware-accelerated; <c>gpu</c> when ILGPU finds a CUDA or OpenCL device (<see cref="GpuDevice.Current"/>),
-    /// or when <paramref name="configured"/> asks for it and its CPU accelerator is allowed to stand in
-    /// (<see cref="GpuDevice.CpuVariable"/>, for tests); and the rest of <paramref name="configured"/>.</summary>
-    /// <exception cref="InvalidOperationException"><paramref name="configured"/> asks for <c>gpu</c> and there is no
-    /// device.</exception>
-    public static IReadOnlyList<string> Detect(IEnumerable<string>? configured = null)
+    /// hardware-accelerated, what the <paramref name="packages"/> find (a GPU), and the rest of
+    /// <paramref name="configured"/>.</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="configured"/> asks for <c>gpu</c> and no package
+    /// offers it (no device, or no package with GPU overrides).</exception>
+    public static IReadOnlyList<string> Detect(IEnumerable<string>? configured, IEnumerable<IPipelineOverridePackage> packages)
     {
+        ArgumentNullException.ThrowIfNull(packages);
         var asked = (configured ?? []).ToList();
         var offered = asked.Where(c => c != PipelineCapabilities.Gpu).ToList();
         if (Vector.IsHardwareAccelerated)
@@ -48,35 +52,34 @@ public sealed class StageImplementations
             offered.Add(PipelineCapabilities.Simd);
         }
 
-        var askedGpu = asked.Contains(PipelineCapabilities.Gpu);
-        var device = askedGpu || Environment.GetEnvironmentVariable(GpuDevice.CpuVariable) is null ? GpuDevice.Current : null;
-        if (askedGpu && device is null)
+        offered.AddRange(packages.SelectMany(p => p.DetectCapabilities(asked)));
+        if (asked.Contains(PipelineCapabilities.Gpu) && !offered.Contains(PipelineCapabilities.Gpu))
         {
-            throw new InvalidOperationException($"the gpu capability needs a device, and ILGPU found no CUDA or OpenCL one (for tests, {GpuDevice.CpuVariable}=cpu lets its CPU accelerator stand in)");
-        }
-
-        if (device is not null && (askedGpu || device.Implementation != "gpu:cpu"))
-        {
-            offered.Add(PipelineCapabilities.Gpu);
+            throw new InvalidOperationException("the gpu capability needs a package of GPU overrides that finds a device, and none is plugged in");
         }
 
         return [.. offered.Distinct(StringComparer.Ordinal)];
     }
 
-    /// <summary>The environment variable with priorities for the bundled overrides, in the form
+    /// <summary>The environment variable with priorities for the overrides, in the form
     /// <see cref="PipelineOverrides.Configure"/> takes: <c>FUNCTION=IMPLEMENTATION:PRIORITY[,...][;...]</c>.</summary>
     public const string PrioritiesVariable = "ITKWASM_OVERRIDE_PRIORITIES";
 
-    /// <summary>Returns the bundled overrides (<see cref="DownsampleOverrides"/>) on a silo offering
-    /// <paramref name="capabilities"/>: the GPU ones on <see cref="GpuDevice.Current"/> when they include <c>gpu</c>,
-    /// at the priorities <paramref name="priorities"/> sets (default: <see cref="PrioritiesVariable"/>).</summary>
+    /// <summary>Returns the overrides of <paramref name="packages"/> that a silo offering <paramref name="capabilities"/>
+    /// can run, at the priorities <paramref name="priorities"/> sets (default: <see cref="PrioritiesVariable"/>).</summary>
     /// <exception cref="InvalidOperationException">The priorities do not parse, or name an override that is not
     /// registered on this machine; the message quotes the setting.</exception>
-    public static StageImplementations Bundled(IReadOnlyCollection<string> capabilities, string? priorities = null)
+    public static StageImplementations For(IReadOnlyCollection<string> capabilities, IEnumerable<IPipelineOverridePackage> packages, string? priorities = null)
     {
         ArgumentNullException.ThrowIfNull(capabilities);
-        var gpu = capabilities.Contains(PipelineCapabilities.Gpu) ? GpuDevice.Current : null;
-        var registry = DownsampleOverrides.Register(new PipelineOverrides(), gpu);
+        ArgumentNullException.ThrowIfNull(packages);
+        var plugged = packages.ToList();
+        var registry = new PipelineOverrides();
+        foreach (var package in plugged)
+        {
+            package.Register(registry, capabilities);
+        }
+
         try
         {
             registry.Configure(priorities ?? Environment.GetEnvironmentVariable(PrioritiesVariable) ?? string.Empty);
@@ -86,16 +89,16 @@ public sealed class StageImplementations
             throw new InvalidOperationException($"{PrioritiesVariable}: {e.Message}", e);
         }
 
-        return new(registry, capabilities);
+        return new(registry, capabilities, plugged);
     }
 
     /// <summary>Gets whether a stage should run where there is a GPU: it asks for one, or it lets the silo choose and
-    /// its pipeline has a bundled GPU override (<see cref="DownsampleOverrides.GpuFunctions"/>).</summary>
-    public static bool WantsGpu(StageSpec stage)
+    /// a plugged-in package has a GPU override of its pipeline.</summary>
+    public bool WantsGpu(StageSpec stage)
     {
         ArgumentNullException.ThrowIfNull(stage);
         return stage.Accelerator == StageAccelerator.Gpu
-               || (stage.Accelerator == StageAccelerator.Auto && DownsampleOverrides.GpuFunctions.Contains(stage.Pipeline));
+               || (stage.Accelerator == StageAccelerator.Auto && packages.Any(p => p.FunctionsNeeding(PipelineCapabilities.Gpu).Contains(stage.Pipeline)));
     }
 
     /// <summary>Returns what names the implementation of <paramref name="stage"/> in an item's content key: empty when

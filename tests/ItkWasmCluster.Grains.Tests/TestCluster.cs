@@ -44,6 +44,7 @@ public sealed class TestCluster : IAsyncDisposable
 
             silo.AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = stateFolder)
                 .UseInMemoryReminderService()
+                .AddPipelineOverrides<ItkWasm.Downsample.Accelerated.DownsampleOverridePackage>()
                 .AddItkWasmCluster(runtime, slots, new BlobStores(blobs ?? new BlobStorageOptions()));
             if (storage is not null)
             {

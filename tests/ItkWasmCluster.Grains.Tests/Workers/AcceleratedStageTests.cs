@@ -88,20 +88,20 @@ public class AcceleratedStageTests
     [Fact]
     public void Priorities_FromTheSetting_DisableAnOverride_AndABadSettingIsRefusedQuotingIt()
     {
-        var disabled = StageImplementations.Bundled(["simd"], "@itk-wasm/downsample:downsample-bin-shrink=simd:-1");
+        var disabled = StageImplementations.For(["simd"], [new ItkWasm.Downsample.Accelerated.DownsampleOverridePackage()], "@itk-wasm/downsample:downsample-bin-shrink=simd:-1");
         var stage = new StageSpec { Pipeline = "@itk-wasm/downsample:downsample-bin-shrink" };
         using var image = new ItkWasm.Image(new ItkWasm.ImageType(2, ItkWasm.ComponentType.UInt8)) { Size = [4, 4] };
 
         Assert.Null(disabled.Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0, image));
-        Assert.Equal("simd", StageImplementations.Bundled(["simd"], string.Empty).Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0, image)!.Implementation);
-        var bad = Assert.Throws<InvalidOperationException>(() => StageImplementations.Bundled(["simd"], "@itk-wasm/downsample:downsample-bin-shrink=gpu:cuda:3"));
+        Assert.Equal("simd", StageImplementations.For(["simd"], [new ItkWasm.Downsample.Accelerated.DownsampleOverridePackage()], string.Empty).Choose(stage, ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), 0, image)!.Implementation);
+        var bad = Assert.Throws<InvalidOperationException>(() => StageImplementations.For(["simd"], [new ItkWasm.Downsample.Accelerated.DownsampleOverridePackage()], "@itk-wasm/downsample:downsample-bin-shrink=gpu:cuda:3"));
         Assert.Contains("ITKWASM_OVERRIDE_PRIORITIES: no override 'gpu:cuda'", bad.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Auto_TakesAnOverrideOnlyWhereItGivesTheModulesBytes_AndAToleranceNeedsAnExplicitAccelerator()
     {
-        var silo = StageImplementations.Bundled(["simd"], string.Empty);
+        var silo = StageImplementations.For(["simd"], [new ItkWasm.Downsample.Accelerated.DownsampleOverridePackage()], string.Empty);
         var downsample = new StageSpec { Pipeline = "@itk-wasm/downsample:downsample" };
         var binShrink = new StageSpec { Pipeline = "@itk-wasm/downsample:downsample-bin-shrink" };
         using var aligned = Image(ItkWasm.ComponentType.UInt8, direction: [1, 0, 0, 1]);
