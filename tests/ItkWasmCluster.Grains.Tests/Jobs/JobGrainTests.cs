@@ -1,0 +1,106 @@
+using ItkWasm;
+using ItkWasm.IO;
+using ItkWasm.Tests;
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Grains.Tests.Jobs;
+
+/// <summary>The job grain on its own: admission, the end of a job and its job.json, a submission of a finished job that
+/// does no work, and a job whose items fail.</summary>
+public sealed class JobGrainTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory temp = new();
+    private TestCluster? cluster;
+
+    public async Task InitializeAsync() => cluster = await TestCluster.StartAsync(temp.Combine("grains"), temp.Combine("module-cache"));
+
+    public async Task DisposeAsync() => await cluster!.DisposeAsync();
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public async Task Submit_RunsEveryItem_EndsWithJobJson_AndSubmittingTheFinishedJobAgainDoesNoWork()
+    {
+        var spec = Spec(good: 3, bad: 0);
+        var job = cluster!.Client.GetGrain<IJobGrain>(JobIds.For(spec));
+
+        Assert.Null(await job.GetStatusAsync());
+        var submitted = await job.SubmitAsync(spec);
+        Assert.Equal((JobIds.For(spec), 3), (submitted.Id, submitted.Counts.Total));
+        var ended = await EndedAsync(job);
+
+        Assert.Equal(JobState.Succeeded, ended.State);
+        Assert.Equal(3, ended.Counts.Succeeded);
+        Assert.NotNull(ended.Finished);
+        Assert.True(File.Exists(Path.Combine(spec.Output.Location, "job.json")));
+        Assert.All(await job.GetItemsAsync(), r => Assert.Equal(ItemStatus.Succeeded, r.Status));
+        Assert.Equal(JobSpecParser.ToJson(spec).ToJsonString(), JobSpecParser.ToJson((await job.GetSpecAsync())!).ToJsonString());
+        var written = Directory.GetFiles(spec.Output.Location, "*.iwi.cbor").ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+        await job.SubmitAsync(spec);
+        var again = await EndedAsync(job);
+
+        Assert.Equal(JobState.Succeeded, again.State);
+        Assert.All(await job.GetItemsAsync(), r => Assert.Equal(1, r.Attempts)); // nothing ran again
+        Assert.Equal(written, Directory.GetFiles(spec.Output.Location, "*.iwi.cbor").ToDictionary(f => f, File.GetLastWriteTimeUtc));
+    }
+
+    [Fact]
+    public async Task Job_WithAnItemThatFails_EndsFailed_AfterItsRetries_AndTheOtherItemsSucceed()
+    {
+        var spec = Spec(good: 2, bad: 1) with { Retries = 1 };
+        var job = cluster!.Client.GetGrain<IJobGrain>(JobIds.For(spec));
+
+        await job.SubmitAsync(spec);
+        var ended = await EndedAsync(job);
+
+        Assert.Equal(JobState.Failed, ended.State);
+        Assert.Equal((2, 1), (ended.Counts.Succeeded, ended.Counts.Failed));
+        var failed = Assert.Single(await job.GetItemsAsync(), r => r.Status == ItemStatus.Failed);
+        Assert.Equal(2, failed.Attempts);
+        Assert.Contains("exited with code 2", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Submit_ASpecWhoseIdIsNotTheGrainsKey_IsRefused()
+    {
+        var spec = Spec(good: 1, bad: 0);
+
+        var error = await Assert.ThrowsAsync<JobSpecException>(() => cluster!.Client.GetGrain<IJobGrain>("0000000000000000").SubmitAsync(spec));
+
+        Assert.Equal("spec", error.Field);
+    }
+
+    private static async Task<JobStatus> EndedAsync(IJobGrain job)
+    {
+        JobStatus? status = null;
+        await Eventually.UntilAsync(async () => (status = await job.GetStatusAsync())!.State != JobState.Running, "the job to end", TimeSpan.FromSeconds(60));
+        return status!;
+    }
+
+    private JobSpec Spec(int good, int bad)
+    {
+        var input = Directory.CreateDirectory(temp.Combine($"in-{Guid.NewGuid():N}")).FullName;
+        for (var i = 0; i < good; i++)
+        {
+            File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(input, $"head-{i}.iwi.cbor"));
+        }
+
+        for (var i = 0; i < bad; i++)
+        {
+            using var floats = new Image(new ImageType(2, ComponentType.Float32, PixelType.Scalar, 1)) { Size = [4, 4] };
+            floats.Data.Dispose();
+            floats.Data = DataBuffer.Allocate(16 * sizeof(float));
+            ImageFile.Write(floats, Path.Combine(input, $"floats-{i}.iwi.cbor"));
+        }
+
+        return new JobSpec
+        {
+            Name = "job-grain",
+            Input = new DatasetSpec { Location = input },
+            Output = new OutputSpec { Location = temp.Combine($"out-{Guid.NewGuid():N}") },
+            Stages = [new StageSpec { Pipeline = ClusterFixture.Module("negate") }],
+            Retries = 0,
+        };
+    }
+}
