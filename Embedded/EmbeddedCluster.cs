@@ -36,7 +36,7 @@ public sealed class EmbeddedCluster : IClusterConnection
         runtime = new WasmRuntime(this.options.Runtime with { ComputeSlots = this.options.Concurrency });
         stores = new BlobStores(this.options.Storage);
         IPipelineOverridePackage[] packages = [new DownsampleOverridePackage()];
-        runners = new ItemRunners(runtime, stores, StageImplementations.For(StageImplementations.Detect(null, packages), packages));
+        runners = new ItemRunners(runtime, stores, StageImplementations.For(StageImplementations.Detect(null, packages), packages), TimeProvider.System);
     }
 
     /// <summary>Starts (or resumes) <paramref name="spec"/> on a silo of its own.</summary>
@@ -52,7 +52,7 @@ public sealed class EmbeddedCluster : IClusterConnection
         try
         {
             silo = await EmbeddedSilo.StartAsync(stateFolder, runtime, runners, stores, options.Concurrency, cancellationToken).ConfigureAwait(false);
-            return await EmbeddedJob.StartAsync(silo, spec, output.Child(JobReport.Name).Display, stateLock, cancellationToken).ConfigureAwait(false);
+            return await EmbeddedJob.StartAsync(silo, spec, output.Child(JobReport.Name).Display, stateLock, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using ItkWasmCluster.Grains;
 using ItkWasmCluster.Jobs;
@@ -60,7 +59,7 @@ public sealed class EmbeddedJob : IAsyncDisposable
 
     /// <summary>Submits <paramref name="spec"/> on <paramref name="silo"/>; the job owns the silo and the lock from here.
     /// <paramref name="report"/> is where its <c>job.json</c> will be, as the summary shows it.</summary>
-    internal static async Task<EmbeddedJob> StartAsync(EmbeddedSilo silo, JobSpec spec, string report, IDisposable stateLock, CancellationToken cancellationToken)
+    internal static async Task<EmbeddedJob> StartAsync(EmbeddedSilo silo, JobSpec spec, string report, IDisposable stateLock, TimeProvider time, CancellationToken cancellationToken)
     {
         var id = JobIds.For(spec);
         var (watch, _) = await JobWatch.StartAsync(silo.Grains, id).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -76,18 +75,18 @@ public sealed class EmbeddedJob : IAsyncDisposable
             throw;
         }
 
-        job.Completion = job.RunAsync(report, stateLock);
+        job.Completion = job.RunAsync(report, stateLock, time);
         return job;
     }
 
-    private async Task<JobSummary> RunAsync(string report, IDisposable stateLock)
+    private async Task<JobSummary> RunAsync(string report, IDisposable stateLock, TimeProvider time)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         try
         {
             var status = await watch.Ended.ConfigureAwait(false);
             var items = await grain.GetItemsAsync().ConfigureAwait(false);
-            return new JobSummary(Id, status.State, status.Counts, items, Stopwatch.GetElapsedTime(started), report);
+            return new JobSummary(Id, status.State, status.Counts, items, time.GetElapsedTime(started), report);
         }
         finally
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ItkWasmCluster.Grains;
 
 namespace ItkWasmCluster.Silo;
@@ -6,16 +5,16 @@ namespace ItkWasmCluster.Silo;
 /// <summary>This silo's view of the cluster's sign-out epoch (<see cref="ISessionEpochGrain"/>): read from the grain at
 /// most once a second, so a sign-out on another silo applies here within a second, and one on this silo at once.
 /// A singleton; thread-safe.</summary>
-internal sealed class SessionEpoch(IGrainFactory grains)
+internal sealed class SessionEpoch(IGrainFactory grains, TimeProvider time)
 {
     private (DateTimeOffset Epoch, long ReadAt) known = (DateTimeOffset.MinValue, long.MinValue);
 
     /// <summary>Gets the epoch: sessions issued before it are ended.</summary>
     public async Task<DateTimeOffset> GetAsync()
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = time.GetTimestamp();
         var cached = known;
-        if (cached.ReadAt != long.MinValue && Stopwatch.GetElapsedTime(cached.ReadAt, now) < TimeSpan.FromSeconds(1))
+        if (cached.ReadAt != long.MinValue && time.GetElapsedTime(cached.ReadAt, now) < TimeSpan.FromSeconds(1))
         {
             return cached.Epoch;
         }
@@ -29,6 +28,6 @@ internal sealed class SessionEpoch(IGrainFactory grains)
     public async Task SignOutAsync(DateTimeOffset now)
     {
         await grains.GetGrain<ISessionEpochGrain>(0).SignOutAsync(now).ConfigureAwait(false);
-        known = (now, Stopwatch.GetTimestamp());
+        known = (now, time.GetTimestamp());
     }
 }

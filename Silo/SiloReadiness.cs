@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +11,7 @@ namespace ItkWasmCluster.Silo;
 /// silo however often it is asked, and it answers with a code (<see cref="NotJoined"/>, <see cref="StoreUnreachable"/>),
 /// never the store's own error, which goes to the log. A singleton.
 /// </summary>
-internal sealed partial class SiloReadiness(IClusterMembershipService membership, ILocalSiloDetails local, IMembershipTable table, ILogger<SiloReadiness> logger) : IHealthCheck, IDisposable
+internal sealed partial class SiloReadiness(IClusterMembershipService membership, ILocalSiloDetails local, IMembershipTable table, TimeProvider time, ILogger<SiloReadiness> logger) : IHealthCheck, IDisposable
 {
     /// <summary>How long the cluster store may take to answer.</summary>
     public static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(3);
@@ -33,13 +32,13 @@ internal sealed partial class SiloReadiness(IClusterMembershipService membership
         await checking.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (last is { } cached && Stopwatch.GetElapsedTime(cached.At) < CacheFor)
+            if (last is { } cached && time.GetElapsedTime(cached.At) < CacheFor)
             {
                 return cached.Result;
             }
 
             var result = await CheckAsync(cancellationToken).ConfigureAwait(false);
-            last = (result, Stopwatch.GetTimestamp());
+            last = (result, time.GetTimestamp());
             return result;
         }
         finally

@@ -19,7 +19,7 @@ namespace ItkWasmCluster.Silo;
 /// <c>/dashboard</c>) redirect to the sign-in page, and the rest (<c>/api/</c>, <c>/metrics</c>) get 401 with a JSON
 /// error: never data.
 /// </summary>
-internal sealed class TokenAuthentication(RequestDelegate next, ItkWasmSiloOptions options, SessionEpoch sessions)
+internal sealed class TokenAuthentication(RequestDelegate next, ItkWasmSiloOptions options, SessionEpoch sessions, TimeProvider time)
 {
     /// <summary>The rate-limiter policy of <c>POST /signin</c>: 10 tries a minute per client address.</summary>
     public const string SignInPolicy = "signin";
@@ -104,7 +104,7 @@ internal sealed class TokenAuthentication(RequestDelegate next, ItkWasmSiloOptio
     {
         var key = Encoding.UTF8.GetBytes(options.Token!);
         app.MapGet("/signin", (string? @return) => Page(Local(@return), failed: false));
-        app.MapPost("/signin", async (HttpContext context) =>
+        app.MapPost("/signin", async (HttpContext context, TimeProvider time) =>
         {
             var form = await context.Request.ReadFormAsync();
             var target = Local(form["return"]);
@@ -114,7 +114,7 @@ internal sealed class TokenAuthentication(RequestDelegate next, ItkWasmSiloOptio
                 return Page(target, failed: true);
             }
 
-            context.Response.Cookies.Append(CookieName, Session(key, DateTimeOffset.UtcNow), new CookieOptions
+            context.Response.Cookies.Append(CookieName, Session(key, time.GetUtcNow()), new CookieOptions
             {
                 HttpOnly = true,
                 SameSite = SameSiteMode.Strict,
@@ -125,7 +125,7 @@ internal sealed class TokenAuthentication(RequestDelegate next, ItkWasmSiloOptio
             });
             return Results.Redirect(target);
         }).DisableAntiforgery().RequireRateLimiting(SignInPolicy);
-        app.MapPost("/signout", async (HttpContext context, SessionEpoch sessions) =>
+        app.MapPost("/signout", async (HttpContext context, SessionEpoch sessions, TimeProvider time) =>
         {
             if (!SameOrigin(context.Request))
             {
@@ -133,7 +133,7 @@ internal sealed class TokenAuthentication(RequestDelegate next, ItkWasmSiloOptio
             }
 
             // Ends this session and every other one issued until now: the cookie alone, if copied, no longer works.
-            await sessions.SignOutAsync(DateTimeOffset.UtcNow).ConfigureAwait(false);
+            await sessions.SignOutAsync(time.GetUtcNow()).ConfigureAwait(false);
             context.Response.Cookies.Delete(CookieName);
             return Results.Redirect("/signin");
         });
@@ -163,7 +163,8 @@ internal sealed class TokenAuthentication(RequestDelegate next, ItkWasmSiloOptio
         }
 
         var at = DateTimeOffset.FromUnixTimeSeconds(Math.Min(seconds, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
-        var valid = DateTimeOffset.UtcNow - at < SessionLifetime && at <= DateTimeOffset.UtcNow.AddMinutes(5)
+        var now = time.GetUtcNow();
+        var valid = now - at < SessionLifetime && at <= now.AddMinutes(5)
                     && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(cookie), Encoding.ASCII.GetBytes(Session(key, at)));
         return valid && at >= await sessions.GetAsync().ConfigureAwait(false) ? Credential.Session : Credential.None;
     }

@@ -43,6 +43,7 @@ public static class ItkWasmClusterSiloBuilderExtensions
         builder.ConfigureServices(services =>
         {
             services.AddSingleton(runtime).AddSingleton(stores).AddSingleton<ClusterSlots>();
+            services.TryAddSingleton(TimeProvider.System);
             services.AddPlacementFilter<GpuSiloPlacementFilterStrategy, GpuSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.TryAddSingleton(_ => Workers.StageImplementations.For(offered, packages));
             services.TryAddSingleton<Workers.ItemRunners>();

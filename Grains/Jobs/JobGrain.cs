@@ -28,6 +28,7 @@ internal sealed partial class JobGrain(
     BlobStores stores,
     IWasmRuntime runtime,
     Hosting.ClusterSlots cluster,
+    TimeProvider time,
     ILogger<JobGrain> logger) : Grain, IJobGrain, IJobProgressGrain, IRemindable
 {
     /// <summary>The fewest partitions a job of at least that many items is split into.</summary>
@@ -122,7 +123,7 @@ internal sealed partial class JobGrain(
             state.State.Name = spec.Name;
             state.State.Output = output.Display; // shown in the API, events and the dashboard: never a SAS
             state.State.State = JobState.Running;
-            state.State.Created = isNew ? DateTimeOffset.UtcNow : state.State.Created;
+            state.State.Created = isNew ? time.GetUtcNow() : state.State.Created;
             state.State.Finished = null;
             state.State.Partitions = partitions;
             state.State.MaxPartitions = Math.Max(state.State.MaxPartitions, partitions);
@@ -144,7 +145,7 @@ internal sealed partial class JobGrain(
             for (var p = 0; p < partitions; p++)
             {
                 partitionCounts[p] = counts[p];
-                lastReport[p] = DateTimeOffset.UtcNow;
+                lastReport[p] = time.GetUtcNow();
             }
 
             started = true;
@@ -217,7 +218,7 @@ internal sealed partial class JobGrain(
     public Task<JobSubscription> SubscribeAsync(IJobObserver observer, string? knownActivation = null)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        observers[observer] = DateTimeOffset.UtcNow + ObserverLease;
+        observers[observer] = time.GetUtcNow() + ObserverLease;
         if (knownActivation is null || knownActivation == activation)
         {
             return Task.FromResult(new JobSubscription(Exists ? Status() : null, activation, sequence));
@@ -249,7 +250,7 @@ internal sealed partial class JobGrain(
         }
 
         partitionCounts[partition] = counts;
-        lastReport[partition] = DateTimeOffset.UtcNow;
+        lastReport[partition] = time.GetUtcNow();
         var (total, number) = (Total(), ++sequence);
         recent.Enqueue((number, total, events));
         if (recent.Count > Replayable)
@@ -319,7 +320,7 @@ internal sealed partial class JobGrain(
     // Partitions that have gone quiet are asked for their counts: the call reactivates one whose silo died.
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var quiet = Enumerable.Range(0, partitionCounts.Length)
             .Where(p => (dispatching[p] && now - lastReport[p] > Quiet && !partitionCounts[p].IsFinished) || lastReport[p] == DateTimeOffset.MinValue);
         await Task.WhenAll(quiet.Select(async p =>
@@ -327,7 +328,7 @@ internal sealed partial class JobGrain(
             try
             {
                 partitionCounts[p] = await Partition(p).GetCountsAsync().WaitAsync(Quiet, cancellationToken);
-                lastReport[p] = DateTimeOffset.UtcNow;
+                lastReport[p] = time.GetUtcNow();
             }
             catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
             {
@@ -362,7 +363,7 @@ internal sealed partial class JobGrain(
             try
             {
                 partitionCounts[p] = await Partition(p).RunAsync();
-                lastReport[p] = DateTimeOffset.UtcNow;
+                lastReport[p] = time.GetUtcNow();
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {
@@ -412,7 +413,7 @@ internal sealed partial class JobGrain(
     {
         // The state changes only once the report is written: whoever sees the job ended finds its job.json.
         var items = await GetItemsAsync();
-        var status = Status() with { State = ended, Finished = DateTimeOffset.UtcNow };
+        var status = Status() with { State = ended, Finished = time.GetUtcNow() };
         var output = stores.Open(Spec.Output.Location);
         await Task.Run(() => JobReport.WriteAsync(output, status, items, ended != JobState.Cancelled));
         (state.State.State, state.State.Counts, state.State.Finished) = (ended, status.Counts, status.Finished);
@@ -429,7 +430,7 @@ internal sealed partial class JobGrain(
 
     private void Notify(Func<IJobObserver, Task> send)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         foreach (var (observer, expires) in observers.ToArray())
         {
             if (expires < now)

@@ -32,6 +32,7 @@ internal sealed partial class PartitionGrain(
     [PersistentState("partition", ClusterStoreOptions.GrainStorageName)] IPersistentState<PartitionState> state,
     ClusterSlots cluster,
     StageImplementations implementations,
+    TimeProvider time,
     ILocalSiloDetails localSilo,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
 {
@@ -254,7 +255,7 @@ internal sealed partial class PartitionGrain(
         var next = 0; // where the search for a pending item resumes: O(1) per dispatch over a pass
         while (!stopping && !superseded)
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = time.GetUtcNow();
             var items = state.State.Items;
             var silos = cluster.Active();
             // A job with stages that want a GPU runs on the GPU silos while there are any, elsewhere otherwise (auto
@@ -279,13 +280,13 @@ internal sealed partial class PartitionGrain(
                     break;
                 }
 
-                await Task.Delay(waiting.Min() - now is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(10));
+                await Task.Delay(waiting.Min() - now is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(10), time);
                 continue;
             }
 
             // Wake on the first completion, or after a second to take in silos that joined.
             wake = new TaskCompletionSource();
-            await Task.WhenAny(Task.WhenAny(inFlight), wake.Task, Task.Delay(TimeSpan.FromSeconds(1)));
+            await Task.WhenAny(Task.WhenAny(inFlight), wake.Task, Task.Delay(TimeSpan.FromSeconds(1), time));
             inFlight.RemoveAll(t => t.IsCompleted);
         }
 
@@ -370,7 +371,7 @@ internal sealed partial class PartitionGrain(
                 if (!lost || record.SiloLosses <= retries)
                 {
                     state.State.Items[i] = record with { Status = ItemStatus.Pending };
-                    notBefore[i] = DateTimeOffset.UtcNow + (stopping ? TimeSpan.Zero : FirstBackoff);
+                    notBefore[i] = time.GetUtcNow() + (stopping ? TimeSpan.Zero : FirstBackoff);
                     Report(record, ItemStatus.Pending, attempt, TimeSpan.Zero, null, false, silo.ToString());
                     if (lost)
                     {
@@ -426,7 +427,7 @@ internal sealed partial class PartitionGrain(
                 Silo = result.Silo,
                 Reused = false,
             };
-            notBefore[i] = DateTimeOffset.UtcNow + TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(attempt - 1, 20)));
+            notBefore[i] = time.GetUtcNow() + TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(attempt - 1, 20)));
             (record.Status == ItemStatus.Failed ? ClusterTelemetry.ItemsFailed : ClusterTelemetry.ItemsRetried).Add(1, tags);
             span?.SetStatus(ActivityStatusCode.Error, result.Error);
         }
@@ -514,7 +515,7 @@ internal sealed partial class PartitionGrain(
             {
                 // The job grain's silo was lost, or the cluster store is briefly unreachable: try again.
                 LogReportFailed(logger, this.GetPrimaryKeyString(), e);
-                await Task.Delay(delay);
+                await Task.Delay(delay, time);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
             }
         }
@@ -546,13 +547,13 @@ internal sealed partial class PartitionGrain(
             while (dirty && !superseded)
             {
                 // Completions that come close together share a write: at most one per WriteInterval while running.
-                var since = Stopwatch.GetElapsedTime(lastWrite);
+                var since = time.GetElapsedTime(lastWrite);
                 if (!stopping && since < WriteInterval)
                 {
-                    await Task.Delay(WriteInterval - since);
+                    await Task.Delay(WriteInterval - since, time);
                 }
 
-                lastWrite = Stopwatch.GetTimestamp();
+                lastWrite = time.GetTimestamp();
                 dirty = false;
                 state.State.Writer = writer;
                 try
@@ -573,7 +574,7 @@ internal sealed partial class PartitionGrain(
                         case null:
                             // The store cannot be read either: try the write again later, and ask again.
                             dirty = true;
-                            await Task.Delay(delay);
+                            await Task.Delay(delay, time);
                             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
                             break;
                         default:
@@ -596,7 +597,7 @@ internal sealed partial class PartitionGrain(
                     // The cluster store is unreachable: keep the state in memory and write it when it is back.
                     LogWriteFailed(logger, this.GetPrimaryKeyString(), delay, e.Message);
                     dirty = true;
-                    await Task.Delay(delay);
+                    await Task.Delay(delay, time);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
                 }
             }

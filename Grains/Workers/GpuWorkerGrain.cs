@@ -8,12 +8,12 @@ namespace ItkWasmCluster.Grains.Workers;
 /// implementation.</summary>
 [Reentrant]
 [GpuSiloPlacementFilter]
-internal sealed class GpuWorkerGrain(ItemRunners runners, ILocalSiloDetails silo, IGrainFactory grains) : Grain, IGpuWorkerGrain
+internal sealed class GpuWorkerGrain(ItemRunners runners, ILocalSiloDetails silo, IGrainFactory grains, TimeProvider time) : Grain, IGpuWorkerGrain
 {
     /// <inheritdoc/>
     public Task<ItemResult> RunAsync(ItemRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Task.Run(() => ItemAttempt.RunAsync(runners, grains, silo.SiloAddress.ToString(), request, cancellationToken), CancellationToken.None);
+        return Task.Run(() => ItemAttempt.RunAsync(runners, grains, time, silo.SiloAddress.ToString(), request, cancellationToken), CancellationToken.None);
     }
 }

@@ -9,9 +9,9 @@ internal static class ItemAttempt
 {
     /// <summary>Runs <paramref name="request"/>; a failure is a result, cancellation an exception. The job's spec comes
     /// from the partition that sent the request, the first time this silo runs one of the job's items.</summary>
-    public static async Task<ItemResult> RunAsync(ItemRunners runners, IGrainFactory grains, string silo, ItemRequest request, CancellationToken cancellationToken)
+    public static async Task<ItemResult> RunAsync(ItemRunners runners, IGrainFactory grains, TimeProvider time, string silo, ItemRequest request, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         // The stages and transfers are children of the item's span on the partition's silo.
         var trace = ActivityContext.TryParse(request.TraceParent, null, isRemote: true, out var item) ? item : default;
         try
@@ -23,7 +23,7 @@ internal static class ItemAttempt
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var (message, stderr) = e is PipelineRunException failed ? (failed.Summary, failed.Stderr) : (e.Message, null);
-            return new ItemResult(false, Stopwatch.GetElapsedTime(started), message, stderr, false, null, silo);
+            return new ItemResult(false, time.GetElapsedTime(started), message, stderr, false, null, silo);
         }
     }
 }

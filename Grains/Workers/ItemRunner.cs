@@ -29,6 +29,7 @@ internal sealed class ItemRunner
     private readonly ImageIo imageIo;
     private readonly string stagesKey;
     private readonly TagList jobTags;
+    private readonly TimeProvider time;
 
     /// <summary>Gets the largest pixel buffer an item's image may declare, in bytes: less than 4 GiB (the most a wasm32
     /// module addresses, input and output together) and at most half this process's memory per core, so that
@@ -43,14 +44,16 @@ internal sealed class ItemRunner
     /// <param name="runtime">Runs the stages.</param>
     /// <param name="pipelines">Gives the pipeline of a stage's reference (shared across jobs).</param>
     /// <param name="implementations">What the silo can run each stage on.</param>
-    public ItemRunner(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime, Func<string, Pipeline> pipelines, StageImplementations implementations)
+    /// <param name="time">Times the item and its stages and keeps its deadline.</param>
+    public ItemRunner(JobSpec spec, IBlobStore input, IBlobStore output, IWasmRuntime runtime, Func<string, Pipeline> pipelines, StageImplementations implementations, TimeProvider time)
     {
+        this.time = time;
         this.spec = spec;
         this.input = input;
         this.output = output;
         imageIo = new ImageIo(runtime);
         jobTags = ClusterTelemetry.JobTags(JobIds.For(spec), spec.Name);
-        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, pipelines(s.Pipeline), runtime.GetModuleKey(PipelineReference.Parse(s.Pipeline)), implementations)).ToArray();
+        stages = spec.Stages.Select((s, i) => new StagePlan(s, i, pipelines(s.Pipeline), runtime.GetModuleKey(PipelineReference.Parse(s.Pipeline)), implementations, time)).ToArray();
         var key = new StringBuilder("itkwasm-cluster/1\n");
         foreach (var stage in spec.Stages)
         {
@@ -82,7 +85,7 @@ internal sealed class ItemRunner
     public async Task<(TimeSpan Duration, bool Reused, string ContentKey, string ResultHash, IReadOnlyList<(string Implementation, TimeSpan Duration)>? Stages)> ExecuteAsync(
         string inputName, string outputName, (string? Key, string? ResultHash) recorded, string? inputHash, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         var recordedKey = recorded.Key;
         string key;
         Image image;
@@ -108,7 +111,7 @@ internal sealed class ItemRunner
 
             if (key == recordedKey && recorded.ResultHash is { } resultHash && await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false) == resultHash)
             {
-                return (Stopwatch.GetElapsedTime(started), true, key, resultHash, null);
+                return (time.GetElapsedTime(started), true, key, resultHash, null);
             }
 
             using var reading = BlobSpan("blob.read", input, inputName, attempt.Trace);
@@ -116,22 +119,22 @@ internal sealed class ItemRunner
         }
 
         var ran = new List<(string, TimeSpan)>(stages.Length);
-        var deadline = Stopwatch.GetTimestamp() + (long)(spec.ItemTimeout.TotalSeconds * Stopwatch.Frequency);
+        var deadline = time.GetTimestamp() + (long)(spec.ItemTimeout.TotalSeconds * time.TimestampFrequency);
         try
         {
             foreach (var stage in stages)
             {
-                var remaining = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+                var remaining = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
                 if (remaining <= TimeSpan.Zero)
                 {
                     throw new TimeoutException($"the item's stages did not finish within {spec.ItemTimeout}");
                 }
 
-                var stageStarted = Stopwatch.GetTimestamp();
+                var stageStarted = time.GetTimestamp();
                 var (next, implementation) = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
                 image.Dispose();
                 image = next;
-                ran.Add((implementation, Stopwatch.GetElapsedTime(stageStarted)));
+                ran.Add((implementation, time.GetElapsedTime(stageStarted)));
             }
 
             using var writing = BlobSpan("blob.write", output, outputName, attempt.Trace);
@@ -145,7 +148,7 @@ internal sealed class ItemRunner
         // Read back, so that what is recorded is what the store holds.
         var committed = await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false)
                         ?? throw new IOException($"the result {outputName} is missing right after it was written");
-        return (Stopwatch.GetElapsedTime(started), false, key, committed, ran);
+        return (time.GetElapsedTime(started), false, key, committed, ran);
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>

@@ -16,7 +16,8 @@ namespace ItkWasmCluster.Grains.Workers;
 /// <param name="runtime">Runs the WebAssembly modules.</param>
 /// <param name="stores">Opens the jobs' locations.</param>
 /// <param name="implementations">What stages can run on besides their modules.</param>
-public sealed class ItemRunners(IWasmRuntime runtime, BlobStores stores, StageImplementations implementations)
+/// <param name="time">Times the items and their stages and keeps their deadlines.</param>
+public sealed class ItemRunners(IWasmRuntime runtime, BlobStores stores, StageImplementations implementations, TimeProvider time)
 {
     /// <summary>How many jobs' runners are kept.</summary>
     public const int Capacity = 32;
@@ -76,7 +77,7 @@ public sealed class ItemRunners(IWasmRuntime runtime, BlobStores stores, StageIm
         }
 
         var runner = new ItemRunner(spec with { Stages = stages }, stores.Open(spec.Input.Location), stores.Open(spec.Output.Location), runtime,
-            reference => pipelines.GetOrAdd(reference, r => new Pipeline(PipelineReference.Parse(r), runtime)), implementations);
+            reference => pipelines.GetOrAdd(reference, r => new Pipeline(PipelineReference.Parse(r), runtime)), implementations, time);
         runners[jobId] = (runner, now);
         if (runners.Count > Capacity)
         {

@@ -12,7 +12,7 @@ namespace ItkWasmCluster.Grains.Workers;
 /// processes.
 /// </summary>
 [Reentrant]
-internal sealed class PipelineWorkerGrain(ItemRunners runners, ILocalSiloDetails silo, IWasmRuntime runtime, ClusterSlots cluster, IGrainFactory grains) : Grain, IPipelineWorkerGrain
+internal sealed class PipelineWorkerGrain(ItemRunners runners, ILocalSiloDetails silo, IWasmRuntime runtime, ClusterSlots cluster, IGrainFactory grains, TimeProvider time) : Grain, IPipelineWorkerGrain
 {
     private int running;
 
@@ -23,7 +23,7 @@ internal sealed class PipelineWorkerGrain(ItemRunners runners, ILocalSiloDetails
         running++;
         try
         {
-            return await Task.Run(() => ItemAttempt.RunAsync(runners, grains, silo.SiloAddress.ToString(), request, cancellationToken), CancellationToken.None);
+            return await Task.Run(() => ItemAttempt.RunAsync(runners, grains, time, silo.SiloAddress.ToString(), request, cancellationToken), CancellationToken.None);
         }
         finally
         {

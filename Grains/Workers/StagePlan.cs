@@ -13,7 +13,7 @@ namespace ItkWasmCluster.Grains.Workers;
 /// dropped. Thread-safe; shared by the attempts at a job's items on one silo. The pipeline (and so its interface
 /// description, read once) is shared by every job that runs it (<see cref="ItemRunners"/>).
 /// </summary>
-internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline, string moduleKey, StageImplementations implementations)
+internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline, string moduleKey, StageImplementations implementations, TimeProvider time)
 {
     /// <summary>Gets the stage's position in the job, for messages.</summary>
     public int Position => position;
@@ -44,7 +44,7 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
             new("itkwasm.item.attempt", attempt.Number),
         ]);
         var tags = new TagList { { ClusterTelemetry.StageIndex, position }, { ClusterTelemetry.Pipeline, spec.Pipeline }, { ClusterTelemetry.Implementation, implementation } };
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         ClusterTelemetry.StagesActive.Add(1);
         try
         {
@@ -60,7 +60,7 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
         finally
         {
             ClusterTelemetry.StagesActive.Add(-1);
-            ClusterTelemetry.StageDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            ClusterTelemetry.StageDuration.Record(time.GetElapsedTime(started).TotalSeconds, tags);
         }
     }
 

@@ -5,6 +5,7 @@ using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Placement;
 using static ItkWasmCluster.Silo.Dashboard.Html;
@@ -38,7 +39,7 @@ internal static partial class DashboardPages
                 """, StatusCodes.Status404NotFound));
         }
 
-        app.MapGet("/", (IGrainFactory grains) => JobsAsync(grains)); // the message and spec only ever come from a submission
+        app.MapGet("/", (IGrainFactory grains, TimeProvider time) => JobsAsync(grains, time)); // the message and spec only ever come from a submission
         app.MapPost("/jobs", SubmitAsync).DisableAntiforgery();
         app.MapGet("/jobs/{id}", JobAsync);
         app.MapPost("/jobs/{id}/cancel", async (string id, HttpRequest request, IGrainFactory grains) =>
@@ -61,12 +62,12 @@ internal static partial class DashboardPages
         app.MapGet("/assets/dashboard.js", () => Asset("dashboard.js"));
     }
 
-    private static async Task<IResult> JobsAsync(IGrainFactory grains, string? error = null, string? spec = null)
+    private static async Task<IResult> JobsAsync(IGrainFactory grains, TimeProvider time, string? error = null, string? spec = null)
     {
         var ids = await grains.GetGrain<IJobCatalogGrain>(0).ListAsync().ConfigureAwait(false);
         var jobs = (await Task.WhenAll(ids.Select(id => grains.GetGrain<IJobGrain>(id).GetStatusAsync())).ConfigureAwait(false))
             .OfType<JobStatus>().OrderByDescending(j => j.Created).ToList();
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var rows = new StringBuilder();
         foreach (var job in jobs)
         {
@@ -143,12 +144,12 @@ internal static partial class DashboardPages
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
-            return await JobsAsync(grains, $"The form could not be read: {e.Message}").ConfigureAwait(false);
+            return await JobsAsync(grains, request.HttpContext.RequestServices.GetRequiredService<TimeProvider>(), $"The form could not be read: {e.Message}").ConfigureAwait(false);
         }
 
         if (string.IsNullOrWhiteSpace(text))
         {
-            return await JobsAsync(grains, "Paste a job spec or choose a file.").ConfigureAwait(false);
+            return await JobsAsync(grains, request.HttpContext.RequestServices.GetRequiredService<TimeProvider>(), "Paste a job spec or choose a file.").ConfigureAwait(false);
         }
 
         try
@@ -159,7 +160,7 @@ internal static partial class DashboardPages
         catch (Exception e) when (e is JobSpecException or OutputLocationInUseException)
         {
             // The spec stays in the box, with what is wrong with it.
-            return await JobsAsync(grains, e.Message, text).ConfigureAwait(false);
+            return await JobsAsync(grains, request.HttpContext.RequestServices.GetRequiredService<TimeProvider>(), e.Message, text).ConfigureAwait(false);
         }
     }
 
@@ -187,7 +188,7 @@ internal static partial class DashboardPages
         return Results.Redirect(JobPath(id));
     }
 
-    private static async Task<IResult> JobAsync(string id, string? status, int? preview, IGrainFactory grains)
+    private static async Task<IResult> JobAsync(string id, string? status, int? preview, IGrainFactory grains, TimeProvider time)
     {
         var grain = grains.GetGrain<IJobGrain>(id);
         if (await grain.GetStatusAsync().ConfigureAwait(false) is not { } job)
@@ -200,7 +201,7 @@ internal static partial class DashboardPages
         var filter = Enum.TryParse<ItemStatus>(status, ignoreCase: true, out var s) ? s : (ItemStatus?)null;
         var c = job.Counts;
         var done = c.Succeeded + c.Failed;
-        var elapsed = ((job.Finished ?? DateTimeOffset.UtcNow) - job.Created).TotalSeconds;
+        var elapsed = ((job.Finished ?? time.GetUtcNow()) - job.Created).TotalSeconds;
         var path = E(JobPath(job.Id));
         var main = $"""
             <h1>{E(job.Name)} {Badge(job.State.ToString())}</h1>
