@@ -110,7 +110,7 @@ internal sealed partial class JobGrain(
 
             var items = await Task.Run(() => DatasetExpander.ExpandAsync(spec, stores, runtime, CancellationToken.None));
             var output = stores.Resolve(spec.Output.Location);
-            if (await OutputLocation(output).ClaimAsync(this.GetPrimaryKeyString()) is { } holder)
+            if (await OutputLocation(spec).ClaimAsync(this.GetPrimaryKeyString()) is { } holder)
             {
                 throw new OutputLocationInUseException(output.Display, holder);
             }
@@ -373,8 +373,8 @@ internal sealed partial class JobGrain(
         }));
     }
 
-    private IOutputLocationGrain OutputLocation(BlobLocation output) =>
-        GrainFactory.GetGrain<IOutputLocationGrain>(stores.IdentityOf(output));
+    private IOutputLocationGrain OutputLocation(JobSpec spec) =>
+        GrainFactory.GetGrain<IOutputLocationGrain>(stores.IdentityOf(stores.Resolve(spec.Output.Location)));
 
     private async Task FinishIfDoneAsync()
     {
@@ -423,7 +423,7 @@ internal sealed partial class JobGrain(
             await this.UnregisterReminder(reminder);
         }
 
-        await OutputLocation(stores.Resolve(Spec.Output.Location)).ReleaseAsync(this.GetPrimaryKeyString());
+        await OutputLocation(Spec).ReleaseAsync(this.GetPrimaryKeyString());
 
         Notify(o => o.OnEndedAsync(activation, sequence, status));
     }

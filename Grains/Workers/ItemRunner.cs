@@ -119,7 +119,6 @@ internal sealed class ItemRunner
         }
 
         var ran = new List<(string, TimeSpan)>(stages.Length);
-        string written;
         var deadline = time.GetTimestamp() + (long)(spec.ItemTimeout.TotalSeconds * time.TimestampFrequency);
         try
         {
@@ -139,18 +138,17 @@ internal sealed class ItemRunner
             }
 
             using var writing = BlobSpan("blob.write", output, outputName, attempt.Trace);
-            written = await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
+            await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             image.Dispose();
         }
 
-        // Recorded in the form ResultHashAsync gives later: the store's own hash when it keeps one (asked, not
-        // downloaded), else the SHA-256 of the bytes written (a file is not read back).
-        var committed = await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false)
+        // Read back, so that what is recorded is what the store holds.
+        var committed = await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false)
                         ?? throw new IOException($"the result {outputName} is missing right after it was written");
-        return (time.GetElapsedTime(started), false, key, committed.ContentHash ?? written, ran);
+        return (time.GetElapsedTime(started), false, key, committed, ran);
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>
@@ -253,8 +251,7 @@ internal sealed class ItemRunner
         }
     }
 
-    // Commits the result and returns the SHA-256 of its bytes (lowercase hex), hashed on the way out.
-    private async Task<string> CommitAsync(Image image, string name, CancellationToken cancellationToken)
+    private async Task CommitAsync(Image image, string name, CancellationToken cancellationToken)
     {
         Func<Stream, CancellationToken, Task> write;
         string? temp = null;
@@ -277,21 +274,11 @@ internal sealed class ItemRunner
             };
         }
 
-        // Every write of the result writes the same bytes (a create, a comparison, an overwrite): the last one's hash is
-        // theirs.
         var counted = write;
-        string? hash = null;
         write = async (stream, ct) =>
         {
-            using var sha = SHA256.Create();
-            await using (var counting = new CountingStream(stream, ClusterTelemetry.BytesWritten, jobTags, leaveOpen: true))
-            await using (var hashing = new CryptoStream(counting, sha, CryptoStreamMode.Write, leaveOpen: true))
-            {
-                await counted(hashing, ct).ConfigureAwait(false);
-                await hashing.FlushFinalBlockAsync(ct).ConfigureAwait(false);
-            }
-
-            hash = Convert.ToHexStringLower(sha.Hash!);
+            await using var counting = new CountingStream(stream, ClusterTelemetry.BytesWritten, jobTags, leaveOpen: true);
+            await counted(counting, ct).ConfigureAwait(false);
         };
         try
         {
@@ -300,8 +287,6 @@ internal sealed class ItemRunner
             {
                 await output.UploadAsync(name, write, cancellationToken).ConfigureAwait(false);
             }
-
-            return hash ?? throw new InvalidOperationException($"the result {name} was committed without being written");
         }
         finally
         {
