@@ -13,6 +13,10 @@ public sealed class JobEventStreamTests : IAsyncDisposable
     private readonly Uri endpoint;
     private int connections;
 
+    /// <summary>One signal per connection, set once the client has read that connection's event: the server breaks a
+    /// stream only after it, since a reset can discard data the client's socket holds but has not yet read.</summary>
+    private readonly TaskCompletionSource[] read = [.. Enumerable.Range(0, 16).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))];
+
     public JobEventStreamTests()
     {
         endpoint = new Uri($"http://127.0.0.1:{Ports.Free()}");
@@ -31,7 +35,11 @@ public sealed class JobEventStreamTests : IAsyncDisposable
             await context.Response.Body.FlushAsync();
             if (connection < BreakUntil)
             {
-                await Task.Delay(200); // let the client read the event first
+                if (!Silent)
+                {
+                    await read[connection].Task.WaitAsync(TimeSpan.FromSeconds(30)); // the client has the event
+                }
+
                 context.Abort(); // the silo went away mid-stream
                 return;
             }
@@ -55,6 +63,7 @@ public sealed class JobEventStreamTests : IAsyncDisposable
         await foreach (var progress in (await client.GetJobAsync("j1")).WatchAsync())
         {
             seen.Add(progress.Counts.Succeeded);
+            read[progress.Counts.Succeeded].TrySetResult();
         }
 
         Assert.Equal(3, connections);
