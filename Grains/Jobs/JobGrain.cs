@@ -7,6 +7,7 @@ using ItkWasmCluster.Storage.Blobs;
 using ItkWasmCluster.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.Storage;
 
 namespace ItkWasmCluster.Grains.Jobs;
 
@@ -395,6 +396,15 @@ internal sealed partial class JobGrain(
                 await EndAsync(total.Failed > 0 ? JobState.Failed : JobState.Succeeded);
             }
         }
+        catch (InconsistentStateException e)
+        {
+            // Another activation wrote the job's state since this one read it (this silo was declared dead while
+            // paused), or a write whose reply was lost had landed: either way this activation's view is stale. It
+            // goes; the job's live activation (or a fresh one, from the stored state) ends the job.
+            LogSuperseded(logger, IdentityString, e.Message);
+            StopWatchdog();
+            DeactivateOnIdle();
+        }
         catch (Exception e)
         {
             // The report or the state could not be written (the output location or the cluster store failing): the
@@ -411,7 +421,11 @@ internal sealed partial class JobGrain(
 
     private async Task EndAsync(JobState ended)
     {
-        // The state changes only once the report is written: whoever sees the job ended finds its job.json.
+        // A write of the unchanged state first: it fails (an etag conflict) in an activation the cluster has already
+        // replaced, e.g. on a silo that was paused past its death and resumed, so such an activation never touches the
+        // output location. The state changes only once the report is written: whoever sees the job ended finds its
+        // job.json.
+        await state.WriteStateAsync();
         var items = await GetItemsAsync();
         var status = Status() with { State = ended, Finished = time.GetUtcNow() };
         var output = stores.Open(Spec.Output.Location);
@@ -449,6 +463,9 @@ internal sealed partial class JobGrain(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: another activation wrote the job's state ({Reason}); this one goes")]
+    private static partial void LogSuperseded(ILogger logger, string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} could not end; trying again")]
     private static partial void LogEndFailed(ILogger logger, string jobId, Exception exception);
