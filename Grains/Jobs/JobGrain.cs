@@ -111,7 +111,7 @@ internal sealed partial class JobGrain(
 
             var items = await Task.Run(() => DatasetExpander.ExpandAsync(spec, stores, runtime, CancellationToken.None));
             var output = stores.Resolve(spec.Output.Location);
-            if (await OutputLocation(spec).ClaimAsync(this.GetPrimaryKeyString()) is { } holder)
+            if (await OutputLocation(output).ClaimAsync(this.GetPrimaryKeyString()) is { } holder)
             {
                 throw new OutputLocationInUseException(output.Display, holder);
             }
@@ -374,8 +374,8 @@ internal sealed partial class JobGrain(
         }));
     }
 
-    private IOutputLocationGrain OutputLocation(JobSpec spec) =>
-        GrainFactory.GetGrain<IOutputLocationGrain>(stores.IdentityOf(stores.Resolve(spec.Output.Location)));
+    private IOutputLocationGrain OutputLocation(BlobLocation output) =>
+        GrainFactory.GetGrain<IOutputLocationGrain>(stores.IdentityOf(output));
 
     private async Task FinishIfDoneAsync()
     {
@@ -437,7 +437,7 @@ internal sealed partial class JobGrain(
             await this.UnregisterReminder(reminder);
         }
 
-        await OutputLocation(Spec).ReleaseAsync(this.GetPrimaryKeyString());
+        await OutputLocation(stores.Resolve(Spec.Output.Location)).ReleaseAsync(this.GetPrimaryKeyString());
 
         Notify(o => o.OnEndedAsync(activation, sequence, status));
     }

@@ -119,6 +119,7 @@ internal sealed class ItemRunner
         }
 
         var ran = new List<(string, TimeSpan)>(stages.Length);
+        string written;
         var deadline = time.GetTimestamp() + (long)(spec.ItemTimeout.TotalSeconds * time.TimestampFrequency);
         try
         {
@@ -138,17 +139,18 @@ internal sealed class ItemRunner
             }
 
             using var writing = BlobSpan("blob.write", output, outputName, attempt.Trace);
-            await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
+            written = await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             image.Dispose();
         }
 
-        // Read back, so that what is recorded is what the store holds.
-        var committed = await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false)
+        // Recorded in the form ResultHashAsync gives later: the store's own hash when it keeps one (asked, not
+        // downloaded), else the SHA-256 of the bytes written (a file is not read back).
+        var committed = await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false)
                         ?? throw new IOException($"the result {outputName} is missing right after it was written");
-        return (time.GetElapsedTime(started), false, key, committed, ran);
+        return (time.GetElapsedTime(started), false, key, committed.ContentHash ?? written, ran);
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>
@@ -251,7 +253,8 @@ internal sealed class ItemRunner
         }
     }
 
-    private async Task CommitAsync(Image image, string name, CancellationToken cancellationToken)
+    // Commits the result and returns the SHA-256 of its bytes (lowercase hex), hashed on the way out.
+    private async Task<string> CommitAsync(Image image, string name, CancellationToken cancellationToken)
     {
         Func<Stream, CancellationToken, Task> write;
         string? temp = null;
@@ -274,11 +277,21 @@ internal sealed class ItemRunner
             };
         }
 
+        // Every write of the result writes the same bytes (a create, a comparison, an overwrite): the last one's hash is
+        // theirs.
         var counted = write;
+        string? hash = null;
         write = async (stream, ct) =>
         {
-            await using var counting = new CountingStream(stream, ClusterTelemetry.BytesWritten, jobTags, leaveOpen: true);
-            await counted(counting, ct).ConfigureAwait(false);
+            using var sha = SHA256.Create();
+            await using (var counting = new CountingStream(stream, ClusterTelemetry.BytesWritten, jobTags, leaveOpen: true))
+            await using (var hashing = new CryptoStream(counting, sha, CryptoStreamMode.Write, leaveOpen: true))
+            {
+                await counted(hashing, ct).ConfigureAwait(false);
+                await hashing.FlushFinalBlockAsync(ct).ConfigureAwait(false);
+            }
+
+            hash = Convert.ToHexStringLower(sha.Hash!);
         };
         try
         {
@@ -287,6 +300,8 @@ internal sealed class ItemRunner
             {
                 await output.UploadAsync(name, write, cancellationToken).ConfigureAwait(false);
             }
+
+            return hash ?? throw new InvalidOperationException($"the result {name} was committed without being written");
         }
         finally
         {

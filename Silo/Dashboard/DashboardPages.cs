@@ -5,7 +5,6 @@ using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Placement;
 using static ItkWasmCluster.Silo.Dashboard.Html;
@@ -121,7 +120,7 @@ internal static partial class DashboardPages
             : $"""<form method="post" action="{target}/resubmit"><button type="submit" class="secondary" aria-label="Resubmit {E(job.Name)}">Resubmit</button></form>""";
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> SubmitAsync(HttpRequest request, IGrainFactory grains, TimeProvider time)
     {
         if (!TokenAuthentication.SameOrigin(request))
         {
@@ -144,12 +143,12 @@ internal static partial class DashboardPages
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
-            return await JobsAsync(grains, request.HttpContext.RequestServices.GetRequiredService<TimeProvider>(), $"The form could not be read: {e.Message}").ConfigureAwait(false);
+            return await JobsAsync(grains, time, $"The form could not be read: {e.Message}").ConfigureAwait(false);
         }
 
         if (string.IsNullOrWhiteSpace(text))
         {
-            return await JobsAsync(grains, request.HttpContext.RequestServices.GetRequiredService<TimeProvider>(), "Paste a job spec or choose a file.").ConfigureAwait(false);
+            return await JobsAsync(grains, time, "Paste a job spec or choose a file.").ConfigureAwait(false);
         }
 
         try
@@ -160,7 +159,7 @@ internal static partial class DashboardPages
         catch (Exception e) when (e is JobSpecException or OutputLocationInUseException)
         {
             // The spec stays in the box, with what is wrong with it.
-            return await JobsAsync(grains, request.HttpContext.RequestServices.GetRequiredService<TimeProvider>(), e.Message, text).ConfigureAwait(false);
+            return await JobsAsync(grains, time, e.Message, text).ConfigureAwait(false);
         }
     }
 

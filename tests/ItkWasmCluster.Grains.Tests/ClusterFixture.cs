@@ -9,6 +9,16 @@ public static class ClusterFixture
 {
     public static string Module(string name) => Path.Combine(AppContext.BaseDirectory, "modules", name + ".wasi.wasm");
 
+    /// <summary>Writes a 4×4 float32 image at <paramref name="path"/>: an item the negate module refuses (it takes
+    /// uint8), so its attempts fail with the module's stderr.</summary>
+    public static void WriteImageNegateRefuses(string path)
+    {
+        using var floats = new ItkWasm.Image(new ItkWasm.ImageType(2, ItkWasm.ComponentType.Float32, ItkWasm.PixelType.Scalar, 1)) { Size = [4, 4] };
+        floats.Data.Dispose();
+        floats.Data = ItkWasm.DataBuffer.Allocate(16 * sizeof(float));
+        ItkWasm.IO.ImageFile.Write(floats, path);
+    }
+
     public static JobSpec Downsample(string input, string output, params string[] include) => new()
     {
         Name = "test",

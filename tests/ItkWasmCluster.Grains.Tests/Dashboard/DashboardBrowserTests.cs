@@ -1,6 +1,4 @@
 using System.Globalization;
-using ItkWasm;
-using ItkWasm.IO;
 using ItkWasm.Tests;
 using ItkWasmCluster.Grains.Tests.Hosting;
 using Microsoft.Playwright;
@@ -58,12 +56,7 @@ public sealed class DashboardBrowserTests : IDisposable
         var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
         Eventually.WriteRandomImages(input, 5, 24, digits: 1);
         File.Copy(SharedData.Path("itk-wasm/cthead1-rgb.iwi.cbor"), Path.Combine(input, "a-cthead1.iwi.cbor"));
-        using (var floats = new Image(new ImageType(2, ComponentType.Float32, PixelType.Scalar, 1)) { Size = [4, 4] })
-        {
-            floats.Data.Dispose();
-            floats.Data = DataBuffer.Allocate(16 * sizeof(float));
-            ImageFile.Write(floats, Path.Combine(input, "z-floats.iwi.cbor"));
-        }
+        ClusterFixture.WriteImageNegateRefuses(Path.Combine(input, "z-floats.iwi.cbor"));
 
         await page.GetByLabel("Job spec").FillAsync(Spec("browser-job", input, temp.Combine("out"), 300));
         await page.GetByRole(AriaRole.Button, new() { Name = "Submit job", Exact = true }).ClickAsync();

@@ -1,5 +1,3 @@
-using ItkWasm;
-using ItkWasm.IO;
 using ItkWasm.Tests;
 using ItkWasmCluster.Jobs;
 
@@ -88,10 +86,7 @@ public sealed class JobGrainTests : IAsyncLifetime, IDisposable
 
         for (var i = 0; i < bad; i++)
         {
-            using var floats = new Image(new ImageType(2, ComponentType.Float32, PixelType.Scalar, 1)) { Size = [4, 4] };
-            floats.Data.Dispose();
-            floats.Data = DataBuffer.Allocate(16 * sizeof(float));
-            ImageFile.Write(floats, Path.Combine(input, $"floats-{i}.iwi.cbor"));
+            ClusterFixture.WriteImageNegateRefuses(Path.Combine(input, $"floats-{i}.iwi.cbor"));
         }
 
         return new JobSpec

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using ItkWasm;
-using ItkWasm.IO;
 using ItkWasm.Tests;
 using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
@@ -185,10 +183,7 @@ public sealed class PartitionGrainTests : IDisposable
         for (var i = 0; i < bad; i++)
         {
             var name = $"floats-{i}.iwi.cbor";
-            using var floats = new Image(new ImageType(2, ComponentType.Float32, PixelType.Scalar, 1)) { Size = [4, 4] };
-            floats.Data.Dispose();
-            floats.Data = DataBuffer.Allocate(16 * sizeof(float));
-            ImageFile.Write(floats, Path.Combine(spec.Input.Location, name));
+            ClusterFixture.WriteImageNegateRefuses(Path.Combine(spec.Input.Location, name));
             items.Add(new PartitionItem(good + i, name, spec.Output.ResultName(name), "v1"));
         }
 

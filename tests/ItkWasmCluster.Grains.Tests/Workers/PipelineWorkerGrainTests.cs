@@ -1,4 +1,3 @@
-using ItkWasm;
 using ItkWasm.IO;
 using ItkWasm.Tests;
 using ItkWasmCluster.Grains.Workers;
@@ -73,12 +72,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
     public async Task Run_AFailingStage_IsAResultWithTheStageStderr()
     {
         var spec = Spec();
-        using (var floats = new Image(new ImageType(2, ComponentType.Float32, PixelType.Scalar, 1)) { Size = [4, 4] })
-        {
-            floats.Data.Dispose();
-            floats.Data = DataBuffer.Allocate(16 * sizeof(float));
-            ImageFile.Write(floats, Path.Combine(spec.Input.Location, "floats.iwi.cbor"));
-        }
+        ClusterFixture.WriteImageNegateRefuses(Path.Combine(spec.Input.Location, "floats.iwi.cbor"));
 
         var result = await cluster!.Client.GetGrain<IPipelineWorkerGrain>("test#0").RunAsync(await RequestAsync(cluster.Client, spec, "floats.iwi.cbor", recorded: null));
 
