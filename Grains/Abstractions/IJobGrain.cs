@@ -22,12 +22,15 @@ public interface IJobGrain : IGrainWithStringKey
     Task<JobStatus> SubmitAsync(JobSpec spec);
 
     /// <summary>Returns the job, or null when it was never submitted.</summary>
+    [AlwaysInterleave]
     Task<JobStatus?> GetStatusAsync();
 
     /// <summary>Returns the job's spec, or null when it was never submitted.</summary>
+    [AlwaysInterleave]
     Task<JobSpec?> GetSpecAsync();
 
     /// <summary>Returns every item of the job in index order (empty when it was never submitted).</summary>
+    [AlwaysInterleave]
     Task<IReadOnlyList<ItemRecord>> GetItemsAsync();
 
     /// <summary>Cancels the job: attempts in flight are stopped (their running wasm too), their items left pending and
@@ -43,9 +46,11 @@ public interface IJobGrain : IGrainWithStringKey
     /// sent so far (the last few hundred) are sent again to the observer, so that it misses no event of the move.</param>
     /// <returns>The job as it stands when the subscription starts (null when it was never submitted), and where the
     /// notifications stand: the observer receives those after it (all of this activation's, after a move).</returns>
+    [AlwaysInterleave]
     Task<JobSubscription> SubscribeAsync(IJobObserver observer, string? knownActivation = null);
 
     /// <summary>Stops sending progress to <paramref name="observer"/>.</summary>
+    [AlwaysInterleave]
     Task UnsubscribeAsync(IJobObserver observer);
 }
 

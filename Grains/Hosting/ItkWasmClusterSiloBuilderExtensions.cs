@@ -47,6 +47,7 @@ public static class ItkWasmClusterSiloBuilderExtensions
             services.AddPlacementFilter<GpuSiloPlacementFilterStrategy, GpuSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.TryAddSingleton(_ => Workers.StageImplementations.For(offered, packages));
             services.TryAddSingleton<Workers.ItemRunners>();
+            services.TryAddSingleton<Jobs.AttemptLedger>();
         });
         return builder;
     }

@@ -1,11 +1,13 @@
 using ItkWasmCluster.Jobs;
+using Orleans.Concurrency;
 
 namespace ItkWasmCluster.Grains.Jobs;
 
 /// <summary>
 /// A slice of a job's items (at most <see cref="PartitionGrain.MaxItems"/>), keyed <c>JOBID/N</c>. It keeps each
 /// item's record (status, attempts, error, content key, silo) in its persistent state, runs its items on the pipeline
-/// worker grains of every active silo in proportion to their compute slots, retries failed attempts with exponential
+/// worker grains of every active silo in proportion to their compute slots (never more attempts in flight on a silo
+/// than its slots, <see cref="AttemptLedger"/>), retries failed attempts with exponential
 /// backoff up to the job's retry budget, records completions as they come (coalesced writes of its own state only),
 /// and reports each item's start and end to its job grain. A reactivated partition (its silo died, or the cluster
 /// restarted) resumes where it stopped: attempts that were in flight start again, uncounted.
@@ -17,11 +19,9 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// version changed; a record keeps its content key, so an unchanged result is reused rather than rewritten.</summary>
     /// <param name="spec">The job's spec.</param>
     /// <param name="items">The partition's items.</param>
-    /// <param name="running">How many of the job's partitions run at once: each keeps about twice its share of the
-    /// cluster's compute slots busy.</param>
     /// <param name="run">Whether to start running now (otherwise <see cref="RunAsync"/> starts it).</param>
     /// <returns>The partition's counts.</returns>
-    Task<JobCounts> StartAsync(JobSpec spec, IReadOnlyList<PartitionItem> items, int running, bool run);
+    Task<JobCounts> StartAsync(JobSpec spec, IReadOnlyList<PartitionItem> items, bool run);
 
     /// <summary>Returns the spec of the job whose items the partition holds, for the workers that run them (item requests
     /// carry the job's id, not its spec; each silo asks once per job).</summary>
@@ -52,8 +52,14 @@ public interface IPartitionGrain : IGrainWithStringKey
 public interface IJobProgressGrain : IGrainWithStringKey
 {
     /// <summary>Partition <paramref name="partition"/> now stands at <paramref name="counts"/> after
-    /// <paramref name="events"/>.</summary>
+    /// <paramref name="events"/>. Interleaves with the job grain's other work (a partition reports while the job
+    /// grain waits for it to stop).</summary>
+    [AlwaysInterleave]
     Task ReportAsync(int partition, JobCounts counts, IReadOnlyList<ItemEvent> events);
+
+    /// <summary>Ends the job (writes <c>job.json</c>, tells the observers) if every item has finished; otherwise does
+    /// nothing. The job grain sends it to itself, to end in a turn of its own.</summary>
+    Task EndIfFinishedAsync();
 }
 
 /// <summary>An item assigned to a partition.</summary>
@@ -91,10 +97,6 @@ public sealed class PartitionState
     /// <summary>Gets or sets whether the partition was started and not stopped: a reactivated partition resumes.</summary>
     [Id(2)]
     public bool Running { get; set; }
-
-    /// <summary>Gets or sets how many of the job's partitions run at once.</summary>
-    [Id(3)]
-    public int Concurrent { get; set; } = 1;
 
     /// <summary>Gets or sets the activation that wrote this state (an opaque token): a write refused as stale is
     /// recognized as following one of the same activation's own writes that landed though its reply was lost.</summary>

@@ -118,6 +118,28 @@ public static class ClusterTelemetry
         return span;
     }
 
+    /// <summary>Starts the span of one attempt at an item: the root of its own trace (a job's thousands of items would
+    /// not fit in one), never a child of what started the dispatch. The request to the worker carries its context
+    /// (<c>ItemRequest.TraceParent</c>), so the stages and blob transfers on the silo that runs it are its children
+    /// (Orleans' own activity propagation would do it too, at the price of a span per side of every grain call,
+    /// progress reports and timers included). Null when nothing records spans.</summary>
+    internal static Activity? StartItemSpan(string jobId, string input, int attempt, string silo)
+    {
+        if (!Source.HasListeners())
+        {
+            return null; // nothing records spans: no tags to build
+        }
+
+        // The async caller's own current activity is unaffected (an async method's changes to it stay inside it).
+        Activity.Current = null;
+        return StartSpan("item", ActivityKind.Internal, default, [
+            new(JobId, jobId),
+            new("itkwasm.item.input", input),
+            new("itkwasm.item.attempt", attempt),
+            new("itkwasm.silo", silo),
+        ]);
+    }
+
     /// <summary>The attributes of <paramref name="jobId"/> and <paramref name="jobName"/>.</summary>
     internal static TagList JobTags(string jobId, string jobName) => new() { { JobId, jobId }, { JobName, jobName } };
 

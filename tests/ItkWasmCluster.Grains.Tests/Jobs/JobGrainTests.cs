@@ -69,6 +69,43 @@ public sealed class JobGrainTests : IAsyncLifetime, IDisposable
         Assert.Equal("spec", error.Field);
     }
 
+    [Fact]
+    public async Task Watch_PutsNotificationsBackInOrder_IgnoresOtherActivations_AndEndsAfterTheLastEvent()
+    {
+        const string id = "watch-order";
+        var grain = cluster!.Client.GetGrain<IJobGrain>(id);
+        var activation = (await grain.SubscribeAsync(cluster.Client.CreateObjectReference<IJobObserver>(new NoObserver()))).Activation;
+        var (watch, status) = await JobWatch.StartAsync(cluster.Client, id);
+        await using (watch)
+        {
+            Assert.Null(status);
+            IJobObserver observer = watch;
+            var running = new JobStatus(id, "n", JobState.Running, JobCounts.None, "/o", DateTimeOffset.UnixEpoch, null);
+            watch.Begin(running);
+            // One-way notifications arrive in any order; the end comes before the events it follows.
+            await observer.OnProgressAsync(activation, 3, Succeeded(3), [Event(3)]);
+            await observer.OnEndedAsync(activation, 3, running with { State = JobState.Succeeded, Counts = Succeeded(3) });
+            await observer.OnProgressAsync(activation, 1, Succeeded(1), [Event(1)]);
+            await observer.OnProgressAsync("an-earlier-activation", 2, Succeeded(9), [Event(9)]);
+            Assert.False(watch.Ended.IsCompleted);
+            await observer.OnProgressAsync(activation, 2, Succeeded(2), [Event(2)]);
+
+            Assert.Equal(JobState.Succeeded, (await watch.Ended.WaitAsync(TimeSpan.FromSeconds(10))).State);
+            var seen = new List<JobProgress>();
+            await foreach (var p in watch.Progress.ReadAllAsync())
+            {
+                seen.Add(p);
+            }
+
+            Assert.Null(seen[0].Event);
+            Assert.Equal([1, 2, 3], seen.Skip(1).Select(p => p.Event!.Index));
+            Assert.Equal([1, 2, 3], seen.Skip(1).Select(p => p.Counts.Succeeded));
+        }
+
+        static JobCounts Succeeded(int n) => new(9, 9 - n, 0, n, 0);
+        static ItemEvent Event(int n) => new(n, $"in{n}", $"out{n}", ItemStatus.Succeeded, 1, TimeSpan.Zero, null, false, "s");
+    }
+
     private static async Task<JobStatus> EndedAsync(IJobGrain job)
     {
         JobStatus? status = null;
@@ -97,5 +134,12 @@ public sealed class JobGrainTests : IAsyncLifetime, IDisposable
             Stages = [new StageSpec { Pipeline = ClusterFixture.Module("negate") }],
             Retries = 0,
         };
+    }
+
+    private sealed class NoObserver : IJobObserver
+    {
+        public Task OnProgressAsync(string activation, long sequence, JobCounts counts, IReadOnlyList<ItemEvent> events) => Task.CompletedTask;
+
+        public Task OnEndedAsync(string activation, long sequence, JobStatus status) => Task.CompletedTask;
     }
 }

@@ -23,7 +23,7 @@ public sealed class PartitionGrainTests : IDisposable
         await using (var cluster = await StartClusterAsync())
         {
             var partition = cluster.Client.GetGrain<IPartitionGrain>("job-a/0");
-            await partition.StartAsync(spec, items, 1, run: true);
+            await partition.StartAsync(spec, items, run: true);
             done = await WaitFinishedAsync(partition);
         }
 
@@ -44,7 +44,7 @@ public sealed class PartitionGrainTests : IDisposable
         {
             var partition = cluster.Client.GetGrain<IPartitionGrain>("job-a/0");
             Assert.Equal(done, await partition.GetItemsAsync());
-            await partition.StartAsync(spec, items, 1, run: true);
+            await partition.StartAsync(spec, items, run: true);
             var again = await WaitFinishedAsync(partition);
             Assert.Equal(done, again);
         }
@@ -59,7 +59,7 @@ public sealed class PartitionGrainTests : IDisposable
         var items = Prepare(spec, good: 2, bad: 0);
         await using var cluster = await StartClusterAsync();
         var partition = cluster.Client.GetGrain<IPartitionGrain>("job-b/0");
-        await partition.StartAsync(spec, items, 1, run: true);
+        await partition.StartAsync(spec, items, run: true);
         for (var i = 0; i < 100 && (await partition.GetCountsAsync()).Running < 2; i++)
         {
             await Task.Delay(50);
@@ -85,7 +85,7 @@ public sealed class PartitionGrainTests : IDisposable
         await using (var cluster = await TestCluster.StartAsync(temp.Combine("grains"), temp.Combine("module-cache"), storage: inner => new LostReplies(inner, () => Interlocked.Increment(ref lost))))
         {
             var partition = cluster.Client.GetGrain<IPartitionGrain>("job-c/0");
-            await partition.StartAsync(spec, items, 1, run: true);
+            await partition.StartAsync(spec, items, run: true);
             Assert.All(await WaitFinishedAsync(partition), r => Assert.Equal(ItemStatus.Succeeded, r.Status));
             await partition.StopAsync();
         }
@@ -114,7 +114,7 @@ public sealed class PartitionGrainTests : IDisposable
             var partition = cluster.Client.GetGrain<IPartitionGrain>("job-d/0");
             if (crash == 0)
             {
-                await partition.StartAsync(spec, items, 1, run: true);
+                await partition.StartAsync(spec, items, run: true);
             }
 
             ItemRecord? record = null;

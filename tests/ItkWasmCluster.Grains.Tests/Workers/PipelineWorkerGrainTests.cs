@@ -111,7 +111,7 @@ public sealed class PipelineWorkerGrainTests : IAsyncLifetime, IDisposable
     private static async Task<ItemRequest> RequestAsync(IClusterClient client, JobSpec spec, string input, string? recorded, string? recordedResultHash = null)
     {
         var job = JobIds.For(spec);
-        await client.GetGrain<ItkWasmCluster.Grains.Jobs.IPartitionGrain>($"{job}/0").StartAsync(spec, [], 1, run: false);
+        await client.GetGrain<ItkWasmCluster.Grains.Jobs.IPartitionGrain>($"{job}/0").StartAsync(spec, [], run: false);
         return new(job, 0, 0, input, spec.Output.ResultName(input), 1, recorded, RecordedResultHash: recordedResultHash);
     }
 }
