@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ItkWasm.Benchmarks;
 
-// bench/run [files|pipelines|wasmtime|jobs|cluster|blobs|accelerated|telemetry|dashboard|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
+// bench/run [files|pipelines|wasmtime|jobs|cluster|spread|blobs|accelerated|telemetry|dashboard|all] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
 var which = args.Length > 0 ? args[0] : "all";
 var root = args.Length > 1 ? args[1] : Directory.GetCurrentDirectory();
 var markdown = Path.Combine(root, "BENCHMARKS.md");
@@ -39,6 +39,11 @@ if (which is "jobs" or "all")
 if (which is "cluster" or "all")
 {
     await ClusterBenchmarks.RunAsync(root, markdown);
+}
+
+if (which is "spread" or "all")
+{
+    await SpreadBenchmarks.RunAsync(markdown);
 }
 
 if (which is "blobs" or "all")
