@@ -42,9 +42,9 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             .UseLocalhostClustering(FreePort(), FreePort(), serviceId: "itkwasm-embedded", clusterId: $"embedded-{Guid.NewGuid():N}")
             .AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = Path.Combine(stateFolder, "grains"))
             .UseInMemoryReminderService()
-            .ConfigureServices(services => services.AddSingleton(runners))
+            .ConfigureServices(services => services.AddSingleton(runners).AddSingleton(runtime).AddSingleton(stores))
             .AddPipelineOverrides<DownsampleOverridePackage>()
-            .AddItkWasmCluster(runtime, slots, stores));
+            .AddItkWasmCluster(o => o.ComputeSlots = slots));
         var host = builder.Build();
         try
         {

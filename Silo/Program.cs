@@ -1,5 +1,6 @@
 using ItkWasmCluster.Silo;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 // A silo from the environment's ITKWASM_SILO_* settings (see ItkWasmSiloOptions); `itkwasm-cluster silo` runs the same host.
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -15,7 +16,9 @@ catch (ArgumentException e)
 
 try
 {
-    await builder.Build().MapItkWasmCluster().RunAsync();
+    await using var app = builder.Build().MapItkWasmCluster();
+    await SiloHost.StartAsync(app);
+    await app.WaitForShutdownAsync();
 }
 catch (ArgumentException e)
 {

@@ -1,5 +1,4 @@
 using ItkWasm.Downsample.Accelerated;
-using ItkWasm.Runtime;
 using ItkWasmCluster.Grains.Hosting;
 using ItkWasmCluster.Storage.Blobs;
 using k8s;
@@ -14,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -60,21 +60,23 @@ public static class SiloHost
             throw new ArgumentException(e.Message, e);
         }
 
-        var runtime = new WasmRuntime(new WasmRuntimeOptions { ComputeSlots = options.Concurrency });
         builder.WebHost.UseUrls(options.Urls.Split(';'));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A start that fails is reported by whoever started the host (StartAsync: a setting found invalid, named in one
+        // line), not logged with its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddSingleton(options);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SiloReadiness>().AddHealthChecks().AddCheck<SiloReadiness>("cluster", tags: [ReadyTag]);
         TokenAuthentication.AddSessions(builder.Services);
-        builder.Services.AddSingleton(_ => runtime); // a factory registration, so the host disposes it
+        builder.Services.AddSingleton(stores); // opened (and so checked) above, with a message naming the setting
         builder.AddItkWasmTelemetry($"{options.ClusterId}/{options.AdvertisedAddress?.ToString() ?? System.Net.Dns.GetHostName()}:{options.SiloPort}");
         builder.UseOrleans(silo =>
         {
             silo.UseItkWasmClusterStore(options.ClusterStore)
                 .AddPipelineOverrides<DownsampleOverridePackage>()
-                .AddItkWasmCluster(runtime, options.Concurrency, stores, options.Capabilities)
+                .AddItkWasmCluster(o => (o.ComputeSlots, o.Capabilities) = (options.Concurrency, [.. options.Capabilities]))
                 .Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (options.ProbeTimeout, options.MissedProbes))
                 .Configure<EndpointOptions>(o =>
                 {
@@ -139,7 +141,7 @@ public static class SiloHost
         var options = builder.AddItkWasmCluster();
         await using var app = builder.Build();
         app.MapItkWasmCluster();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        await StartAsync(app, cancellationToken).ConfigureAwait(false);
         await log.WriteLineAsync($"silo {app.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress} of cluster {options.ClusterId} serving on {options.Urls}").ConfigureAwait(false);
         await log.FlushAsync(cancellationToken).ConfigureAwait(false);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
@@ -153,6 +155,22 @@ public static class SiloHost
         }
 
         await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts <paramref name="app"/>, a silo built by <see cref="AddItkWasmCluster"/>; settings found invalid
+    /// as it starts (<see cref="ItkWasmClusterOptions"/>) are reported as the silo's own settings.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new ArgumentException(string.Join("; ", e.Failures).Replace($"{ItkWasmClusterOptions.SectionName}:Capabilities", "--capability (ITKWASM_SILO_CAPABILITIES)", StringComparison.Ordinal), e);
+        }
     }
 
     // The Kubernetes API's configuration, or a message that names the setting when there is none that works.

@@ -45,7 +45,8 @@ public sealed class TestCluster : IAsyncDisposable
             silo.AddFileGrainStorage(ClusterStoreOptions.GrainStorageName, o => o.RootDirectory = stateFolder)
                 .UseInMemoryReminderService()
                 .AddPipelineOverrides<ItkWasm.Downsample.Accelerated.DownsampleOverridePackage>()
-                .AddItkWasmCluster(runtime, slots, new BlobStores(blobs ?? new BlobStorageOptions()));
+                .ConfigureServices(services => services.AddSingleton<IWasmRuntime>(runtime))
+                .AddItkWasmCluster(o => (o.ComputeSlots, o.Storage) = (slots, blobs ?? new BlobStorageOptions()));
             if (storage is not null)
             {
                 // The last keyed registration is the one Orleans resolves.
