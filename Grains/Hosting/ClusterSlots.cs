@@ -29,6 +29,20 @@ public sealed class ClusterSlots(IClusterMembershipService membership, ISiloMeta
             ? text.Split(',', StringSplitOptions.RemoveEmptyEntries)
             : [];
 
+    /// <summary>Refuses <paramref name="spec"/> when one of its stages insists on a GPU and no active silo has one.</summary>
+    /// <exception cref="ItkWasmCluster.Jobs.JobSpecException">The stage's accelerator is named.</exception>
+    public void RequireGpuWhereAsked(ItkWasmCluster.Jobs.JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        for (var i = 0; i < spec.Stages.Count; i++)
+        {
+            if (spec.Stages[i].Accelerator == ItkWasmCluster.Jobs.StageAccelerator.Gpu && !Active().Any(s => s.Capabilities.Contains(ItkWasm.Pipelines.Dispatch.PipelineCapabilities.Gpu)))
+            {
+                throw new ItkWasmCluster.Jobs.JobSpecException($"stages[{i}].accelerator", "is gpu, and no active silo has a GPU (a silo offers one with --capability gpu and a CUDA or OpenCL device); use auto to run where there is one and on the CPU otherwise");
+            }
+        }
+    }
+
     private int SlotsOf(SiloAddress silo) =>
         metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SlotsKey, out var text) && int.TryParse(text, out var slots) && slots > 0 ? slots : 1;
 }

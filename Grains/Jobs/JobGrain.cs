@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using ItkWasm.Pipelines.Dispatch;
 using ItkWasm.Runtime;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
@@ -38,7 +37,7 @@ internal sealed partial class JobGrain(
 
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
     private readonly JobObservers observers = new(time, logger);
-    private readonly JobPartitions partitions = new();
+    private readonly JobPartitions partitions = new(time, logger);
     private IGrainTimer? watchdog;
     private bool started;
     private bool ending;
@@ -80,7 +79,7 @@ internal sealed partial class JobGrain(
             throw new JobSpecException("spec", $"its id is {JobIds.For(spec)}, not {this.GetPrimaryKeyString()}");
         }
 
-        CheckAccelerators(spec);
+        cluster.RequireGpuWhereAsked(spec);
         if (Exists && state.State.State == JobState.Running && started && watchdog is not null)
         {
             // Already running here: submitting again changes nothing but the budget of silo losses.
@@ -97,7 +96,7 @@ internal sealed partial class JobGrain(
 
         span?.SetTag("itkwasm.job.items", items.Count);
         var isNew = !Exists;
-        var count = items.Count == 0 ? 0 : Math.Max(Math.Min(items.Count, MinPartitions), (items.Count + PartitionGrain.MaxItems - 1) / PartitionGrain.MaxItems);
+        var count = JobPartitions.CountFor(items.Count);
         state.State.SpecJson = specJson;
         this.spec = spec;
         state.State.Name = spec.Name;
@@ -116,7 +115,7 @@ internal sealed partial class JobGrain(
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         partitions.Track(count);
         var counts = await Task.WhenAll(Enumerable.Range(0, state.State.MaxPartitions).Select(p =>
-            Partition(p).StartAsync(spec, p < count ? Slice(items, p, count) : [], p < Concurrent)));
+            Partition(p).StartAsync(spec, p < count ? JobPartitions.Slice(items, p, count) : [], p < Concurrent)));
         for (var p = 0; p < count; p++)
         {
             partitions.Report(p, counts[p], time.GetUtcNow());
@@ -127,18 +126,6 @@ internal sealed partial class JobGrain(
         StartWatchdog();
         await EndIfFinishedAsync();
         return Status();
-    }
-
-    // A stage that insists on a GPU is refused at submission when no active silo has one.
-    private void CheckAccelerators(JobSpec spec)
-    {
-        for (var i = 0; i < spec.Stages.Count; i++)
-        {
-            if (spec.Stages[i].Accelerator == StageAccelerator.Gpu && !cluster.Active().Any(s => s.Capabilities.Contains(PipelineCapabilities.Gpu)))
-            {
-                throw new JobSpecException($"stages[{i}].accelerator", "is gpu, and no active silo has a GPU (a silo offers one with --capability gpu and a CUDA or OpenCL device); use auto to run where there is one and on the CPU otherwise");
-            }
-        }
     }
 
     /// <inheritdoc/>
@@ -256,13 +243,6 @@ internal sealed partial class JobGrain(
 
     private bool Finished => started && !ending && state.State.State == JobState.Running && partitions.AllHeardFrom && partitions.AllFinished;
 
-    private static PartitionItem[] Slice(IReadOnlyList<PartitionItem> items, int partition, int count)
-    {
-        var start = (int)((long)items.Count * partition / count);
-        var end = (int)((long)items.Count * (partition + 1) / count);
-        return items.Skip(start).Take(end - start).ToArray();
-    }
-
     private IPartitionGrain Partition(int p) => GrainFactory.GetGrain<IPartitionGrain>($"{this.GetPrimaryKeyString()}/{p}");
 
     private IOutputLocationGrain OutputLocation(BlobLocation output) =>
@@ -289,42 +269,14 @@ internal sealed partial class JobGrain(
     // Partitions that have gone quiet are asked for their counts: the call reactivates one whose silo died.
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        await Task.WhenAll(partitions.Quiet(time.GetUtcNow(), Quiet).Select(async p =>
-        {
-            try
-            {
-                partitions.Report(p, await Partition(p).GetCountsAsync().WaitAsync(Quiet, cancellationToken), time.GetUtcNow());
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
-            {
-                LogPartitionUnreachable(logger, IdentityString, p, e.Message);
-            }
-        }));
+        await partitions.AskQuietAsync(this.GetPrimaryKeyString(), Partition, Quiet, cancellationToken);
         await RunNextPartitionsAsync();
         await EndIfFinishedAsync();
     }
 
     // Keeps the first Concurrent unfinished partitions running.
-    private async Task RunNextPartitionsAsync()
-    {
-        if (state.State.State != JobState.Running || !started)
-        {
-            return;
-        }
-
-        await Task.WhenAll(partitions.NextToRun(Concurrent).Select(async p =>
-        {
-            try
-            {
-                partitions.Report(p, await Partition(p).RunAsync(), time.GetUtcNow());
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException)
-            {
-                partitions.SetDispatching(p, false); // the watchdog tries again
-                LogPartitionUnreachable(logger, IdentityString, p, e.Message);
-            }
-        }));
-    }
+    private Task RunNextPartitionsAsync() =>
+        state.State.State == JobState.Running && started ? partitions.RunNextAsync(this.GetPrimaryKeyString(), Partition, Concurrent) : Task.CompletedTask;
 
     private async Task EndAsync(JobState ended)
     {
@@ -361,7 +313,4 @@ internal sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} could not end; trying again")]
     private static partial void LogEndFailed(ILogger logger, string jobId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: partition {Partition} did not answer ({Reason}); asking again")]
-    private static partial void LogPartitionUnreachable(ILogger logger, string jobId, int partition, string reason);
 }

@@ -1,4 +1,5 @@
 using ItkWasmCluster.Jobs;
+using Microsoft.Extensions.Logging;
 
 namespace ItkWasmCluster.Grains.Jobs;
 
@@ -7,7 +8,9 @@ namespace ItkWasmCluster.Grains.Jobs;
 /// set running. A job runs a few partitions at a time (<see cref="NextToRun"/>), so that only those few write their
 /// state and hold attempts; the others wait their turn. Used on its grain's scheduler only.
 /// </summary>
-internal sealed class JobPartitions
+/// <param name="time">The clock.</param>
+/// <param name="logger">Where partitions that do not answer are logged.</param>
+internal sealed partial class JobPartitions(TimeProvider time, ILogger logger)
 {
     private JobCounts[] counts = [];
     private bool[] dispatching = [];
@@ -72,4 +75,52 @@ internal sealed class JobPartitions
 
     /// <summary>Returns the sum of the partitions' counts.</summary>
     public JobCounts Total() => counts.Aggregate(JobCounts.None, JobCounts.Add);
+
+    /// <summary>How many partitions a job of <paramref name="items"/> items is split into: at most
+    /// <see cref="PartitionGrain.MaxItems"/> items each, and at least <see cref="JobGrain.MinPartitions"/> partitions when
+    /// there are that many items.</summary>
+    public static int CountFor(int items) =>
+        items == 0 ? 0 : Math.Max(Math.Min(items, JobGrain.MinPartitions), (items + PartitionGrain.MaxItems - 1) / PartitionGrain.MaxItems);
+
+    /// <summary>Returns partition <paramref name="partition"/>'s contiguous share of <paramref name="items"/>.</summary>
+    public static PartitionItem[] Slice(IReadOnlyList<PartitionItem> items, int partition, int count)
+    {
+        var start = (int)((long)items.Count * partition / count);
+        var end = (int)((long)items.Count * (partition + 1) / count);
+        return items.Skip(start).Take(end - start).ToArray();
+    }
+
+    /// <summary>Asks the <see cref="Quiet"/> partitions for their counts, each within <paramref name="quiet"/>: the call
+    /// reactivates (and so resumes) one whose silo died. One that does not answer is asked again next time.</summary>
+    public Task AskQuietAsync(string jobId, Func<int, IPartitionGrain> partition, TimeSpan quiet, CancellationToken cancellationToken) =>
+        Task.WhenAll(Quiet(time.GetUtcNow(), quiet).Select(async p =>
+        {
+            try
+            {
+                Report(p, await partition(p).GetCountsAsync().WaitAsync(quiet, cancellationToken), time.GetUtcNow());
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException)
+            {
+                LogPartitionUnreachable(logger, jobId, p, e.Message);
+            }
+        }));
+
+    /// <summary>Sets running the partitions <see cref="NextToRun"/> names; one that does not answer is tried again by
+    /// the next call.</summary>
+    public Task RunNextAsync(string jobId, Func<int, IPartitionGrain> partition, int concurrent) =>
+        Task.WhenAll(NextToRun(concurrent).Select(async p =>
+        {
+            try
+            {
+                Report(p, await partition(p).RunAsync(), time.GetUtcNow());
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                dispatching[p] = false;
+                LogPartitionUnreachable(logger, jobId, p, e.Message);
+            }
+        }));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: partition {Partition} did not answer ({Reason}); asking again")]
+    private static partial void LogPartitionUnreachable(ILogger logger, string jobId, int partition, string reason);
 }
