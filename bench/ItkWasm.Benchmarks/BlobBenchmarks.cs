@@ -8,7 +8,6 @@ using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasm.Runtime.Node;
 using ItkWasmCluster.Embedded;
-using ItkWasmCluster.Grains.Tests.Hosting;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 

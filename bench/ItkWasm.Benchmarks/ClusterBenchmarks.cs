@@ -8,8 +8,6 @@ using ItkWasm.Runtime;
 using ItkWasm.Runtime.Node;
 using ItkWasmCluster.Client;
 using ItkWasmCluster.Embedded;
-using ItkWasmCluster.Grains.Tests;
-using ItkWasmCluster.Grains.Tests.Hosting;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasm.Benchmarks;

@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
-using ItkWasm.Tests;
 using ItkWasmCluster.Client;
-using ItkWasmCluster.Grains.Tests;
-using ItkWasmCluster.Grains.Tests.Hosting;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasm.Benchmarks;

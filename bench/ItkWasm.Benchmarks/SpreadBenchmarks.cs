@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using ItkWasm.IO;
 using ItkWasmCluster.Client;
-using ItkWasmCluster.Grains.Tests;
-using ItkWasmCluster.Grains.Tests.Hosting;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasm.Benchmarks;

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using ItkWasm.Tests;
 using ItkWasmCluster.Embedded;
-using ItkWasmCluster.Grains.Tests;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Telemetry;
 using OpenTelemetry;

@@ -7,7 +7,6 @@ using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
 using ItkWasm.Runtime.Node;
 using ItkWasm.Runtime.Wasmtime;
-using ItkWasm.Tests;
 
 namespace ItkWasm.Benchmarks;
 

@@ -8,7 +8,7 @@ internal static class TestImages
     // A shared-data image: ITK-Wasm's directory form (.iwi) directly, other formats through the image-io modules.
     public static async Task<Image> ReadAsync(ItkWasm.Runtime.Node.NodeWasmRuntime runtime, string file)
     {
-        var path = ItkWasm.Tests.SharedData.Path(file);
+        var path = SharedData.Path(file);
         return Directory.Exists(path) ? ItkWasm.IO.ImageFile.Read(path) : await new ItkWasm.Pipelines.ImageIo(runtime).ReadAsync(path);
     }
 
@@ -31,14 +31,14 @@ internal static class TestImages
         var range = 0.0;
         for (long p = 0; p < input.PixelCount; p++)
         {
-            var v = Math.Abs(ItkWasm.Tests.ImageConversion.Component(input, p));
+            var v = Math.Abs(ImageConversion.Component(input, p));
             range = double.IsFinite(v) ? Math.Max(range, v) : range;
         }
 
         var (within, worst, worstExcess) = (true, "no pixel differs", 0.0);
         for (long p = 0; p < expected.PixelCount; p++)
         {
-            var (e, a) = (ItkWasm.Tests.ImageConversion.Component(expected, p), ItkWasm.Tests.ImageConversion.Component(actual, p));
+            var (e, a) = (ImageConversion.Component(expected, p), ImageConversion.Component(actual, p));
             if (e == a || (double.IsNaN(e) && double.IsNaN(a)))
             {
                 continue;

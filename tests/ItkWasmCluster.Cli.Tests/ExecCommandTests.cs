@@ -1,6 +1,5 @@
 using ItkWasm;
 using ItkWasm.IO;
-using ItkWasm.Tests;
 
 namespace ItkWasmCluster.Cli.Tests;
 

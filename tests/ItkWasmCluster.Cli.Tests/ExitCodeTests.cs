@@ -1,4 +1,3 @@
-using ItkWasm.Tests;
 
 namespace ItkWasmCluster.Cli.Tests;
 

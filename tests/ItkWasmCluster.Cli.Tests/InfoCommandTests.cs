@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using ItkWasm.Tests;
 
 namespace ItkWasmCluster.Cli.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ItkWasm.Tests;
 
 namespace ItkWasmCluster.Cli.Tests;
 

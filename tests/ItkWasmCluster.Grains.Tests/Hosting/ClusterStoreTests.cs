@@ -1,6 +1,5 @@
 using System.Net;
 using ItkWasmCluster.Grains.Hosting;
-using ItkWasmCluster.Grains.Tests.GrainStorage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

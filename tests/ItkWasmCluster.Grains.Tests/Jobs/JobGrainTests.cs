@@ -1,4 +1,3 @@
-using ItkWasm.Tests;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Grains.Tests.Jobs;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ItkWasm.Tests;
 using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
 using Orleans.Storage;

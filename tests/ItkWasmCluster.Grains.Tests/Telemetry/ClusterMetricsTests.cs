@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Numerics;
-using ItkWasm.Tests;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Telemetry;
 

@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
-using ItkWasm.Tests;
 using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
 

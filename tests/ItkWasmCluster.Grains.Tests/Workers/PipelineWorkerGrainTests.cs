@@ -1,5 +1,4 @@
 using ItkWasm.IO;
-using ItkWasm.Tests;
 using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
 

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace ItkWasmCluster.Cli.Tests;
+
+/// <summary>kill -9 of the whole process at random moments: afterwards every output exists exactly once, whole, and
+/// nothing else sits at a final name.</summary>
+[Collection("Cluster")]
+[Trait("Category", "Processes")]
+public class CrashTests
+{
+    [Fact]
+    public async Task KillNine_AtRandomMoments_ThenRerun_LeavesEveryOutputExactlyOnceAndWhole()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        var sources = new[] { "itk-wasm/cthead1.png", "itk-wasm/Gourds.png", "itk-wasm/test.fdf", "itk-wasm/tooth.nrrd" };
+        for (var i = 0; i < 24; i++)
+        {
+            var source = sources[i % sources.Length];
+            File.Copy(SharedData.Path(source), Path.Combine(input, $"item{i:D2}{Path.GetExtension(source)}"));
+        }
+
+        var reference = await ClusterFixture.RunAsync(ClusterFixture.Downsample(input, temp.Combine("reference")));
+        Assert.Equal(ItkWasmCluster.Jobs.JobState.Succeeded, reference.State);
+        var expected = ClusterFixture.VisibleFiles(temp.Combine("reference"));
+        var jobFile = temp.Combine("job.yaml");
+        await File.WriteAllTextAsync(jobFile, $$"""
+            name: crash
+            input: { location: {{input}} }
+            stages:
+              - pipeline: "@itk-wasm/downsample:downsample"
+                args: [--shrink-factors, "2", "2"]
+                argsByDimension: { 3: [--shrink-factors, "2", "2", "2"] }
+            output: { location: {{temp.Combine("out")}} }
+            """);
+
+        var random = new Random(20261121);
+        for (var round = 0; round < 5; round++)
+        {
+            using var cli = Start(jobFile);
+            await Task.Delay(random.Next(300, 3000));
+            cli.Kill();
+            await cli.WaitForExitAsync();
+            AssertWholeAndIdentical(temp, expected, partial: true);
+        }
+
+        using var final = Start(jobFile);
+        var stdout = await final.StandardOutput.ReadToEndAsync();
+        await final.WaitForExitAsync();
+
+        Assert.True(final.ExitCode == 0, stdout + await final.StandardError.ReadToEndAsync());
+        AssertWholeAndIdentical(temp, expected, partial: false);
+    }
+
+    private static Process Start(string jobFile)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "itkwasm-cluster.dll"));
+        start.ArgumentList.Add("run");
+        start.ArgumentList.Add(jobFile);
+        return Process.Start(start)!;
+    }
+
+    private static void AssertWholeAndIdentical(TempDirectory temp, string[] expected, bool partial)
+    {
+        var present = ClusterFixture.VisibleFiles(temp.Combine("out"));
+        Assert.All(present, f => Assert.Contains(f, expected));
+        if (!partial)
+        {
+            Assert.Equal(expected, present);
+        }
+
+        foreach (var file in present.Where(f => f != "job.json"))
+        {
+            // A torn or partial file would fail to read; a wrong one would differ from the uninterrupted run.
+            using var reference = ItkWasm.IO.ImageFile.Read(Path.Combine(temp.Combine("reference"), file));
+            using var output = ItkWasm.IO.ImageFile.Read(Path.Combine(temp.Combine("out"), file));
+            Assert.Equal(reference.Size, output.Size);
+            PixelAssert.Equal(reference, output, file);
+        }
+    }
+}
