@@ -1,3 +1,5 @@
+using ItkWasm.Pipelines.Dispatch;
+using ItkWasmCluster.Jobs;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace ItkWasmCluster.Grains.Hosting;
@@ -30,15 +32,15 @@ public sealed class ClusterSlots(IClusterMembershipService membership, ISiloMeta
             : [];
 
     /// <summary>Refuses <paramref name="spec"/> when one of its stages insists on a GPU and no active silo has one.</summary>
-    /// <exception cref="ItkWasmCluster.Jobs.JobSpecException">The stage's accelerator is named.</exception>
-    public void RequireGpuWhereAsked(ItkWasmCluster.Jobs.JobSpec spec)
+    /// <exception cref="JobSpecException">The stage's accelerator is named.</exception>
+    public void RequireGpuWhereAsked(JobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         for (var i = 0; i < spec.Stages.Count; i++)
         {
-            if (spec.Stages[i].Accelerator == ItkWasmCluster.Jobs.StageAccelerator.Gpu && !Active().Any(s => s.Capabilities.Contains(ItkWasm.Pipelines.Dispatch.PipelineCapabilities.Gpu)))
+            if (spec.Stages[i].Accelerator == StageAccelerator.Gpu && !Active().Any(s => s.Capabilities.Contains(PipelineCapabilities.Gpu)))
             {
-                throw new ItkWasmCluster.Jobs.JobSpecException($"stages[{i}].accelerator", "is gpu, and no active silo has a GPU (a silo offers one with --capability gpu and a CUDA or OpenCL device); use auto to run where there is one and on the CPU otherwise");
+                throw new JobSpecException($"stages[{i}].accelerator", "is gpu, and no active silo has a GPU (a silo offers one with --capability gpu and a CUDA or OpenCL device); use auto to run where there is one and on the CPU otherwise");
             }
         }
     }

@@ -23,9 +23,8 @@ internal sealed class AttemptLedger
         }
     }
 
-    /// <summary>Takes a place on <paramref name="silo"/> unless its <paramref name="slots"/> are all taken.</summary>
-    /// <returns>Whether a place was taken (then <see cref="Return"/> gives it back).</returns>
-    public bool TryTake(SiloAddress silo, int slots)
+    // Takes a place on the silo unless its slots are all taken; whether one was (Return gives it back).
+    private bool TryTake(SiloAddress silo, int slots)
     {
         lock (sync)
         {
