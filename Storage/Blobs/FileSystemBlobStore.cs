@@ -82,17 +82,20 @@ public sealed partial class FileSystemBlobStore : IBlobStore
             // Without overwrite, .NET moves with link(2) + unlink(2) on Unix: the link fails if the name exists, so of
             // two writers exactly one wins, and the winner's blob is whole.
             File.Move(temp, path, overwrite: false);
-            FolderSync.Sync(Path.GetDirectoryName(path)!); // the name is on the disk before the result is recorded
-            return true;
         }
         catch (IOException) when (File.Exists(path))
         {
+            File.Delete(temp);
             return false;
         }
-        finally
+        catch
         {
             File.Delete(temp);
+            throw;
         }
+
+        FolderSync.Sync(Path.GetDirectoryName(path)!); // the name is on the disk before the result is recorded
+        return true;
     }
 
     /// <inheritdoc/>
