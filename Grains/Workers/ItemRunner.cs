@@ -119,7 +119,7 @@ internal sealed class ItemRunner
         }
 
         var ran = new List<(string, TimeSpan)>(stages.Length);
-        string written;
+        (string Sha256, BlobItem Blob) written;
         var deadline = time.GetTimestamp() + (long)(spec.ItemTimeout.TotalSeconds * time.TimestampFrequency);
         try
         {
@@ -146,11 +146,9 @@ internal sealed class ItemRunner
             image.Dispose();
         }
 
-        // Recorded in the form ResultHashAsync gives later: the store's own hash when it keeps one (asked, not
-        // downloaded), else the SHA-256 of the bytes written (a file is not read back).
-        var committed = await output.GetPropertiesAsync(outputName, cancellationToken).ConfigureAwait(false)
-                        ?? throw new IOException($"the result {outputName} is missing right after it was written");
-        return (time.GetElapsedTime(started), false, key, committed.ContentHash ?? written, ran);
+        // Recorded in the form ResultHashAsync gives later: the store's own hash when it keeps one (as the write
+        // returned it), else the SHA-256 of the bytes written (a file is not read back).
+        return (time.GetElapsedTime(started), false, key, written.Blob.ContentHash ?? written.Sha256, ran);
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>
@@ -254,7 +252,9 @@ internal sealed class ItemRunner
     }
 
     // Commits the result and returns the SHA-256 of its bytes (lowercase hex), hashed on the way out.
-    private async Task<string> CommitAsync(Image image, string name, CancellationToken cancellationToken)
+    // Writes the result: a create, else (a result is there already) nothing when it holds these bytes, else an
+    // overwrite. Returns the SHA-256 of the bytes and the stored blob's properties.
+    private async Task<(string Sha256, BlobItem Blob)> CommitAsync(Image image, string name, CancellationToken cancellationToken)
     {
         Func<Stream, CancellationToken, Task> write;
         string? temp = null;
@@ -295,13 +295,14 @@ internal sealed class ItemRunner
         };
         try
         {
-            if (!await output.TryCreateAsync(name, write, cancellationToken).ConfigureAwait(false)
-                && !await BlobContent.SameAsync(output, name, write, cancellationToken).ConfigureAwait(false))
+            var blob = await output.TryCreateAsync(name, write, cancellationToken).ConfigureAwait(false);
+            if (blob is null && await BlobContent.SameAsync(output, name, write, cancellationToken).ConfigureAwait(false))
             {
-                await output.UploadAsync(name, write, cancellationToken).ConfigureAwait(false);
+                blob = await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false);
             }
 
-            return hash ?? throw new InvalidOperationException($"the result {name} was committed without being written");
+            blob ??= await output.UploadAsync(name, write, cancellationToken).ConfigureAwait(false);
+            return (hash ?? throw new InvalidOperationException($"the result {name} was committed without being written"), blob);
         }
         finally
         {

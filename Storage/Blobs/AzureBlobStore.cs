@@ -127,26 +127,25 @@ public sealed class AzureBlobStore : IBlobStore
     }
 
     /// <inheritdoc/>
-    public async Task<bool> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    public async Task<BlobItem?> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
     {
         try
         {
-            await UploadCoreAsync(name, write, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
-            return true;
+            return await UploadCoreAsync(name, write, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
-            return false; // BlobAlreadyExists, or the condition failed at the commit
+            return null; // BlobAlreadyExists, or the condition failed at the commit
         }
         catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.InvalidBlockList)
         {
             // Another writer's commit discarded our uncommitted blocks: it won, unless nothing is there.
-            return await GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is not null ? false : throw new IOException($"the upload of {name} to {Description} lost its blocks", e);
+            return await GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is not null ? null : throw new IOException($"the upload of {name} to {Description} lost its blocks", e);
         }
     }
 
     /// <inheritdoc/>
-    public Task UploadAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default) =>
+    public Task<BlobItem> UploadAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default) =>
         UploadCoreAsync(name, write, null, cancellationToken);
 
     /// <inheritdoc/>
@@ -175,8 +174,9 @@ public sealed class AzureBlobStore : IBlobStore
     // Writes what write produces as one blob. Up to singleRequestBytes it is buffered and sent in one request, for which
     // the service computes and keeps the Content-MD5 itself (Azure, and Azurite 3.37 as measured). Past that, it is
     // piped into the SDK's upload (staged blocks, one commit, which keeps no Content-MD5), hashed on the way, and the blob
-    // gets its Content-MD5 afterwards. A failed or cancelled write commits nothing.
-    private async Task UploadCoreAsync(string name, Func<Stream, CancellationToken, Task> write, BlobRequestConditions? conditions, CancellationToken cancellationToken)
+    // gets its Content-MD5 afterwards. A failed or cancelled write commits nothing. Returns the committed blob's
+    // properties, from the responses (no further request unless the service left out the Content-MD5).
+    private async Task<BlobItem> UploadCoreAsync(string name, Func<Stream, CancellationToken, Task> write, BlobRequestConditions? conditions, CancellationToken cancellationToken)
     {
         var blob = Blob(name);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -213,23 +213,29 @@ public sealed class AzureBlobStore : IBlobStore
         {
             var buffered = staging.Buffered!;
             buffered.Position = 0;
-            await blob.UploadAsync(buffered, new BlobUploadOptions
+            var length = buffered.Length;
+            var sent = (await blob.UploadAsync(buffered, new BlobUploadOptions
             {
                 Conditions = conditions,
                 TransferOptions = new StorageTransferOptions { InitialTransferSize = singleRequestBytes + 1, MaximumTransferSize = transfer.MaximumTransferSize },
-            }, cancellationToken).ConfigureAwait(false);
-            return;
+            }, cancellationToken).ConfigureAwait(false)).Value;
+            return sent.ContentHash is { Length: > 0 }
+                ? Item(name, length, sent.LastModified, sent.ETag, sent.ContentHash)
+                : await GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new IOException($"{name} is missing from {Description} right after it was written");
         }
 
         await pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var committed = await upload!.ConfigureAwait(false);
+        var md5 = staging.SpilledMd5();
         try
         {
-            await blob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = staging.SpilledMd5() }, new BlobRequestConditions { IfMatch = committed.ETag }, cancellationToken).ConfigureAwait(false);
+            var headers = (await blob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = md5 }, new BlobRequestConditions { IfMatch = committed.ETag }, cancellationToken).ConfigureAwait(false)).Value;
+            return Item(name, staging.Written, headers.LastModified, headers.ETag, md5);
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
             // Replaced since by another writer, whose upload sets its own.
+            return await GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new IOException($"{name} was replaced in {Description} and then deleted while it was written", e);
         }
     }
 
@@ -260,6 +266,9 @@ public sealed class AzureBlobStore : IBlobStore
         /// <summary>Gets the buffered bytes, while they have not been handed to the spill stream.</summary>
         public Stream? Buffered => buffer;
 
+        /// <summary>Gets the number of bytes written.</summary>
+        public long Written { get; private set; }
+
         /// <summary>Returns the MD5 of everything written, once the stream has spilled.</summary>
         public byte[] SpilledMd5() => hash!.GetHashAndReset();
 
@@ -280,6 +289,7 @@ public sealed class AzureBlobStore : IBlobStore
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
         {
+            Written += bytes.Length;
             if (target is null && buffer!.Length + bytes.Length <= threshold)
             {
                 buffer.Write(bytes.Span);

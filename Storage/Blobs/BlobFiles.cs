@@ -107,7 +107,7 @@ public static class BlobFiles
         }
     }
 
-    private static Task CopyInAsync(IBlobStore store, string name, string path, CancellationToken cancellationToken) =>
+    private static Task<BlobItem> CopyInAsync(IBlobStore store, string name, string path, CancellationToken cancellationToken) =>
         store.UploadAsync(
             name,
             async (target, ct) =>

@@ -40,8 +40,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
             if (name.StartsWith(prefix, StringComparison.Ordinal) && !name.Split('/').Any(part => part.StartsWith('.'))
                 && (realRoot is null || RealPath.IsInside(file, realRoot)))
             {
-                var info = new FileInfo(file);
-                yield return new BlobItem(name, info.Length, info.LastWriteTimeUtc);
+                yield return Item(name, new FileInfo(file));
             }
         }
 
@@ -52,8 +51,10 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     public Task<BlobItem?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default)
     {
         var info = new FileInfo(PathOf(name));
-        return Task.FromResult(info.Exists ? new BlobItem(name, info.Length, info.LastWriteTimeUtc) : null);
+        return Task.FromResult(info.Exists ? Item(name, info) : null);
     }
+
+    private static BlobItem Item(string name, FileInfo info) => new(name, info.Length, info.LastWriteTimeUtc);
 
     /// <inheritdoc/>
     public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
@@ -68,12 +69,12 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     }
 
     /// <inheritdoc/>
-    public async Task<bool> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    public async Task<BlobItem?> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
     {
         var path = PathOf(name);
         if (File.Exists(path))
         {
-            return false;
+            return null;
         }
 
         var temp = await WriteTempAsync(path, write, cancellationToken).ConfigureAwait(false);
@@ -86,7 +87,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         catch (IOException) when (File.Exists(path))
         {
             File.Delete(temp);
-            return false;
+            return null;
         }
         catch
         {
@@ -95,24 +96,26 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         }
 
         FolderSync.Sync(Path.GetDirectoryName(path)!); // the name is on the disk before the result is recorded
-        return true;
+        return Item(name, new FileInfo(path));
     }
 
     /// <inheritdoc/>
-    public async Task UploadAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    public async Task<BlobItem> UploadAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
     {
         var path = PathOf(name);
         var temp = await WriteTempAsync(path, write, cancellationToken).ConfigureAwait(false);
         try
         {
             File.Move(temp, path, overwrite: true);
-            FolderSync.Sync(Path.GetDirectoryName(path)!);
         }
         catch
         {
             File.Delete(temp);
             throw;
         }
+
+        FolderSync.Sync(Path.GetDirectoryName(path)!);
+        return Item(name, new FileInfo(path));
     }
 
     /// <inheritdoc/>

@@ -22,11 +22,14 @@ public interface IBlobStore
 
     /// <summary>Writes a blob atomically through <paramref name="write"/>, only if no blob of that name exists
     /// (Azure's <c>If-None-Match: *</c>).</summary>
-    /// <returns>False, with nothing written, when the name was taken.</returns>
-    Task<bool> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default);
+    /// <returns>The written blob's properties, as <see cref="GetPropertiesAsync"/> would return them (its
+    /// <see cref="BlobItem.ContentHash"/> included, without another request); null, with nothing written, when the
+    /// name was taken.</returns>
+    Task<BlobItem?> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default);
 
     /// <summary>Writes a blob atomically through <paramref name="write"/>, replacing any blob of that name.</summary>
-    Task UploadAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default);
+    /// <returns>The written blob's properties, as <see cref="GetPropertiesAsync"/> would return them.</returns>
+    Task<BlobItem> UploadAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a blob; returns false if it did not exist.</summary>
     Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default);

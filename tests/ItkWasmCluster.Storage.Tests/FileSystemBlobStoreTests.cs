@@ -11,8 +11,10 @@ public class FileSystemBlobStoreTests
         using var temp = new TempDirectory();
         var store = new FileSystemBlobStore(temp.FullName);
 
-        Assert.True(await store.TryCreateAsync("a/b.bin", Write("first")));
-        Assert.False(await store.TryCreateAsync("a/b.bin", Write("second")));
+        var created = await store.TryCreateAsync("a/b.bin", Write("first"));
+        Assert.Equal(await store.GetPropertiesAsync("a/b.bin"), created); // what the create returned is what is stored
+        Assert.Equal(5, created!.Length);
+        Assert.Null(await store.TryCreateAsync("a/b.bin", Write("second")));
 
         Assert.Equal("first", await File.ReadAllTextAsync(temp.Combine("a/b.bin")));
         Assert.Equal(["b.bin"], Directory.GetFiles(temp.Combine("a")).Select(Path.GetFileName));

@@ -17,7 +17,7 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : IClassFixture<
         var container = azurite.NewContainer();
         var store = new BlobStores(azurite.Options()).Open($"az://{container}/data/");
         var other = new BlobStores(azurite.Options()).Open($"az://{container}/other/");
-        await store.UploadAsync("a/one.bin", Bytes([1, 2, 3]));
+        var uploaded = await store.UploadAsync("a/one.bin", Bytes([1, 2, 3]));
         await store.UploadAsync("a/.hidden", Bytes([4]));
         await other.UploadAsync("x.bin", Bytes([5]));
 
@@ -26,6 +26,7 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : IClassFixture<
         var properties = await store.GetPropertiesAsync("a/one.bin");
         Assert.Equal(3, properties!.Length);
         Assert.Equal(Md5([1, 2, 3]), properties.ContentHash); // computed by the service for a single-request upload
+        Assert.Equal(properties, uploaded); // the upload's own response gave them
         Assert.Null(await store.GetPropertiesAsync("x.bin"));
 
         await using (var read = await store.OpenReadAsync("a/one.bin"))
@@ -49,13 +50,15 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : IClassFixture<
             var (first, second) = (RandomNumberGenerator.GetBytes(3 << 20), RandomNumberGenerator.GetBytes(3 << 20));
             var created = await Task.WhenAll(store.TryCreateAsync(name, Bytes(first)), store.TryCreateAsync(name, Bytes(second)));
 
-            Assert.Single(created, c => c);
+            var winner = Assert.Single(created, c => c is not null)!;
+            var bytes = ReferenceEquals(winner, created[0]) ? first : second;
             await using var read = await store.OpenReadAsync(name);
-            Assert.Equal(created[0] ? first : second, await ReadAllAsync(read));
-            Assert.Equal(Md5(created[0] ? first : second), (await store.GetPropertiesAsync(name))!.ContentHash); // set after the commit
-            Assert.False(await store.TryCreateAsync(name, Bytes([9])));
+            Assert.Equal(bytes, await ReadAllAsync(read));
+            Assert.Equal(Md5(bytes), (await store.GetPropertiesAsync(name))!.ContentHash); // set after the commit
+            Assert.Equal(await store.GetPropertiesAsync(name), winner); // what the create returned is what is stored
+            Assert.Null(await store.TryCreateAsync(name, Bytes([9])));
             await using var again = await store.OpenReadAsync(name);
-            Assert.Equal(created[0] ? first : second, await ReadAllAsync(again));
+            Assert.Equal(bytes, await ReadAllAsync(again));
         }
     }
 
