@@ -46,7 +46,7 @@ internal sealed class PartitionGrain(
             DeactivateOnIdle();
         });
         reports = new PartitionReporter(
-            events => GrainFactory.GetGrain<IJobProgressGrain>(jobId).ReportAsync(index, Counts(), events), () => writes.Superseded, time, logger, key);
+            events => GrainFactory.GetGrain<IJobProgressGrain>(jobId).ReportAsync(index, Counts(), events), () => writes.Superseded, () => dispatcher.Stopping, time, logger, key);
         dispatcher = new PartitionDispatcher(new(state, writes, reports, jobId, index, localSilo.SiloAddress), cluster, ledger, GrainFactory, time, logger);
         PartitionItems.CountInterrupted(state.State.Items);
         if (state.State.Running)

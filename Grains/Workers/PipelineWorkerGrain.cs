@@ -1,5 +1,6 @@
 using ItkWasm.Runtime;
 using ItkWasmCluster.Grains.Hosting;
+using Microsoft.Extensions.Hosting;
 using Orleans.Concurrency;
 
 namespace ItkWasmCluster.Grains.Workers;
@@ -9,10 +10,11 @@ namespace ItkWasmCluster.Grains.Workers;
 /// placement hint), over that silo's one runtime: Wasmtime's run threads and the Node executors are its compute slots,
 /// and calls beyond them wait for a slot. Reentrant, so it takes every call at once; each attempt runs off the grain's
 /// scheduler, on the thread pool (reading and writing files blocks), and its stages on the runtime's own threads and
-/// processes.
+/// processes. When the silo's host begins to stop, the attempts still running are cancelled: their partitions put the
+/// items back to run elsewhere (a cancelled attempt does not count), and the silo stops without waiting for them.
 /// </summary>
 [Reentrant]
-internal sealed class PipelineWorkerGrain(ItemRunners runners, ILocalSiloDetails silo, IWasmRuntime runtime, ClusterSlots cluster, IGrainFactory grains, TimeProvider time) : Grain, IPipelineWorkerGrain
+internal sealed class PipelineWorkerGrain(ItemRunners runners, ILocalSiloDetails silo, IWasmRuntime runtime, ClusterSlots cluster, IGrainFactory grains, IHostApplicationLifetime host, TimeProvider time) : Grain, IPipelineWorkerGrain
 {
     private int running;
 
@@ -23,7 +25,8 @@ internal sealed class PipelineWorkerGrain(ItemRunners runners, ILocalSiloDetails
         running++;
         try
         {
-            return await Task.Run(() => ItemAttempt.RunAsync(runners, grains, time, silo.SiloAddress.ToString(), request, cancellationToken), CancellationToken.None);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.ApplicationStopping);
+            return await Task.Run(() => ItemAttempt.RunAsync(runners, grains, time, silo.SiloAddress.ToString(), request, stop.Token), CancellationToken.None);
         }
         finally
         {

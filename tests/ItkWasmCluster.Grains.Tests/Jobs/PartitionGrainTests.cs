@@ -74,6 +74,38 @@ public sealed class PartitionGrainTests : IDisposable
     }
 
     [Fact]
+    public async Task SiloStop_WithAnItemRunning_EndsItsWasmAtOnce_AndStoresItPendingUncounted()
+    {
+        // A graceful stop of the silo (a rolling update) cancels the running attempt rather than waiting for it, and
+        // does not wait on reports to a job grain that is going too.
+        var spec = Spec(retries: 1) with { Stages = [new StageSpec { Pipeline = ClusterFixture.Module("negate"), Args = ["--spin"] }] };
+        var items = Prepare(spec, good: 1, bad: 0);
+        var cluster = await StartClusterAsync();
+        var watch = new Stopwatch();
+        try
+        {
+            var partition = cluster.Client.GetGrain<IPartitionGrain>("job-e/0");
+            await partition.StartAsync(spec, items, run: true);
+            await Eventually.UntilAsync(async () => (await partition.GetCountsAsync()).Running == 1, "the item to run");
+            await Task.Delay(1000); // the coalesced write that stores it as running
+            watch.Start();
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"the silo took {watch.Elapsed} to stop");
+
+        // Stored as pending: the next activation counts no loss (a crash would count one), and runs it again.
+        await using (cluster = await StartClusterAsync())
+        {
+            var stored = await cluster.Client.GetGrain<IPartitionGrain>("job-e/0").GetItemsAsync();
+            Assert.Equal((0, 0), (stored[0].Attempts, stored[0].SiloLosses));
+        }
+    }
+
+    [Fact]
     public async Task WritesWhoseRepliesAreLost_AreRecognizedAsLanded_AndThePartitionFinishes()
     {
         // A store that fails mid-request may apply a write and lose the reply: the retry carries the old ETag and is
