@@ -63,7 +63,8 @@ public class CrashTests
 
     private static void AssertWholeAndIdentical(TempDirectory temp, string[] expected, bool partial)
     {
-        var present = ClusterFixture.VisibleFiles(temp.Combine("out"));
+        // A process killed before it got as far as the output (a busy machine) leaves none.
+        var present = partial && !Directory.Exists(temp.Combine("out")) ? [] : ClusterFixture.VisibleFiles(temp.Combine("out"));
         Assert.All(present, f => Assert.Contains(f, expected));
         if (!partial)
         {

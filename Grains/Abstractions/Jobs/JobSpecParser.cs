@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using YamlDotNet.Serialization;
 
 namespace ItkWasmCluster.Jobs;
 
@@ -88,7 +87,7 @@ public static class JobSpecParser
         JsonNode? root;
         try
         {
-            root = yaml ? YamlToJson(text) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
+            root = yaml ? SafeYaml.ToJson(text, MaxDepth) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
         {
@@ -102,9 +101,9 @@ public static class JobSpecParser
     public static JobSpec FromJson(JsonNode? root, string? baseDirectory = null, Action<string>? warn = null)
     {
         var o = root as JsonObject ?? throw new JobSpecException("(document)", "a job spec must be an object");
-        KnownFields(o, TopLevelKeys, string.Empty);
+        SpecFields.KnownFields(o, TopLevelKeys, string.Empty);
 
-        var stages = Required(o, "stages") as JsonArray ?? throw new JobSpecException("stages", "must be a list of stages");
+        var stages = SpecFields.Required(o, "stages") as JsonArray ?? throw new JobSpecException("stages", "must be a list of stages");
         if (stages.Count == 0)
         {
             throw new JobSpecException("stages", "a job needs at least one stage");
@@ -115,13 +114,13 @@ public static class JobSpecParser
             throw new JobSpecException("stages", $"a job has at most {MaxStages} stages, not {stages.Count}");
         }
 
-        var name = Text(Required(o, "name"), "name");
+        var name = SpecFields.Text(SpecFields.Required(o, "name"), "name");
         if (name.Length is 0 or > MaxNameLength || name.Any(char.IsControl))
         {
             throw new JobSpecException("name", $"must be 1 to {MaxNameLength} characters without control characters, not {name.Length}");
         }
 
-        var retries = o["retries"] is null ? 2 : Integer(o["retries"], "retries");
+        var retries = o["retries"] is null ? 2 : SpecFields.Integer(o["retries"], "retries");
         if (retries is < 0 or > 100)
         {
             throw new JobSpecException("retries", $"must be 0 to 100, not {retries}");
@@ -138,7 +137,7 @@ public static class JobSpecParser
             warn?.Invoke($"{LegacyTimeoutKey} is deprecated; write {ItemTimeoutKey} (the deadline of one item's stages)");
         }
 
-        var timeout = o[timeoutKey] is null ? 600 : Integer(o[timeoutKey], timeoutKey);
+        var timeout = o[timeoutKey] is null ? 600 : SpecFields.Integer(o[timeoutKey], timeoutKey);
         if (timeout < 1)
         {
             throw new JobSpecException(timeoutKey, $"must be at least 1, not {timeout}");
@@ -147,9 +146,9 @@ public static class JobSpecParser
         return new JobSpec
         {
             Name = name,
-            Input = Dataset(Required(o, "input"), baseDirectory),
+            Input = Dataset(SpecFields.Required(o, "input"), baseDirectory),
             Stages = stages.Select((s, i) => Stage(s, $"stages[{i}]")).ToArray(),
-            Output = Output(Required(o, "output"), baseDirectory),
+            Output = Output(SpecFields.Required(o, "output"), baseDirectory),
             Retries = retries,
             ItemTimeout = TimeSpan.FromSeconds(timeout),
         };
@@ -199,46 +198,21 @@ public static class JobSpecParser
         return json;
     }
 
-    // YAML is read event by event first: an alias (*name) is refused rather than expanded (a "billion laughs" spec
-    // expands exponentially), and nesting deeper than MaxDepth is refused before the recursive deserializer sees it.
-    private static JsonNode? YamlToJson(string text)
-    {
-        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
-        var depth = 0;
-        while (parser.MoveNext())
-        {
-            switch (parser.Current)
-            {
-                case YamlDotNet.Core.Events.AnchorAlias alias:
-                    throw new JobSpecException("(document)", $"YAML aliases are not accepted (*{alias.Value} at line {alias.Start.Line}); write the value out");
-                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart when ++depth > MaxDepth:
-                    throw new JobSpecException("(document)", $"nested deeper than {MaxDepth} lists and maps (line {parser.Current.Start.Line})");
-                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
-                    depth--;
-                    break;
-            }
-        }
-
-        var graph = new DeserializerBuilder().Build().Deserialize<object?>(text);
-        var json = new SerializerBuilder().JsonCompatible().Build().Serialize(graph);
-        return JsonNode.Parse(json);
-    }
-
     private static DatasetSpec Dataset(JsonNode node, string? baseDirectory)
     {
         if (node is JsonValue)
         {
-            return new DatasetSpec { Location = Resolve(Text(node, "input"), baseDirectory) };
+            return new DatasetSpec { Location = Resolve(SpecFields.Text(node, "input"), baseDirectory) };
         }
 
         var o = node as JsonObject ?? throw new JobSpecException("input", "must be a location or an object with location, include, exclude or items");
-        KnownFields(o, InputKeys, "input.");
+        SpecFields.KnownFields(o, InputKeys, "input.");
         return new DatasetSpec
         {
-            Location = Resolve(Text(Required(o, "location", "input."), "input.location"), baseDirectory),
-            Include = o["include"] is { } include ? List(include, "input.include") : ["**/*"],
-            Exclude = o["exclude"] is { } exclude ? List(exclude, "input.exclude") : DatasetSpec.DefaultExclude,
-            Items = o["items"] is { } items ? ItemNames(List(items, "input.items")) : null,
+            Location = Resolve(SpecFields.Text(SpecFields.Required(o, "location", "input."), "input.location"), baseDirectory),
+            Include = o["include"] is { } include ? SpecFields.List(include, "input.include") : ["**/*"],
+            Exclude = o["exclude"] is { } exclude ? SpecFields.List(exclude, "input.exclude") : DatasetSpec.DefaultExclude,
+            Items = o["items"] is { } items ? SpecFields.ItemNames(SpecFields.List(items, "input.items"), MaxItems) : null,
         };
     }
 
@@ -246,24 +220,24 @@ public static class JobSpecParser
     {
         if (node is JsonValue)
         {
-            return new OutputSpec { Location = Resolve(Text(node, "output"), baseDirectory) };
+            return new OutputSpec { Location = Resolve(SpecFields.Text(node, "output"), baseDirectory) };
         }
 
         var o = node as JsonObject ?? throw new JobSpecException("output", "must be a location or an object with location and format");
-        KnownFields(o, OutputKeys, "output.");
-        var format = o["format"] is { } f ? Text(f, "output.format") : ".iwi.cbor";
+        SpecFields.KnownFields(o, OutputKeys, "output.");
+        var format = o["format"] is { } f ? SpecFields.Text(f, "output.format") : ".iwi.cbor";
         if (!format.StartsWith('.') || format.Contains('/', StringComparison.Ordinal))
         {
             throw new JobSpecException("output.format", $"must be an extension such as .iwi.cbor or .nii.gz, not '{format}'");
         }
 
-        return new OutputSpec { Location = Resolve(Text(Required(o, "location", "output."), "output.location"), baseDirectory), Format = format };
+        return new OutputSpec { Location = Resolve(SpecFields.Text(SpecFields.Required(o, "location", "output."), "output.location"), baseDirectory), Format = format };
     }
 
     private static StageSpec Stage(JsonNode? node, string field)
     {
         var o = node as JsonObject ?? throw new JobSpecException(field, "must be an object with pipeline and args");
-        KnownFields(o, StageKeys, field + ".");
+        SpecFields.KnownFields(o, StageKeys, field + ".");
         var byDimension = new Dictionary<int, IReadOnlyList<string>>();
         if (o["argsByDimension"] is { } map)
         {
@@ -274,18 +248,18 @@ public static class JobSpecParser
                     throw new JobSpecException($"{field}.argsByDimension", $"'{key}' is not a dimension (1, 2, 3, ...)");
                 }
 
-                byDimension[dimension] = List(value!, $"{field}.argsByDimension.{key}");
+                byDimension[dimension] = SpecFields.List(value!, $"{field}.argsByDimension.{key}");
             }
         }
 
-        var pipeline = Text(Required(o, "pipeline", field + "."), $"{field}.pipeline");
+        var pipeline = SpecFields.Text(SpecFields.Required(o, "pipeline", field + "."), $"{field}.pipeline");
         if (pipeline.Length == 0)
         {
             throw new JobSpecException($"{field}.pipeline", "must not be empty");
         }
 
         var accelerator = o["accelerator"] is { } named
-            ? Text(named, $"{field}.accelerator") switch
+            ? SpecFields.Text(named, $"{field}.accelerator") switch
             {
                 "auto" => StageAccelerator.Auto,
                 "wasm" => StageAccelerator.Wasm,
@@ -298,74 +272,10 @@ public static class JobSpecParser
         return new StageSpec
         {
             Pipeline = pipeline,
-            Args = o["args"] is { } args ? List(args, $"{field}.args") : [],
+            Args = o["args"] is { } args ? SpecFields.List(args, $"{field}.args") : [],
             ArgsByDimension = byDimension,
             Accelerator = accelerator,
         };
-    }
-
-    // A misspelt or unsupported field would otherwise be ignored and the job would run without it.
-    private static void KnownFields(JsonObject o, string[] known, string prefix)
-    {
-        foreach (var (key, _) in o)
-        {
-            if (!known.Contains(key))
-            {
-                throw new JobSpecException(prefix + key, $"unknown field; the fields are {string.Join(", ", known)}");
-            }
-        }
-    }
-
-    private static JsonNode Required(JsonObject o, string key, string prefix = "") =>
-        o[key] ?? throw new JobSpecException(prefix + key, "is required");
-
-    private static string Text(JsonNode? node, string field) =>
-        node is JsonValue v && v.TryGetValue<string>(out var s)
-            ? s
-            : node is JsonValue number && number.TryGetValue<double>(out var d)
-                ? d.ToString(CultureInfo.InvariantCulture)
-                : throw new JobSpecException(field, "must be a string");
-
-    private static int Integer(JsonNode? node, string field)
-    {
-        // A number written by this parser may be held as any CLR type; YAML scalars arrive as strings.
-        var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node?.ToJsonString();
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
-            ? i
-            : throw new JobSpecException(field, "must be a whole number");
-    }
-
-    private static string[] List(JsonNode node, string field) => node is JsonArray a
-        ? a.Select((n, i) => Text(n, $"{field}[{i}]")).ToArray()
-        : throw new JobSpecException(field, "must be a list of strings");
-
-    // An explicit item is a name inside the dataset, written one way only: '/'-separated, not absolute, no empty, '.' or
-    // '..' segment, no backslash or control character; so no item reaches outside its dataset, and no two spellings
-    // name one input (or write one result).
-    private static string[] ItemNames(string[] items)
-    {
-        if (items.Length > MaxItems)
-        {
-            throw new JobSpecException("input.items", $"a job has at most {MaxItems} items, not {items.Length}");
-        }
-
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < items.Length; i++)
-        {
-            var item = items[i];
-            if (item.Length == 0 || item.Length > 1024 || item.StartsWith('/') || item.Contains('\\', StringComparison.Ordinal) || item.Any(char.IsControl)
-                || item.Split('/').Any(segment => segment is "" or "." or ".."))
-            {
-                throw new JobSpecException($"input.items[{i}]", $"'{item}' is not a plain name inside the dataset ('/'-separated, relative, without empty, '.' or '..' segments or backslashes)");
-            }
-
-            if (!seen.TryAdd(item, i))
-            {
-                throw new JobSpecException($"input.items[{i}]", $"'{item}' is listed twice (also input.items[{seen[item]}])");
-            }
-        }
-
-        return items;
     }
 
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
