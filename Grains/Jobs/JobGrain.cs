@@ -54,7 +54,7 @@ internal sealed partial class JobGrain(
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Exists && state.State.State == JobState.Running)
+        if (Exists && state.State.State == JobState.Running && !state.State.Admitting)
         {
             // A running job reactivated (its silo died, or the cluster restarted): wake its partitions, which resume.
             partitions.Track(state.State.Partitions);
@@ -106,6 +106,7 @@ internal sealed partial class JobGrain(
         state.State.Finished = null;
         state.State.Partitions = count;
         state.State.MaxPartitions = Math.Max(state.State.MaxPartitions, count);
+        state.State.Admitting = true;
         await state.WriteStateAsync();
         if (isNew)
         {
@@ -122,6 +123,8 @@ internal sealed partial class JobGrain(
             partitions.SetDispatching(p, p < Concurrent);
         }
 
+        state.State.Admitting = false;
+        await state.WriteStateAsync();
         started = true;
         StartWatchdog();
         await EndIfFinishedAsync();
@@ -236,6 +239,11 @@ internal sealed partial class JobGrain(
         if ((!Exists || state.State.State != JobState.Running) && await this.GetReminder(reminderName) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
+        }
+        else if (Exists && state.State.State == JobState.Running && !started)
+        {
+            // Stored as running by a submission that did not get to give every partition its items: admit it again.
+            await SubmitAsync(Spec);
         }
 
         // Activation already woke the partitions of a running job; the watchdog keeps them going.

@@ -43,4 +43,10 @@ public sealed class JobGrainState
     /// <summary>Gets or sets the counts when the job last ended.</summary>
     [Id(8)]
     public JobCounts Counts { get; set; } = JobCounts.None;
+
+    /// <summary>Gets or sets whether the job was stored as running before all its partitions were given their items:
+    /// a crash in between leaves it set, and the job is then admitted again (by the next submission or its reminder)
+    /// rather than resumed with partitions that hold nothing.</summary>
+    [Id(9)]
+    public bool Admitting { get; set; }
 }

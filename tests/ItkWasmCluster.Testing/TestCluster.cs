@@ -30,8 +30,9 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>Starts <paramref name="silos"/> silos of <paramref name="slots"/> compute slots each; each silo's grain
     /// storage is passed through <paramref name="storage"/> when given (to inject faults), and its blob stores are
-    /// configured by <paramref name="blobs"/> (an account, a confinement) when given.</summary>
-    public static async Task<TestCluster> StartAsync(string stateFolder, string moduleCache, int silos = 1, int slots = 2, Func<IGrainStorage, IGrainStorage>? storage = null, BlobStorageOptions? blobs = null)
+    /// configured by <paramref name="blobs"/> (an account, a confinement) when given, and <paramref name="configure"/>
+    /// configures it further (a grain call filter that injects a fault).</summary>
+    public static async Task<TestCluster> StartAsync(string stateFolder, string moduleCache, int silos = 1, int slots = 2, Func<IGrainStorage, IGrainStorage>? storage = null, BlobStorageOptions? blobs = null, Action<ISiloBuilder>? configure = null)
     {
         var test = new TestCluster();
         var builder = new InProcessTestClusterBuilder((short)silos);
@@ -54,6 +55,8 @@ public sealed class TestCluster : IAsyncDisposable
                 silo.ConfigureServices(services => services.AddKeyedSingleton(ClusterStoreOptions.GrainStorageName, (sp, key) => storage(new FileGrainStorage(
                     sp.GetRequiredService<IOptionsMonitor<FileGrainStorageOptions>>().Get(ClusterStoreOptions.GrainStorageName), sp.GetRequiredService<IActivatorProvider>()))));
             }
+
+            configure?.Invoke(silo);
         });
         test.Cluster = builder.Build();
         await test.Cluster.DeployAsync();

@@ -1,3 +1,4 @@
+using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Grains.Tests.Jobs;
@@ -40,6 +41,28 @@ public sealed class JobGrainTests : IAsyncLifetime, IDisposable
         Assert.Equal(JobState.Succeeded, again.State);
         Assert.All(await job.GetItemsAsync(), r => Assert.Equal(1, r.Attempts)); // nothing ran again
         Assert.Equal(written, Directory.GetFiles(spec.Output.Location, "*.iwi.cbor").ToDictionary(f => f, File.GetLastWriteTimeUtc));
+    }
+
+    [Fact]
+    public async Task Submit_CutOffBeforeEveryPartitionHadItsItems_IsAdmittedAgain_AndRunsEveryItem()
+    {
+        // The job is stored as running, then its partitions get their items: a crash in between must not leave a job
+        // that resumes with partitions holding nothing, and so "succeeds" without running anything.
+        var spec = Spec(good: 3, bad: 0);
+        var folder = temp.Combine("admission");
+        await using (var failing = await TestCluster.StartAsync(folder, temp.Combine("module-cache"), configure: silo => silo.AddIncomingGrainCallFilter(call =>
+            call.MethodName == nameof(IPartitionGrain.StartAsync) ? throw new OrleansException("the silo died before the partition stored its items") : call.Invoke())))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => failing.Client.GetGrain<IJobGrain>(JobIds.For(spec)).SubmitAsync(spec));
+        }
+
+        await using var restarted = await TestCluster.StartAsync(folder, temp.Combine("module-cache"));
+        var job = restarted.Client.GetGrain<IJobGrain>(JobIds.For(spec));
+        await job.SubmitAsync(spec);
+        var ended = await EndedAsync(job);
+
+        Assert.Equal((JobState.Succeeded, 3), (ended.State, ended.Counts.Succeeded));
+        Assert.Equal(3, Directory.GetFiles(spec.Output.Location, "*.iwi.cbor").Length);
     }
 
     [Fact]
