@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using ItkWasm.Chunks;
 
 namespace ItkWasm.Downsample.Accelerated;
 
@@ -30,7 +31,6 @@ namespace ItkWasm.Downsample.Accelerated;
 public static class GaussianDownsample
 {
     /// <summary>The denominator of <c>downsampleSigma.h</c>: <c>(2·√(2·ln 2))²</c>.</summary>
-    private const double SigmaDenominator = 5.545177444479562;
 
     /// <summary>Returns the output of downsampling <paramref name="input"/> without its pixels (an empty pixel
     /// buffer): type, size, spacing, origin and direction. The caller disposes it.</summary>
@@ -130,14 +130,7 @@ public static class GaussianDownsample
 
     /// <summary>The smoothing kernel of each axis for <paramref name="factors"/> (<c>downsampleSigma.h</c>, then
     /// <c>SetSigmaArray</c>, which squares σ into the variance).</summary>
-    internal static double[][] Kernels(IReadOnlyList<int> factors) =>
-    [
-        .. factors.Select(f =>
-        {
-            var sigma = Math.Sqrt(((uint)f * (uint)f - 1) / SigmaDenominator);
-            return GaussianOperator.Coefficients(sigma * sigma);
-        }),
-    ];
+    internal static double[][] Kernels(IReadOnlyList<int> factors) => [.. factors.Select(GaussianOperator.ForShrinkFactor)];
 
     private static void Downsample<T>(Image input, Image output, double[][] kernels, double[] ends)
         where T : unmanaged, INumberBase<T>

@@ -1,4 +1,4 @@
-namespace ItkWasm.Downsample.Accelerated;
+namespace ItkWasm.Chunks;
 
 /// <summary>
 /// The one-dimensional kernel of ITK's <c>GaussianOperator</c>
@@ -7,10 +7,24 @@ namespace ItkWasm.Downsample.Accelerated;
 /// of the first kind (ITK's polynomial approximations for <c>I₀</c>, <c>I₁</c> and its downward recurrence for
 /// <c>n ≥ 2</c>), grown from the centre until the terms sum to at least <c>1 − maximumError</c> or the half kernel has
 /// more than <c>maximumWidth</c> terms, then divided by their sum. Computed in the same order as ITK, so the
-/// coefficients are the ones the WebAssembly module uses.
+/// coefficients are the ones the WebAssembly module uses. <c>@itk-wasm/downsample</c>'s <c>downsample</c> smooths with
+/// it (<see cref="ForShrinkFactor"/>), so its radius is the halo a chunk of that pipeline reads.
 /// </summary>
-internal static class GaussianOperator
+public static class GaussianOperator
 {
+    // downsampleSigma.h: σ = sqrt((k² − 1) / (8 ln 2)), the denominator as the module writes it.
+    private const double SigmaDenominator = 5.545177444479562;
+
+    /// <summary>The kernel <c>downsample</c> smooths an axis with before shrinking it by <paramref name="factor"/>
+    /// (<c>downsampleSigma.h</c>, then <c>SetSigmaArray</c>, which squares σ into the variance).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="factor"/> is below 1.</exception>
+    public static double[] ForShrinkFactor(int factor)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(factor, 1);
+        var sigma = Math.Sqrt(((uint)factor * (uint)factor - 1) / SigmaDenominator);
+        return Coefficients(sigma * sigma);
+    }
+
     /// <summary>The kernel for <paramref name="variance"/> (pixels²): <c>2r + 1</c> coefficients, centre at
     /// <c>r</c>, symmetric.</summary>
     public static double[] Coefficients(double variance, double maximumError = 0.01, int maximumWidth = 32)
