@@ -30,8 +30,6 @@ namespace ItkWasm.Downsample.Accelerated;
 /// </summary>
 public static class GaussianDownsample
 {
-    /// <summary>The denominator of <c>downsampleSigma.h</c>: <c>(2·√(2·ln 2))²</c>.</summary>
-
     /// <summary>Returns the output of downsampling <paramref name="input"/> without its pixels (an empty pixel
     /// buffer): type, size, spacing, origin and direction. The caller disposes it.</summary>
     /// <exception cref="ArgumentException">The image is not 2D or 3D; a factor is below 1; the factor or crop counts

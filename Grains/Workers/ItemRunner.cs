@@ -251,9 +251,9 @@ internal sealed class ItemRunner
         }
     }
 
-    // Commits the result and returns the SHA-256 of its bytes (lowercase hex), hashed on the way out.
-    // Writes the result: a create, else (a result is there already) nothing when it holds these bytes, else an
-    // overwrite. Returns the SHA-256 of the bytes and the stored blob's properties.
+    // Commits the result: a create, else (a result is there already) nothing when it holds these bytes, else an
+    // overwrite. Returns the SHA-256 of its bytes (lowercase hex, hashed on the way out) and the stored blob's
+    // properties.
     private async Task<(string Sha256, BlobItem Blob)> CommitAsync(Image image, string name, CancellationToken cancellationToken)
     {
         Func<Stream, CancellationToken, Task> write;

@@ -35,7 +35,7 @@ public static class ChunkGrid
             var index = at.Select((n, d) => n * chunkSize[d]).ToArray();
             chunks.Add(new ImageRegion(index, index.Select((i, d) => Math.Min(chunkSize[d], outputSize[d] - i)).ToArray()));
         }
-        while (Advance(at, counts));
+        while (GridIndex.Next(at, counts, 0));
         return chunks;
     }
 
@@ -66,21 +66,5 @@ public static class ChunkGrid
         }
 
         return new ImageRegion(index, size);
-    }
-
-    // Advances a chunk position in buffer order; false after the last.
-    private static bool Advance(long[] at, long[] counts)
-    {
-        for (var d = 0; d < at.Length; d++)
-        {
-            if (++at[d] < counts[d])
-            {
-                return true;
-            }
-
-            at[d] = 0;
-        }
-
-        return false;
     }
 }

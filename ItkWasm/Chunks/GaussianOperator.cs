@@ -12,7 +12,7 @@ namespace ItkWasm.Chunks;
 /// </summary>
 public static class GaussianOperator
 {
-    // downsampleSigma.h: σ = sqrt((k² − 1) / (8 ln 2)), the denominator as the module writes it.
+    // The denominator of downsampleSigma.h, σ = sqrt((k² − 1) / (2·√(2·ln 2))²), as the module writes it.
     private const double SigmaDenominator = 5.545177444479562;
 
     /// <summary>The kernel <c>downsample</c> smooths an axis with before shrinking it by <paramref name="factor"/>

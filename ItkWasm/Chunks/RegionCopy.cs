@@ -89,12 +89,12 @@ public static class RegionCopy
                 Copy(source.Data, from + ((x0 + inside.Start) * pixel), target.Data, to + (inside.Start * pixel), (inside.End - inside.Start) * pixel);
             }
 
-            for (var x = Math.Max(inside.End, inside.Start); x < row; x++)
+            for (var x = inside.End; x < row; x++)
             {
                 last.CopyTo(target.Data.AsSpan(to + (x * pixel), pixel));
             }
 
-            Next(at, region.Size);
+            GridIndex.Next(at, region.Size, 1);
         }
 
         return target;
@@ -138,25 +138,11 @@ public static class RegionCopy
             }
 
             Copy(chunk.Data, n * row * pixel, target.Data, ((targetRow * target.Size[0]) + at[0]) * pixel, row * pixel);
-            Next(position, chunk.Size);
+            GridIndex.Next(position, chunk.Size, 1);
         }
     }
 
     private static int PixelBytes(Image image) => checked((int)image.ImageType.Components * image.ImageType.ComponentType.SizeInBytes());
-
-    // Advances a row position (axes 1 and up) to the next row, in buffer order.
-    private static void Next(long[] position, IReadOnlyList<long> size)
-    {
-        for (var d = 1; d < position.Length; d++)
-        {
-            if (++position[d] < size[d])
-            {
-                return;
-            }
-
-            position[d] = 0;
-        }
-    }
 
     // Copies in pieces of at most 1 GiB: a span holds fewer than 2³¹ bytes.
     private static void Copy(DataBuffer from, long start, DataBuffer to, long at, long length)

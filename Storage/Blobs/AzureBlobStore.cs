@@ -213,14 +213,13 @@ public sealed class AzureBlobStore : IBlobStore
         {
             var buffered = staging.Buffered!;
             buffered.Position = 0;
-            var length = buffered.Length;
             var sent = (await blob.UploadAsync(buffered, new BlobUploadOptions
             {
                 Conditions = conditions,
                 TransferOptions = new StorageTransferOptions { InitialTransferSize = singleRequestBytes + 1, MaximumTransferSize = transfer.MaximumTransferSize },
             }, cancellationToken).ConfigureAwait(false)).Value;
             return sent.ContentHash is { Length: > 0 }
-                ? Item(name, length, sent.LastModified, sent.ETag, sent.ContentHash)
+                ? Item(name, staging.Written, sent.LastModified, sent.ETag, sent.ContentHash)
                 : await GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new IOException($"{name} is missing from {Description} right after it was written");
         }
 
