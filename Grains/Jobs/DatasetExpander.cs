@@ -119,7 +119,7 @@ internal static class DatasetExpander
                 throw new JobSpecException("input", $"'{byOutput[output]}' and '{blob.Name}' would both write '{output}'; leave one out with input.exclude");
             }
 
-            items.Add(new PartitionItem(items.Count, blob.Name, output, blob.Version, blob.ContentHash));
+            items.Add(new PartitionItem(items.Count, blob.Name, output, blob.Version, blob.ContentHash, blob.Length));
         }
 
         return items;

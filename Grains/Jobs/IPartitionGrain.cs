@@ -70,6 +70,7 @@ public interface IJobProgressGrain : IGrainWithStringKey
 /// done item run again.</param>
 /// <param name="ContentHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed; null
 /// when the store keeps none.</param>
+/// <param name="Length">The input's length in bytes, as listed (0: not known).</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.PartitionItem")]
@@ -78,7 +79,8 @@ public sealed record PartitionItem(
     [property: Id(1)] string Input,
     [property: Id(2)] string Output,
     [property: Id(3)] string Version,
-    [property: Id(4)] string? ContentHash = null);
+    [property: Id(4)] string? ContentHash = null,
+    [property: Id(5)] long Length = 0);
 
 /// <summary>A partition's persistent state.</summary>
 [GenerateSerializer]
@@ -102,4 +104,8 @@ public sealed class PartitionState
     /// recognized as following one of the same activation's own writes that landed though its reply was lost.</summary>
     [Id(4)]
     public string Writer { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the items that run by chunks, by result name: their plans and chunk records.</summary>
+    [Id(5)]
+    public Dictionary<string, ChunkedItem> Chunked { get; set; } = new(StringComparer.Ordinal);
 }

@@ -30,6 +30,8 @@ internal sealed partial class PartitionDispatcher(
 {
     private static readonly TimeSpan MembershipCheck = TimeSpan.FromSeconds(1);
     private readonly Dictionary<int, DateTimeOffset> notBefore = [];
+    private readonly Dictionary<(int Item, int Chunk), DateTimeOffset> chunkNotBefore = [];
+    private readonly HashSet<string> committing = new(StringComparer.Ordinal);
     private readonly IPersistentState<PartitionState> state = partition.State;
     private readonly string jobId = partition.JobId;
     private readonly int index = partition.Index;
@@ -96,11 +98,20 @@ internal sealed partial class PartitionDispatcher(
             var gpuSilos = wantsGpu ? silos.Where(s => s.Capabilities.Contains(PipelineCapabilities.Gpu)).ToArray() : [];
             var onGpu = gpuSilos.Length > 0;
             var full = false;
+            var target = onGpu ? gpuSilos : silos;
             for (var scanned = 0; scanned < items.Count; scanned++, next = (next + 1) % items.Count)
             {
-                if (items[next].Status == ItemStatus.Pending && notBefore.GetValueOrDefault(next) <= now)
+                if (state.State.Chunked.TryGetValue(items[next].Output, out var chunked))
                 {
-                    if (ledger.TakeLeastLoaded(onGpu ? gpuSilos : silos, index, partition.Local) is not { } silo)
+                    if (DispatchChunks(next, chunked, target, onGpu, spec.Retries, tags, inFlight, now, source.Token))
+                    {
+                        full = true;
+                        break;
+                    }
+                }
+                else if (items[next].Status == ItemStatus.Pending && notBefore.GetValueOrDefault(next) <= now)
+                {
+                    if (ledger.TakeLeastLoaded(target, index, partition.Local) is not { } silo)
                     {
                         full = true;
                         break;
@@ -112,7 +123,8 @@ internal sealed partial class PartitionDispatcher(
 
             if (inFlight.Count == 0 && !full)
             {
-                var waiting = items.Select((r, i) => (r, i)).Where(p => p.r.Status == ItemStatus.Pending).Select(p => notBefore.GetValueOrDefault(p.i)).ToList();
+                var waiting = items.Select((r, i) => (r, i)).Where(p => p.r.Status == ItemStatus.Pending && !state.State.Chunked.ContainsKey(p.r.Output)).Select(p => notBefore.GetValueOrDefault(p.i))
+                    .Concat(ChunksWaiting(items)).ToList();
                 if (waiting.Count == 0)
                 {
                     break;
@@ -141,6 +153,15 @@ internal sealed partial class PartitionDispatcher(
         }
 
         await Task.WhenAll(inFlight);
+        // An item between its chunks waits, like any pending item, for the next run.
+        for (var i = 0; i < state.State.Items.Count; i++)
+        {
+            if (state.State.Items[i].Status == ItemStatus.Running && state.State.Chunked.ContainsKey(state.State.Items[i].Output))
+            {
+                state.State.Items[i] = state.State.Items[i] with { Status = ItemStatus.Pending };
+            }
+        }
+
         ClusterTelemetry.SetQueued(this, jobId, 0);
         attempts = null;
         await partition.Writes.PersistAsync();
@@ -154,7 +175,7 @@ internal sealed partial class PartitionDispatcher(
         _ = partition.Writes.PersistAsync(); // stored as running (coalesced with other writes), so that a crash of this silo counts
         using var span = ClusterTelemetry.StartItemSpan(jobId, record.Input, attempt, silo.ToString());
         Report(record, ItemStatus.Running, attempt, TimeSpan.Zero, null, false, silo.ToString());
-        var request = new ItemRequest(jobId, index, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id, record.ResultHash);
+        var request = new ItemRequest(jobId, index, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id, record.ResultHash, InputLength: record.InputLength);
         ItemResult result;
         try
         {
@@ -206,8 +227,30 @@ internal sealed partial class PartitionDispatcher(
             ledger.Return(silo);
         }
 
+        if (result is { Succeeded: true, Planned: { } plan })
+        {
+            // Too large to run whole: its chunks run as attempts of their own, then its commit.
+            state.State.Chunked[record.Output] = new ChunkedItem { Plan = plan, Chunks = [.. Enumerable.Repeat(new ChunkRecord(), plan.Count)] };
+            record = state.State.Items[i] = record with { Status = ItemStatus.Running, Attempts = attempt, Silo = result.Silo, ChunksTotal = plan.Count, ChunksDone = 0, Error = null, Stderr = null };
+            Report(record, ItemStatus.Running, attempt, result.Duration, null, false, result.Silo);
+            _ = partition.Writes.PersistAsync();
+            return;
+        }
+
+        await EndedAsync(i, record, result, attempt, retries, tags, span);
+    }
+
+    // Records how an item's attempt (a whole item's, its commit's, or its last chunk's that failed) ended, reports it
+    // and writes it. An item that ends drops its chunk plan.
+    private async Task EndedAsync(int i, ItemRecord record, ItemResult result, int attempt, int retries, TagList tags, Activity? span)
+    {
         ClusterTelemetry.ItemDuration.Record(result.Duration.TotalSeconds, tags);
         record = state.State.Items[i] = PartitionItems.Ended(record, result, attempt, retries);
+        if (record.Status is ItemStatus.Succeeded or ItemStatus.Failed)
+        {
+            state.State.Chunked.Remove(record.Output);
+        }
+
         if (result.Succeeded)
         {
             ClusterTelemetry.ItemsCompleted.Add(1, tags);
@@ -239,6 +282,171 @@ internal sealed partial class PartitionDispatcher(
         }
     }
 
+    // Sends the pending chunks of an item that runs by chunks, and its commit once every chunk is done; true when every
+    // silo is full.
+    private bool DispatchChunks(int i, ChunkedItem chunked, IReadOnlyList<SiloSlots> silos, bool onGpu, int retries, TagList tags, List<Task> inFlight, DateTimeOffset now, CancellationToken cancellation)
+    {
+        var done = 0;
+        for (var c = 0; c < chunked.Chunks.Count; c++)
+        {
+            if (chunked.Chunks[c].Status == ItemStatus.Succeeded)
+            {
+                done++;
+            }
+            else if (chunked.Chunks[c].Status == ItemStatus.Pending && chunkNotBefore.GetValueOrDefault((i, c)) <= now)
+            {
+                if (ledger.TakeLeastLoaded(silos, index, partition.Local) is not { } silo)
+                {
+                    return true;
+                }
+
+                inFlight.Add(ChunkAttemptAsync(i, chunked, c, silo, onGpu, retries, tags, cancellation));
+            }
+        }
+
+        if (done == chunked.Chunks.Count && !committing.Contains(state.State.Items[i].Output) && notBefore.GetValueOrDefault(i) <= now)
+        {
+            if (ledger.TakeLeastLoaded(silos, index, partition.Local) is not { } silo)
+            {
+                return true;
+            }
+
+            inFlight.Add(CommitAttemptAsync(i, chunked, silo, onGpu, retries, tags, cancellation));
+        }
+
+        return false;
+    }
+
+    // When the next pending chunks may run.
+    private IEnumerable<DateTimeOffset> ChunksWaiting(List<ItemRecord> items) =>
+        items.Select((r, i) => (Chunked: state.State.Chunked.GetValueOrDefault(r.Output), i)).Where(p => p.Chunked is not null)
+            .SelectMany(p => p.Chunked!.Chunks.Select((c, n) => (c, n)).Where(c => c.c.Status == ItemStatus.Pending).Select(c => chunkNotBefore.GetValueOrDefault((p.i, c.n))));
+
+    // Whether the item at i still runs by the plan the attempt was sent for (not failed, nor submitted again since).
+    private bool Current(int i, ChunkedItem chunked) =>
+        i < state.State.Items.Count && state.State.Chunked.TryGetValue(state.State.Items[i].Output, out var now) && ReferenceEquals(now, chunked);
+
+    private async Task ChunkAttemptAsync(int i, ChunkedItem chunked, int c, SiloAddress silo, bool onGpu, int retries, TagList tags, CancellationToken cancellation)
+    {
+        var chunk = chunked.Chunks[c] = chunked.Chunks[c] with { Status = ItemStatus.Running };
+        var record = state.State.Items[i];
+        var attempt = chunk.Attempts + 1;
+        if (record.Status != ItemStatus.Running)
+        {
+            record = state.State.Items[i] = record with { Status = ItemStatus.Running };
+            Report(record, ItemStatus.Running, record.Attempts, TimeSpan.Zero, null, false, silo.ToString());
+        }
+
+        _ = partition.Writes.PersistAsync(); // stored as running, so that a crash of this silo counts
+        using var span = ClusterTelemetry.StartItemSpan(jobId, $"{record.Input} {ItemChunks.Describe(chunked.Plan, c)}", attempt, silo.ToString());
+        var request = new ItemRequest(jobId, index, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id, record.ResultHash, chunked.Plan, c);
+        ItemResult result;
+        try
+        {
+            result = chunk.SiloLosses > retries
+                ? PartitionItems.LostTooOften(record with { SiloLosses = chunk.SiloLosses }, attempt, "its silo")
+                : await CallWorkerAsync(silo, onGpu, request, cancellation);
+        }
+        catch (Exception e) when (e is OperationCanceledException or OrleansException or TimeoutException)
+        {
+            // As for a whole item: a stop does not count; a lost silo counts against the chunk's budget.
+            var lost = !Stopping && e is not OperationCanceledException;
+            if (lost)
+            {
+                LogAttemptLost(logger, jobId, $"{record.Input} {ItemChunks.Describe(chunked.Plan, c)}", silo, e.Message);
+                chunk = chunk with { SiloLosses = chunk.SiloLosses + 1 };
+            }
+
+            span?.SetStatus(ActivityStatusCode.Error, $"the attempt was lost: {e.Message}");
+            if (!lost || chunk.SiloLosses <= retries)
+            {
+                if (Current(i, chunked))
+                {
+                    chunked.Chunks[c] = chunk with { Status = ItemStatus.Pending };
+                    chunkNotBefore[(i, c)] = time.GetUtcNow() + (Stopping ? TimeSpan.Zero : Backoff.Attempts.After(1));
+                    if (lost)
+                    {
+                        _ = partition.Writes.PersistAsync();
+                    }
+                }
+
+                return;
+            }
+
+            result = PartitionItems.LostTooOften(record with { SiloLosses = chunk.SiloLosses }, attempt = Math.Max(attempt, retries + 1), $"{silo} ({e.Message})");
+        }
+        catch (Exception e)
+        {
+            result = new ItemResult(false, TimeSpan.Zero, $"the worker on {silo} failed: {e.Message}", null, false, null, silo.ToString());
+        }
+        finally
+        {
+            ledger.Return(silo);
+        }
+
+        if (!Current(i, chunked))
+        {
+            return; // the item failed by another chunk, or was submitted again, meanwhile
+        }
+
+        record = state.State.Items[i];
+        if (result.Succeeded)
+        {
+            chunked.Chunks[c] = chunk with { Status = ItemStatus.Succeeded, Attempts = attempt, Silo = result.Silo, Duration = result.Duration, Error = null, Implementation = result.Implementations };
+            record = state.State.Items[i] = record with { ChunksDone = chunked.Done, Implementations = result.Implementations ?? record.Implementations };
+            Report(record, ItemStatus.Running, record.Attempts, result.Duration, null, false, result.Silo);
+            _ = partition.Writes.PersistAsync();
+        }
+        else if (attempt > retries)
+        {
+            await EndedAsync(i, record, result, attempt, retries, tags, span); // the item fails with its chunk
+        }
+        else
+        {
+            span?.SetStatus(ActivityStatusCode.Error, result.Error);
+            chunked.Chunks[c] = chunk with { Status = ItemStatus.Pending, Attempts = attempt, Silo = result.Silo, Duration = result.Duration, Error = result.Error };
+            chunkNotBefore[(i, c)] = time.GetUtcNow() + Backoff.Attempts.After(attempt);
+            ClusterTelemetry.ItemsRetried.Add(1, tags);
+            _ = partition.Writes.PersistAsync();
+        }
+    }
+
+    private async Task CommitAttemptAsync(int i, ChunkedItem chunked, SiloAddress silo, bool onGpu, int retries, TagList tags, CancellationToken cancellation)
+    {
+        var record = state.State.Items[i];
+        var attempt = record.Attempts + 1;
+        committing.Add(record.Output);
+        using var span = ClusterTelemetry.StartItemSpan(jobId, $"{record.Input} commit", attempt, silo.ToString());
+        var request = new ItemRequest(jobId, index, record.Index, record.Input, record.Output, attempt, record.ContentKey, record.InputHash, span?.Id, record.ResultHash, chunked.Plan, chunked.Plan.Count);
+        ItemResult result;
+        try
+        {
+            result = await CallWorkerAsync(silo, onGpu, request, cancellation);
+        }
+        catch (Exception e) when (e is OperationCanceledException or OrleansException or TimeoutException)
+        {
+            // The commit is tried again (a commit that landed though its reply was lost finds its own result).
+            notBefore[i] = time.GetUtcNow() + (Stopping ? TimeSpan.Zero : Backoff.Attempts.After(1));
+            return;
+        }
+        catch (Exception e)
+        {
+            result = new ItemResult(false, TimeSpan.Zero, $"the worker on {silo} failed: {e.Message}", null, false, null, silo.ToString());
+        }
+        finally
+        {
+            ledger.Return(silo);
+            committing.Remove(record.Output);
+        }
+
+        if (Current(i, chunked))
+        {
+            record = state.State.Items[i];
+            var ran = TimeSpan.FromTicks(chunked.Chunks.Sum(c => c.Duration.Ticks));
+            await EndedAsync(i, record, result with { Duration = result.Duration + ran, Implementations = record.Implementations }, attempt, retries, tags, span);
+        }
+    }
+
     private Task<ItemResult> CallWorkerAsync(SiloAddress silo, bool onGpu, ItemRequest request, CancellationToken cancellation)
     {
         RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
@@ -255,7 +463,7 @@ internal sealed partial class PartitionDispatcher(
     }
 
     private void Report(ItemRecord record, ItemStatus status, int attempt, TimeSpan duration, string? error, bool reused, string? silo) =>
-        partition.Reports.Add(new ItemEvent(record.Index, record.Input, record.Output, status, attempt, duration, error, reused, silo));
+        partition.Reports.Add(new ItemEvent(record.Index, record.Input, record.Output, status, attempt, duration, error, reused, silo, record.ChunksDone, record.ChunksTotal));
 
     /// <summary>What a dispatcher needs of its partition.</summary>
     /// <param name="State">The partition's state.</param>

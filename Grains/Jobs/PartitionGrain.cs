@@ -48,7 +48,8 @@ internal sealed class PartitionGrain(
         reports = new PartitionReporter(
             events => GrainFactory.GetGrain<IJobProgressGrain>(jobId).ReportAsync(index, Counts(), events), () => writes.Superseded, () => dispatcher.Stopping, time, logger, key);
         dispatcher = new PartitionDispatcher(new(state, writes, reports, jobId, index, localSilo.SiloAddress), cluster, ledger, GrainFactory, time, logger);
-        PartitionItems.CountInterrupted(state.State.Items);
+        PartitionItems.CountInterrupted(state.State);
+        PartitionItems.DropStaleChunks(state.State);
         if (state.State.Running)
         {
             EnsureRunning();
@@ -66,6 +67,7 @@ internal sealed class PartitionGrain(
         state.State.SpecJson = JobSpecParser.ToJson(spec).ToJsonString();
         this.spec = spec;
         state.State.Items = items.OrderBy(i => i.Index).Select(item => PartitionItems.Merge(item, known.GetValueOrDefault(item.Input))).ToList();
+        PartitionItems.DropStaleChunks(state.State);
         state.State.Running = run;
         await writes.PersistAsync();
         if (run)
@@ -82,7 +84,7 @@ internal sealed class PartitionGrain(
     /// <inheritdoc/>
     public async Task ForgiveSiloLossesAsync()
     {
-        if (PartitionItems.ForgiveSiloLosses(state.State.Items))
+        if (PartitionItems.ForgiveSiloLosses(state.State))
         {
             await writes.PersistAsync();
         }

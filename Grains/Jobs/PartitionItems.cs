@@ -19,6 +19,7 @@ internal static class PartitionItems
                 Output = item.Output,
                 Version = item.Version,
                 InputHash = item.ContentHash,
+                InputLength = item.Length,
                 ContentKey = known?.Output == item.Output ? known.ContentKey : null,
             };
 
@@ -41,23 +42,65 @@ internal static class PartitionItems
     }
 
     /// <summary>Marks the items stored as running pending again, each with one more silo loss: their attempts were cut
-    /// short by the end of the partition's silo (a graceful end stores them as pending, uncounted).</summary>
-    public static void CountInterrupted(List<ItemRecord> items)
+    /// short by the end of the partition's silo (a graceful end stores them as pending, uncounted). An item that runs by
+    /// chunks keeps its plan; its chunks stored as running are pending again, each with one more silo loss.</summary>
+    public static void CountInterrupted(PartitionState state)
     {
+        var items = state.Items;
         for (var i = 0; i < items.Count; i++)
         {
-            if (items[i].Status == ItemStatus.Running)
+            if (items[i].Status != ItemStatus.Running)
+            {
+                continue;
+            }
+
+            if (state.Chunked.TryGetValue(items[i].Output, out var chunked))
+            {
+                items[i] = items[i] with { Status = ItemStatus.Pending };
+                for (var c = 0; c < chunked.Chunks.Count; c++)
+                {
+                    if (chunked.Chunks[c].Status == ItemStatus.Running)
+                    {
+                        chunked.Chunks[c] = chunked.Chunks[c] with { Status = ItemStatus.Pending, SiloLosses = chunked.Chunks[c].SiloLosses + 1 };
+                    }
+                }
+            }
+            else
             {
                 items[i] = items[i] with { Status = ItemStatus.Pending, SiloLosses = items[i].SiloLosses + 1 };
             }
         }
     }
 
+    /// <summary>Drops the chunk plans of items that no longer run by them: finished, or submitted again as another
+    /// item (another version of the input).</summary>
+    public static void DropStaleChunks(PartitionState state)
+    {
+        var live = state.Items.Where(r => r.ChunksTotal > 0 && r.Status is ItemStatus.Pending or ItemStatus.Running).Select(r => r.Output).ToHashSet(StringComparer.Ordinal);
+        foreach (var output in state.Chunked.Keys.Where(o => !live.Contains(o)).ToList())
+        {
+            state.Chunked.Remove(output);
+        }
+    }
+
     /// <summary>Gives the unfinished items a fresh budget of silo losses.</summary>
     /// <returns>Whether a record changed.</returns>
-    public static bool ForgiveSiloLosses(List<ItemRecord> items)
+    public static bool ForgiveSiloLosses(PartitionState state)
     {
+        var items = state.Items;
         var changed = false;
+        foreach (var chunked in state.Chunked.Values)
+        {
+            for (var c = 0; c < chunked.Chunks.Count; c++)
+            {
+                if (chunked.Chunks[c] is { Status: not ItemStatus.Succeeded, SiloLosses: > 0 })
+                {
+                    chunked.Chunks[c] = chunked.Chunks[c] with { SiloLosses = 0 };
+                    changed = true;
+                }
+            }
+        }
+
         for (var i = 0; i < items.Count; i++)
         {
             if (items[i] is { Status: ItemStatus.Pending or ItemStatus.Running, SiloLosses: > 0 })

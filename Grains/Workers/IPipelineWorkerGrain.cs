@@ -56,6 +56,12 @@ public sealed record SiloLoad(
 /// is reused only when its bytes are still those (another job may have written over it).</param>
 /// <param name="TraceParent">The attempt's trace context, a W3C <c>traceparent</c> (the partition's <c>item</c> span),
 /// so that the spans of the silo that runs it join the item's trace; null when nothing records spans.</param>
+/// <param name="Plan">For an item that runs by chunks, its plan (<see cref="ItemResult.Planned"/>); null for an attempt
+/// at the whole item (which may plan it).</param>
+/// <param name="Chunk">With a <paramref name="Plan"/>: the chunk to run, or <see cref="ChunkPlan.Count"/> to commit the
+/// assembled result.</param>
+/// <param name="InputLength">The input's length in bytes, as listed (0: not known): an input too small to need chunks is
+/// not looked into for them.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ItemRequest")]
@@ -69,7 +75,10 @@ public sealed record ItemRequest(
     [property: Id(6)] string? RecordedContentKey,
     [property: Id(7)] string? InputHash = null,
     [property: Id(8)] string? TraceParent = null,
-    [property: Id(9)] string? RecordedResultHash = null);
+    [property: Id(9)] string? RecordedResultHash = null,
+    [property: Id(10)] ChunkPlan? Plan = null,
+    [property: Id(11)] int Chunk = -1,
+    [property: Id(12)] long InputLength = 0);
 
 /// <summary>How one attempt ended.</summary>
 /// <param name="Succeeded">Whether the result is committed.</param>
@@ -85,6 +94,8 @@ public sealed record ItemRequest(
 /// (<c>md5:</c>HEX), or the SHA-256 read back from a file (lowercase hex).</param>
 /// <param name="StageSeconds">How long each stage ran (<see cref="ItkWasmCluster.Jobs.ItemRecord.StageSeconds"/>); null
 /// when nothing ran.</param>
+/// <param name="Planned">The item is too large to run whole and runs by chunks, as planned here (its result's assembly
+/// is prepared); nothing is committed yet.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ItemResult")]
@@ -98,4 +109,5 @@ public sealed record ItemResult(
     [property: Id(6)] string Silo,
     [property: Id(7)] string? Implementations = null,
     [property: Id(8)] string? StageSeconds = null,
-    [property: Id(9)] string? ResultHash = null);
+    [property: Id(9)] string? ResultHash = null,
+    [property: Id(10)] ChunkPlan? Planned = null);

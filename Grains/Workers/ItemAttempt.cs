@@ -17,12 +17,24 @@ internal static class ItemAttempt
         try
         {
             var runner = await runners.ForAsync(request.JobId, () => grains.GetGrain<Jobs.IPartitionGrain>($"{request.JobId}/{request.Partition}").GetSpecAsync(), cancellationToken).ConfigureAwait(false);
-            var (duration, reused, key, resultHash, stages) = await runner.ExecuteAsync(request.Input, request.Output, (request.RecordedContentKey, request.RecordedResultHash), request.InputHash, (silo, request.Attempt, trace), cancellationToken).ConfigureAwait(false);
-            return new ItemResult(true, duration, null, null, reused, key, silo, stages is null ? null : string.Join(',', stages.Select(s => s.Implementation)), stages is null ? null : ItemRecord.FormatStageSeconds(stages.Select(s => s.Duration)), resultHash);
+            if (request.Plan is { } plan)
+            {
+                var (took, implementation, hash) = await runner.ExecuteChunkAsync(request.Input, request.Output, plan, request.Chunk, (silo, request.Attempt, trace), cancellationToken).ConfigureAwait(false);
+                return new ItemResult(true, took, null, null, false, plan.ContentKey, silo, implementation, null, hash);
+            }
+
+            var outcome = await runner.ExecuteAsync(request.Input, request.Output, (request.RecordedContentKey, request.RecordedResultHash), request.InputHash, request.InputLength, (silo, request.Attempt, trace), cancellationToken).ConfigureAwait(false);
+            var stages = outcome.Stages;
+            return new ItemResult(true, outcome.Duration, null, null, outcome.Reused, outcome.ContentKey, silo, stages is null ? null : string.Join(',', stages.Select(s => s.Implementation)), stages is null ? null : ItemRecord.FormatStageSeconds(stages.Select(s => s.Duration)), outcome.ResultHash, outcome.Planned);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var (message, stderr) = e is PipelineRunException failed ? (failed.Summary, failed.Stderr) : (e.Message, null);
+            if (request.Plan is { } plan && request.Chunk < plan.Count)
+            {
+                message = $"{ItemChunks.Describe(plan, request.Chunk)}: {message}";
+            }
+
             return new ItemResult(false, time.GetElapsedTime(started), message, stderr, false, null, silo);
         }
     }

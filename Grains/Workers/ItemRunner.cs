@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using ItkWasm;
+using ItkWasm.Chunks;
 using ItkWasm.IO;
 using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
@@ -30,6 +31,7 @@ internal sealed class ItemRunner
     private readonly string stagesKey;
     private readonly TagList jobTags;
     private readonly TimeProvider time;
+    private readonly ItemChunks chunks;
 
     /// <summary>Gets the largest pixel buffer an item's image may declare, in bytes: less than 4 GiB (the most a wasm32
     /// module addresses, input and output together) and at most half this process's memory per core, so that
@@ -64,9 +66,15 @@ internal sealed class ItemRunner
             {
                 key.Append(implementation).Append('\n');
             }
+
+            if (stage.Halo is not null || (reference.Kind == PipelineModuleKind.Npm && reference.Location == ChunkRule.DownsamplePackage))
+            {
+                key.Append("grid: index\n"); // run by its chunk rule (on the index grid), chunked or not
+            }
         }
 
         stagesKey = key.Append(spec.Output.Format).ToString();
+        chunks = new ItemChunks(spec, input, output, stages);
     }
 
     /// <summary>Runs one item and commits its result.</summary>
@@ -76,14 +84,15 @@ internal sealed class ItemRunner
     /// that result's bytes, or nulls: the result is reused only when both still hold.</param>
     /// <param name="inputHash">The hash of the input's bytes its store keeps (Azure's Content-MD5), as listed with the
     /// dataset, or null: it identifies the input without reading it.</param>
+    /// <param name="inputLength">The input's length in bytes, as listed (0: not known).</param>
     /// <param name="attempt">The attempt's number, the silo that runs it, and the item's span (the parent of this attempt's spans).</param>
     /// <param name="cancellationToken">Stops the attempt (its running pipeline too).</param>
     /// <returns>How long it took, whether the recorded result was reused, the result's content key, the SHA-256 of its
     /// bytes, and which implementation ran each stage and for how long (null when the result was reused).</returns>
     /// <exception cref="Exception">Anything that makes the attempt fail: unreadable input, a failed pipeline, a write
     /// error. The caller turns it into a retry or a failure.</exception>
-    public async Task<(TimeSpan Duration, bool Reused, string ContentKey, string ResultHash, IReadOnlyList<(string Implementation, TimeSpan Duration)>? Stages)> ExecuteAsync(
-        string inputName, string outputName, (string? Key, string? ResultHash) recorded, string? inputHash, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    public async Task<ItemOutcome> ExecuteAsync(
+        string inputName, string outputName, (string? Key, string? ResultHash) recorded, string? inputHash, long inputLength, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var recordedKey = recorded.Key;
@@ -94,6 +103,25 @@ internal sealed class ItemRunner
             ?? (recordedKey is not null && input.GetLocalPath(inputName) is null
                 ? (await input.GetPropertiesAsync(inputName, cancellationToken).ConfigureAwait(false))?.ContentHash
                 : null);
+        var layout = chunks.MayChunk(inputName, inputLength) ? await chunks.LayoutAsync(inputName, cancellationToken).ConfigureAwait(false) : null;
+        if (chunks.Decide(layout) is { } chunkSize)
+        {
+            // Too large to run whole (or chunked as the job says): never read whole, but planned here; its chunks and
+            // its commit are attempts of their own.
+            using (BlobSpan("blob.hash", input, inputName, attempt.Trace, serviceHash is null))
+            {
+                key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (key == recordedKey && recorded.ResultHash is { } kept && await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false) == kept)
+            {
+                return new ItemOutcome(time.GetElapsedTime(started), true, key, kept, null);
+            }
+
+            var plan = await chunks.PlanAsync(inputName, outputName, layout!, chunkSize, key, attempt, cancellationToken).ConfigureAwait(false);
+            return new ItemOutcome(time.GetElapsedTime(started), false, key, null, null, plan);
+        }
+
         if (serviceHash is null && recordedKey is null && NativeForm(inputName) is { } form)
         {
             // Nothing to reuse: hash the input while reading it, rather than reading it twice.
@@ -111,7 +139,7 @@ internal sealed class ItemRunner
 
             if (key == recordedKey && recorded.ResultHash is { } resultHash && await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false) == resultHash)
             {
-                return (time.GetElapsedTime(started), true, key, resultHash, null);
+                return new ItemOutcome(time.GetElapsedTime(started), true, key, resultHash, null);
             }
 
             using var reading = BlobSpan("blob.read", input, inputName, attempt.Trace);
@@ -132,7 +160,7 @@ internal sealed class ItemRunner
                 }
 
                 var stageStarted = time.GetTimestamp();
-                var (next, implementation) = await stage.RunAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
+                var (next, implementation) = await stage.RunWholeAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
                 image.Dispose();
                 image = next;
                 ran.Add((implementation, time.GetElapsedTime(stageStarted)));
@@ -148,7 +176,28 @@ internal sealed class ItemRunner
 
         // Recorded in the form ResultHashAsync gives later: the store's own hash when it keeps one (as the write
         // returned it), else the SHA-256 of the bytes written (a file is not read back).
-        return (time.GetElapsedTime(started), false, key, written.Blob.ContentHash ?? written.Sha256, ran);
+        return new ItemOutcome(time.GetElapsedTime(started), false, key, written.Blob.ContentHash ?? written.Sha256, ran);
+    }
+
+    /// <summary>Runs chunk <paramref name="n"/> of a planned item, or commits its result when <paramref name="n"/> is
+    /// the plan's <see cref="ChunkPlan.Count"/>.</summary>
+    /// <returns>How long it took, and which implementation ran the chunk (null for the commit) or the committed result's
+    /// hash.</returns>
+    /// <exception cref="Exception">Anything that makes the attempt fail; the caller turns it into a retry or a failure.</exception>
+    public async Task<(TimeSpan Duration, string? Implementation, string? ResultHash)> ExecuteChunkAsync(
+        string inputName, string outputName, ChunkPlan plan, int n, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var started = time.GetTimestamp();
+        if (n == plan.Count)
+        {
+            using var writing = BlobSpan("blob.commit", output, outputName, attempt.Trace);
+            var hash = await chunks.CommitAsync(outputName, plan, cancellationToken).ConfigureAwait(false);
+            return (time.GetElapsedTime(started), null, hash);
+        }
+
+        var implementation = await chunks.RunChunkAsync(inputName, outputName, plan, n, attempt, cancellationToken).ConfigureAwait(false);
+        return (time.GetElapsedTime(started), implementation, null);
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>
@@ -313,3 +362,12 @@ internal sealed class ItemRunner
         }
     }
 }
+
+/// <summary>How an attempt at a whole item ended (see <see cref="ItemRunner.ExecuteAsync"/>).</summary>
+/// <param name="Duration">How long it took.</param>
+/// <param name="Reused">Whether the recorded result was reused.</param>
+/// <param name="ContentKey">The result's content key.</param>
+/// <param name="ResultHash">The hash of the result's bytes; null when the item was planned.</param>
+/// <param name="Stages">Which implementation ran each stage and for how long; null when nothing ran.</param>
+/// <param name="Planned">The item runs by chunks, as planned; nothing is committed yet.</param>
+internal sealed record ItemOutcome(TimeSpan Duration, bool Reused, string ContentKey, string? ResultHash, IReadOnlyList<(string Implementation, TimeSpan Duration)>? Stages, ChunkPlan? Planned = null);

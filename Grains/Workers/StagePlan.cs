@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ItkWasm;
+using ItkWasm.Chunks;
 using ItkWasm.Pipelines;
 using ItkWasm.Pipelines.Dispatch;
 using ItkWasmCluster.Jobs;
@@ -21,6 +22,73 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
     /// <summary>Gets the stage spec.</summary>
     public StageSpec Spec => spec;
 
+    /// <summary>Returns how the stage runs by chunks on images of <paramref name="dimension"/>: the rule of a pipeline
+    /// the project knows (<see cref="ChunkRule.Known"/>), else the halo the stage declares
+    /// (<see cref="ChunkRule.Declared"/>); null when it has neither.</summary>
+    /// <exception cref="StageException">The declared halo does not fit the dimension.</exception>
+    public ChunkRule? RuleFor(int dimension)
+    {
+        var args = spec.ArgsFor(dimension);
+        try
+        {
+            return ChunkRule.Known(pipeline.Reference, args, dimension) ?? (spec.Halo is { } halo ? ChunkRule.Declared(halo, args, dimension) : null);
+        }
+        catch (ArgumentException e)
+        {
+            throw new StageException(position, $"halo: {e.Message}");
+        }
+    }
+
+    /// <summary>Runs the stage on a whole image: by its <see cref="RuleFor">rule</see>, when it has one, as a single
+    /// chunk on the index grid (so that the result is the one any chunking of the image gives), otherwise as
+    /// <see cref="RunAsync"/> does.</summary>
+    public async Task<(Image Result, string Implementation)> RunWholeAsync(Image input, PipelineRunOptions options, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    {
+        var dimension = input.ImageType.Dimension;
+        if (RuleFor(dimension) is not { } rule || Enumerable.Range(0, dimension).Any(d => input.Size[d] < rule.Factors[d]))
+        {
+            return await RunAsync(input, options, attempt, cancellationToken).ConfigureAwait(false);
+        }
+
+        var implementation = StageImplementations.Wasm;
+        var result = await ChunkedRun.RunAsync(input, rule, spec.ArgsFor(dimension), rule.OutputSize(input.Size), async (image, args, ct) =>
+        {
+            (var output, implementation) = await RunAsync(image, options, attempt, ct, args).ConfigureAwait(false);
+            return output;
+        }, ResultHeaderAsync, cancellationToken).ConfigureAwait(false);
+        return (result, implementation);
+    }
+
+    /// <summary>Returns the result's header for a probe region (<see cref="ChunkedRun.ProbeRegion"/>): the one found
+    /// for a probe with the same type, geometry and metadata before, else what <paramref name="probe"/> gives. A dataset
+    /// of images on one grid runs the probe once per silo.</summary>
+    public async Task<Image> ResultHeaderAsync(Image region, Func<Task<Image>> probe)
+    {
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ImageLayout.ForCbor(region).Prefix));
+        if (!headers.TryGetValue(key, out var known))
+        {
+            known = await probe().ConfigureAwait(false);
+            if (headers.Count >= MaxHeaders)
+            {
+                headers.Clear();
+            }
+
+            headers[key] = known;
+        }
+
+        var header = new Image(known.ImageType) { Name = known.Name, Origin = [.. known.Origin], Spacing = [.. known.Spacing], Direction = [.. known.Direction], Size = [.. known.Size] };
+        foreach (var (name, value) in known.Metadata)
+        {
+            header.Metadata[name] = value;
+        }
+
+        return header;
+    }
+
+    // Result headers by their probe's header (its SHA-256); headers hold no pixels.
+    private const int MaxHeaders = 256;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Image> headers = new(StringComparer.Ordinal);
+
     /// <summary>Runs the stage on <paramref name="input"/>, which the caller keeps owning, on the implementation
     /// <see cref="StageImplementations"/> chooses; the caller disposes the result.</summary>
     /// <returns>The result, and which implementation ran (<c>wasm</c>, or the override's name).</returns>
@@ -31,7 +99,8 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
     /// <param name="options">The run's options (its timeout).</param>
     /// <param name="attempt">The attempt at the item, the silo that runs it, and the item's span (the stage span's parent).</param>
     /// <param name="cancellationToken">Stops the run.</param>
-    public async Task<(Image Result, string Implementation)> RunAsync(Image input, PipelineRunOptions options, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    /// <param name="args">The stage's arguments, when not its spec's (a chunk's); null for the spec's.</param>
+    public async Task<(Image Result, string Implementation)> RunAsync(Image input, PipelineRunOptions options, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken, IReadOnlyList<string>? args = null)
     {
         var chosen = implementations.Choose(spec, pipeline.Reference, position, input);
         var implementation = chosen?.Implementation ?? StageImplementations.Wasm;
@@ -48,7 +117,7 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
         ClusterTelemetry.StagesActive.Add(1);
         try
         {
-            var (image, _) = await RunOnAsync(chosen, input, options, cancellationToken).ConfigureAwait(false);
+            var (image, _) = await RunOnAsync(chosen, input, args ?? spec.ArgsFor(input.ImageType.Dimension), options, cancellationToken).ConfigureAwait(false);
             ClusterTelemetry.StageRuns.Add(1, tags);
             return (image, implementation);
         }
@@ -64,7 +133,7 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
         }
     }
 
-    private async Task<(Image Result, PipelineTimings Timings)> RunOnAsync(IPipelineOverride? chosen, Image input, PipelineRunOptions options, CancellationToken cancellationToken)
+    private async Task<(Image Result, PipelineTimings Timings)> RunOnAsync(IPipelineOverride? chosen, Image input, IReadOnlyList<string> stageArgs, PipelineRunOptions options, CancellationToken cancellationToken)
     {
         var description = await pipeline.GetInterfaceAsync(cancellationToken).ConfigureAwait(false);
         var args = new List<string>();
@@ -105,7 +174,7 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
             throw new StageException(position, $"{spec.Pipeline} does not take an image and return an image");
         }
 
-        args.AddRange(spec.ArgsFor(input.ImageType.Dimension));
+        args.AddRange(stageArgs);
         // An override takes the module's own command line (the interface above is the module's).
         var result = chosen is null
             ? await pipeline.RunAsync(args, outputs, [PipelineInput.Image(input)], options, cancellationToken).ConfigureAwait(false)

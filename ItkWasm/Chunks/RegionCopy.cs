@@ -30,20 +30,10 @@ public static class RegionCopy
             throw new ArgumentException("the image has no pixels to copy", nameof(source));
         }
 
-        var origin = new double[dimension];
-        for (var r = 0; r < dimension; r++)
-        {
-            origin[r] = source.Origin[r];
-            for (var c = 0; c < dimension; c++)
-            {
-                origin[r] += source.Direction[(r * dimension) + c] * source.Spacing[c] * region.Index[c];
-            }
-        }
-
         var target = new Image(source.ImageType)
         {
             Name = source.Name,
-            Origin = origin,
+            Origin = PointOf(source, region.Index),
             Spacing = [.. source.Spacing],
             Direction = [.. source.Direction],
             Size = [.. region.Size],
@@ -140,6 +130,24 @@ public static class RegionCopy
             Copy(chunk.Data, n * row * pixel, target.Data, ((targetRow * target.Size[0]) + at[0]) * pixel, row * pixel);
             GridIndex.Next(position, chunk.Size, 1);
         }
+    }
+
+    /// <summary>Returns the physical point of <paramref name="index"/> in <paramref name="image"/>'s grid: origin +
+    /// direction × (spacing ∘ index).</summary>
+    internal static double[] PointOf(Image image, IReadOnlyList<long> index)
+    {
+        var dimension = image.Size.Length;
+        var point = new double[dimension];
+        for (var r = 0; r < dimension; r++)
+        {
+            point[r] = image.Origin[r];
+            for (var c = 0; c < dimension; c++)
+            {
+                point[r] += image.Direction[(r * dimension) + c] * image.Spacing[c] * index[c];
+            }
+        }
+
+        return point;
     }
 
     private static int PixelBytes(Image image) => checked((int)image.ImageType.Components * image.ImageType.ComponentType.SizeInBytes());

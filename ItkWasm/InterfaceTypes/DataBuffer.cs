@@ -46,7 +46,7 @@ public sealed class DataBuffer : IDisposable
 
     /// <summary>Returns a span over the whole buffer.</summary>
     /// <exception cref="InvalidOperationException">The buffer is larger than <see cref="int.MaxValue"/> bytes; use
-    /// <see cref="AsSpan(long, int)"/> windows or <see cref="OpenStream"/> instead.</exception>
+    /// <see cref="AsSpan(long, int)"/> windows or <see cref="OpenStream(FileAccess)"/> instead.</exception>
     public Span<byte> AsSpan()
     {
         if (Length > int.MaxValue)
@@ -104,6 +104,17 @@ public sealed class DataBuffer : IDisposable
     /// </summary>
     public Stream OpenStream(FileAccess access = FileAccess.Read) =>
         new UnmanagedMemoryStream(handle, 0, Length, access);
+
+    /// <summary>Opens a stream over <paramref name="length"/> bytes of the buffer from <paramref name="start"/>, with
+    /// the same terms as <see cref="OpenStream(FileAccess)"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The window does not lie inside the buffer.</exception>
+    public Stream OpenStream(long start, long length, FileAccess access = FileAccess.Read)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + length, Length, nameof(length));
+        return new UnmanagedMemoryStream(handle, start, length, access);
+    }
 
     /// <summary>Fills the buffer from <paramref name="source"/>, reading exactly <see cref="Length"/> bytes.</summary>
     /// <exception cref="EndOfStreamException">The stream ended first.</exception>

@@ -334,8 +334,9 @@ internal static partial class DashboardPages
             var error = item.Error is null ? string.Empty : $"""
                 <details><summary>{E(item.Error)}</summary><pre>{E(item.Stderr is { Length: > 0 } ? item.Stderr : "(no stderr)")}</pre></details>
                 """;
+            var chunks = item.ChunksTotal > 0 ? $" <small>{item.ChunksDone}/{item.ChunksTotal} chunks</small>" : string.Empty;
             rows.Append($"""
-                <tr><td class="num">{item.Index}</td><td><code>{E(item.Input)}</code></td><td>{Badge(JobJson.ShownStatus(item.Status).ToString())}</td><td class="num">{item.Attempts}</td>
+                <tr><td class="num">{item.Index}</td><td><code>{E(item.Input)}</code></td><td>{Badge(JobJson.ShownStatus(item.Status).ToString())}{chunks}</td><td class="num">{item.Attempts}</td>
                 <td class="num">{Number(item.Duration.TotalSeconds, "0.00")} s</td><td><code>{E(item.Silo ?? "—")}</code></td><td>{E(item.Implementations ?? (item.Reused ? "reused" : "—"))}</td><td>{error}</td></tr>
                 """);
         }

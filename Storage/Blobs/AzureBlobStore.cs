@@ -5,6 +5,7 @@ using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Microsoft.IO;
 
 namespace ItkWasmCluster.Storage.Blobs;
@@ -109,6 +110,10 @@ public sealed class AzureBlobStore : IBlobStore
             throw new FileNotFoundException($"{name}: no such blob in {Description}", name, e);
         }
     }
+
+    /// <inheritdoc/>
+    public IBlobAssembly OpenAssembly(string name, string id) =>
+        new AzureBlobAssembly(container.GetBlockBlobClient(prefix + name), name, id, p => Item(name, p.ContentLength, p.LastModified, p.ETag, p.ContentHash));
 
     /// <summary>Opens a blob for reading in any order: the SDK's seekable stream, which fetches
     /// <c>readBufferBytes</c>-sized ranges as the reader goes, pinned to the blob's ETag at open (a blob rewritten

@@ -69,6 +69,21 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     }
 
     /// <inheritdoc/>
+    public Task<Stream> OpenRangedReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(name);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{name}: no such blob in {Root}", path);
+        }
+
+        return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12, FileOptions.RandomAccess));
+    }
+
+    /// <inheritdoc/>
+    public IBlobAssembly OpenAssembly(string name, string id) => new FileBlobAssembly(PathOf(name), name, id, Item);
+
+    /// <inheritdoc/>
     public async Task<BlobItem?> TryCreateAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
     {
         var path = PathOf(name);

@@ -20,6 +20,16 @@ public interface IBlobStore
     /// <exception cref="FileNotFoundException">The blob does not exist.</exception>
     Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default);
 
+    /// <summary>Opens a blob for reading in any order (a seekable stream that fetches only the ranges read, for readers
+    /// that need part of a blob); the caller disposes the stream.</summary>
+    /// <exception cref="FileNotFoundException">The blob does not exist.</exception>
+    Task<Stream> OpenRangedReadAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the assembly of the blob <paramref name="name"/> in parts under <paramref name="id"/> (32
+    /// lowercase hex digits: the same id takes up the same assembly).</summary>
+    /// <exception cref="ArgumentException">The id is not 32 lowercase hex digits.</exception>
+    IBlobAssembly OpenAssembly(string name, string id);
+
     /// <summary>Writes a blob atomically through <paramref name="write"/>, only if no blob of that name exists
     /// (Azure's <c>If-None-Match: *</c>).</summary>
     /// <returns>The written blob's properties, as <see cref="GetPropertiesAsync"/> would return them (its

@@ -61,15 +61,29 @@ internal static class RunCommand
             .StartAsync(async context =>
             {
                 var bar = context.AddTask("starting");
+                var chunked = new Dictionary<int, (int Done, int Total)>(); // the items running by chunks, and how far
                 await foreach (var p in job.WatchAsync().ConfigureAwait(false))
                 {
                     ran += Computed(p.Event);
+                    if (p.Event is { ChunksTotal: > 0 } e)
+                    {
+                        if (e.Status is ItemStatus.Succeeded or ItemStatus.Failed)
+                        {
+                            chunked.Remove(e.Index);
+                        }
+                        else
+                        {
+                            chunked[e.Index] = (e.ChunksDone, e.ChunksTotal);
+                        }
+                    }
+
                     var done = p.Counts.Succeeded + p.Counts.Failed;
                     bar.MaxValue = Math.Max(1, p.Counts.Total);
-                    bar.Value = done;
+                    bar.Value = done + chunked.Values.Sum(c => (double)c.Done / c.Total);
                     var rate = p.Elapsed.TotalSeconds > 0 ? ran / p.Elapsed.TotalSeconds : 0;
+                    var chunks = chunked.Count == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" · chunks {chunked.Values.Sum(c => c.Done)}/{chunked.Values.Sum(c => c.Total)}");
                     bar.Description = string.Create(CultureInfo.InvariantCulture,
-                        $"[green]{p.Counts.Succeeded} done[/] [red]{p.Counts.Failed} failed[/] {p.Counts.Running} running · {rate:F1} items/s");
+                        $"[green]{p.Counts.Succeeded} done[/] [red]{p.Counts.Failed} failed[/] {p.Counts.Running} running{chunks} · {rate:F1} items/s");
                 }
 
                 bar.StopTask();

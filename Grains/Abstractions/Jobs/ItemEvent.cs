@@ -12,6 +12,8 @@ namespace ItkWasmCluster.Jobs;
 /// <param name="Error">The failure's message, if any.</param>
 /// <param name="Reused">Whether the result was already committed and nothing ran.</param>
 /// <param name="Silo">The silo running (or that ran) the attempt.</param>
+/// <param name="ChunksDone">For an item that runs by chunks, how many of its chunks are done.</param>
+/// <param name="ChunksTotal">For an item that runs by chunks, how many chunks it has (0: it runs whole).</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ItemEvent")]
@@ -24,4 +26,6 @@ public sealed record ItemEvent(
     [property: Id(5)] TimeSpan Duration,
     [property: Id(6)] string? Error,
     [property: Id(7)] bool Reused,
-    [property: Id(8)] string? Silo);
+    [property: Id(8)] string? Silo,
+    [property: Id(9)] int ChunksDone = 0,
+    [property: Id(10)] int ChunksTotal = 0);

@@ -83,6 +83,18 @@ public sealed record ItemRecord
     [Id(16)]
     public string? ResultHash { get; init; }
 
+    /// <summary>Gets how many chunks the item runs as (0: it runs whole), once an attempt planned them.</summary>
+    [Id(17)]
+    public int ChunksTotal { get; init; }
+
+    /// <summary>Gets how many of its chunks are done.</summary>
+    [Id(18)]
+    public int ChunksDone { get; init; }
+
+    /// <summary>Gets the input's length in bytes, as listed with <see cref="Version"/> (0: not known).</summary>
+    [Id(19)]
+    public long InputLength { get; init; }
+
     /// <summary>Writes stage durations in the form of <see cref="StageSeconds"/> (microsecond resolution).</summary>
     public static string FormatStageSeconds(IEnumerable<TimeSpan> durations) =>
         string.Join(',', durations.Select(d => Math.Round(d.TotalSeconds, 6).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));

@@ -74,9 +74,19 @@ public static class JobJson
             json["stageSeconds"] = new JsonArray(ItemRecord.ParseStageSeconds(seconds).Select(s => (JsonNode?)s).ToArray());
         }
 
+        Chunks(json, item.ChunksDone, item.ChunksTotal);
         Optional(json, "error", item.Error);
         Optional(json, "stderr", item.Stderr is { Length: > 0 } ? item.Stderr : null);
         return json;
+    }
+
+    // An item that runs by chunks shows them: "chunks": { "done": N, "total": M }.
+    private static void Chunks(JsonObject json, int done, int total)
+    {
+        if (total > 0)
+        {
+            json["chunks"] = new JsonObject { ["done"] = done, ["total"] = total };
+        }
     }
 
     /// <summary>The status an item's view shows: an attempt in flight shows as <see cref="ItemStatus.Pending"/>
@@ -102,6 +112,8 @@ public static class JobJson
             StageSeconds = view["stageSeconds"] is JsonArray seconds ? ItemRecord.FormatStageSeconds(seconds.Select(s => TimeSpan.FromSeconds(s!.GetValue<double>()))) : null,
             Error = view["error"]?.GetValue<string>(),
             Stderr = view["stderr"]?.GetValue<string>(),
+            ChunksDone = view["chunks"]?["done"]?.GetValue<int>() ?? 0,
+            ChunksTotal = view["chunks"]?["total"]?.GetValue<int>() ?? 0,
         });
     }
 
@@ -121,6 +133,7 @@ public static class JobJson
         };
         Optional(json, "silo", e.Silo);
         Optional(json, "error", e.Error);
+        Chunks(json, e.ChunksDone, e.ChunksTotal);
         return json;
     }
 
@@ -132,7 +145,8 @@ public static class JobJson
                 view["index"]!.GetValue<int>(), view["input"]!.GetValue<string>(), view["output"]!.GetValue<string>(),
                 Enum.Parse<ItemStatus>(view["status"]!.GetValue<string>(), ignoreCase: true), view["attempt"]!.GetValue<int>(),
                 TimeSpan.FromMilliseconds(view["durationMs"]!.GetValue<double>()), view["error"]?.GetValue<string>(),
-                view["reused"]!.GetValue<bool>(), view["silo"]?.GetValue<string>()));
+                view["reused"]!.GetValue<bool>(), view["silo"]?.GetValue<string>(),
+                view["chunks"]?["done"]?.GetValue<int>() ?? 0, view["chunks"]?["total"]?.GetValue<int>() ?? 0));
     }
 
     // Reads a view; a missing or mistyped field is a FormatException naming what the view should have been.

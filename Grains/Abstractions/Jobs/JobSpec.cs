@@ -36,6 +36,10 @@ public sealed record JobSpec
     [Id(5)]
     public TimeSpan ItemTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Gets how items are split into chunks (the spec's <c>chunking:</c>). Default <see cref="ChunkingSpec.Auto"/>.</summary>
+    [Id(6)]
+    public ChunkingSpec Chunking { get; init; } = ChunkingSpec.Auto;
+
     // Lists are kept as arrays: a type Orleans' serializer knows (a collection expression's own type is not), and a copy
     // the caller cannot change afterwards.
     internal static T[] Copy<T>(IEnumerable<T> values) => [.. values ?? throw new ArgumentNullException(nameof(values))];

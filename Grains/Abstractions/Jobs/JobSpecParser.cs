@@ -19,14 +19,15 @@ namespace ItkWasmCluster.Jobs;
 /// output: { location: out, format: .iwi.cbor }
 /// retries: 2
 /// itemTimeoutSeconds: 600
+/// chunking: auto          # or off, or { size: [512, 512, 64] }
 /// </code>
 /// </example>
 public static class JobSpecParser
 {
-    private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", ItemTimeoutKey, LegacyTimeoutKey];
+    private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", ItemTimeoutKey, LegacyTimeoutKey, "chunking"];
     private static readonly string[] InputKeys = ["location", "include", "exclude", "items"];
     private static readonly string[] OutputKeys = ["location", "format"];
-    private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator"];
+    private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator", "halo"];
 
     /// <summary>The spec key of an item's deadline, in seconds.</summary>
     public const string ItemTimeoutKey = "itemTimeoutSeconds";
@@ -151,7 +152,25 @@ public static class JobSpecParser
             Output = Output(SpecFields.Required(o, "output"), baseDirectory),
             Retries = retries,
             ItemTimeout = TimeSpan.FromSeconds(timeout),
+            Chunking = o["chunking"] is { } chunking ? Chunking(chunking) : ChunkingSpec.Auto,
         };
+    }
+
+    private static ChunkingSpec Chunking(JsonNode node)
+    {
+        if (node is JsonValue)
+        {
+            return SpecFields.Text(node, "chunking") switch
+            {
+                "auto" => ChunkingSpec.Auto,
+                "off" or "false" => ChunkingSpec.Off,
+                var other => throw new JobSpecException("chunking", $"'{other}' is not auto, off or {{ size: [X, Y, Z] }}"),
+            };
+        }
+
+        var o = node as JsonObject ?? throw new JobSpecException("chunking", "must be auto, off or { size: [X, Y, Z] }");
+        SpecFields.KnownFields(o, ["size"], "chunking.");
+        return new ChunkingSpec { Size = SpecFields.PerAxis(SpecFields.Required(o, "size", "chunking."), "chunking.size", 1, single: false) };
     }
 
     /// <summary>Writes <paramref name="spec"/> as JSON, the form the job store keeps and the HTTP API takes.</summary>
@@ -169,7 +188,7 @@ public static class JobSpecParser
             input["items"] = Strings(items);
         }
 
-        return new JsonObject
+        var json = new JsonObject
         {
             ["name"] = spec.Name,
             ["input"] = input,
@@ -178,9 +197,18 @@ public static class JobSpecParser
             ["retries"] = spec.Retries,
             [ItemTimeoutKey] = (long)spec.ItemTimeout.TotalSeconds,
         };
+
+        // Written only when not auto, so that specs written before it existed keep their job ids.
+        if (!spec.Chunking.Equals(ChunkingSpec.Auto))
+        {
+            json["chunking"] = spec.Chunking.Size is { } size ? new JsonObject { ["size"] = new JsonArray(size.Select(v => (JsonNode)v).ToArray()) } : "off";
+        }
+
+        return json;
     }
 
-    // "accelerator" is written only when it is not auto, so that specs written before it existed keep their job ids.
+    // "accelerator" is written only when it is not auto, and "halo" only when given, so that specs written before they
+    // existed keep their job ids.
     private static JsonObject StageJson(StageSpec s)
     {
         var json = new JsonObject
@@ -193,6 +221,11 @@ public static class JobSpecParser
         if (s.Accelerator != StageAccelerator.Auto)
         {
             json["accelerator"] = s.Accelerator.ToString().ToLowerInvariant();
+        }
+
+        if (s.Halo is { } halo)
+        {
+            json["halo"] = new JsonArray(halo.Select(v => (JsonNode)v).ToArray());
         }
 
         return json;
@@ -275,6 +308,7 @@ public static class JobSpecParser
             Args = o["args"] is { } args ? SpecFields.List(args, $"{field}.args") : [],
             ArgsByDimension = byDimension,
             Accelerator = accelerator,
+            Halo = o["halo"] is { } halo ? SpecFields.PerAxis(halo, $"{field}.halo", 0, single: true) : null,
         };
     }
 

@@ -37,6 +37,18 @@ internal static class SpecFields
             : throw new JobSpecException(field, "must be a whole number");
     }
 
+    // A whole number or a list of 1 to 8 (an image's axes at most) whole numbers, each at least min.
+    public static long[] PerAxis(JsonNode node, string field, int min, bool single)
+    {
+        var values = node is JsonArray a ? a.Select((n, i) => ((JsonNode?)n, $"{field}[{i}]")).ToArray() : single ? [(node, field)] : null;
+        if (values is null || values.Length is 0 or > 8)
+        {
+            throw new JobSpecException(field, single ? "must be a whole number or a list of 1 to 8 of them, one per axis (x first)" : "must be a list of 1 to 8 whole numbers, one per axis (x first)");
+        }
+
+        return [.. values.Select(p => Integer(p.Item1, p.Item2) is var v && v >= min ? (long)v : throw new JobSpecException(p.Item2, $"must be at least {min}, not {v}"))];
+    }
+
     public static string[] List(JsonNode node, string field) => node is JsonArray a
         ? a.Select((n, i) => Text(n, $"{field}[{i}]")).ToArray()
         : throw new JobSpecException(field, "must be a list of strings");

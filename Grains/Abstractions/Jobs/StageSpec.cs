@@ -29,6 +29,14 @@ public sealed record StageSpec
     [Id(3)]
     public StageAccelerator Accelerator { get; init; }
 
+    /// <summary>Gets the halo the stage reads around each pixel, in pixels, for a pipeline the project does not know
+    /// (the spec's <c>halo: N</c> or <c>halo: [X, Y, Z]</c>): one value for every axis, or one per axis, x first. A
+    /// stage with a halo keeps the image's grid and may run by chunks, each read with that margin, which is then cut off
+    /// its result. Null: only a known pipeline (<c>@itk-wasm/downsample</c>'s <c>downsample</c> and
+    /// <c>downsample-bin-shrink</c>) is chunked.</summary>
+    [Id(4)]
+    public IReadOnlyList<long>? Halo { get; init => field = value is null ? null : JobSpec.Copy(value); }
+
     private static Dictionary<int, IReadOnlyList<string>> Copy(IReadOnlyDictionary<int, IReadOnlyList<string>> values) =>
         (values ?? throw new ArgumentNullException(nameof(values))).ToDictionary(p => p.Key, p => (IReadOnlyList<string>)JobSpec.Copy(p.Value));
 

@@ -43,6 +43,15 @@ internal sealed class CborDocumentWriter
         length += data.Length;
     }
 
+    /// <summary>Writes <paramref name="key"/> and the head of a typed array of <paramref name="length"/> bytes (its tag
+    /// and byte-string head) without the bytes: a document's prefix whose bulk bytes are written elsewhere.</summary>
+    public void WriteTypedArrayHead(string key, ComponentType componentType, long length)
+    {
+        Items.WriteTextString(key);
+        WriteHead(CborMajorType.Tag, CborItems.TypedArrayTag(componentType));
+        WriteHead(CborMajorType.ByteString, (ulong)length);
+    }
+
     /// <summary>Writes <paramref name="key"/> and a small float64 typed array (a direction matrix, fixed parameters),
     /// copied into the document.</summary>
     public void WriteTypedArray(string key, ReadOnlySpan<double> values)

@@ -209,6 +209,38 @@ internal sealed class CborStreamReader
         return ReadBulk(declared, what, head.Offset);
     }
 
+    /// <summary>Reads the head of a typed array as <see cref="ReadTypedArray"/> does and passes over its bytes (a seek
+    /// when the stream can seek), returning where they lie in the document and how many there are.</summary>
+    /// <param name="what">The key, for messages.</param>
+    /// <param name="expectedLength">The length the header already read implies, or null.</param>
+    public (long Offset, long Length) SkipTypedArray(string what, long? expectedLength)
+    {
+        var head = SkipTags(ReadHead(), what);
+        if (head.Major != CborMajorType.ByteString)
+        {
+            throw Error($"{what} must be a tagged byte string, but it is {head.Describe()}", head.Offset);
+        }
+
+        var declared = CheckByteCount(head, what);
+        if (expectedLength is { } expected && declared != expected)
+        {
+            throw Error($"{what} holds {declared} bytes, but the header declares {expected}", head.Offset);
+        }
+
+        var offset = Position;
+        if (stream.CanSeek)
+        {
+            stream.Seek(declared, SeekOrigin.Current);
+            Position += declared;
+        }
+        else
+        {
+            CopyBytes(Stream.Null, declared, what, head.Offset);
+        }
+
+        return (offset, declared);
+    }
+
     private CborHead SkipTags(CborHead head, string what)
     {
         for (var tags = 0; head.Major == CborMajorType.Tag; tags++)

@@ -11,9 +11,18 @@ internal static class ImageCbor
     public static Image Read(Stream stream, string sourceName) => Read(stream, sourceName, long.MaxValue);
 
     /// <summary>Reads an image whose pixel buffer holds at most <paramref name="maxDataBytes"/> bytes.</summary>
-    public static Image Read(Stream stream, string sourceName, long maxDataBytes)
+    public static Image Read(Stream stream, string sourceName, long maxDataBytes) => Read(stream, sourceName, maxDataBytes, out _);
+
+    /// <summary>Reads an image's header without its pixels, and where in the document its pixel bytes lie (-1 when it
+    /// has none). The pixels are passed over: a seek when the stream can seek.</summary>
+    public static Image ReadHeader(Stream stream, string sourceName, out long dataOffset) => Read(stream, sourceName, -1, out dataOffset);
+
+    // maxDataBytes < 0: the header only, with the pixels' offset.
+    private static Image Read(Stream stream, string sourceName, long maxDataBytes, out long dataOffset)
     {
-        var r = new CborStreamReader(stream, sourceName, maxDataBytes);
+        dataOffset = -1;
+        var at = -1L;
+        var r = new CborStreamReader(stream, sourceName, maxDataBytes < 0 ? long.MaxValue : maxDataBytes);
         var entries = r.ReadContainerHead(CborMajorType.Map, "an .iwi.cbor document");
         ImageType? type = null;
         double[]? origin = null, spacing = null;
@@ -47,6 +56,9 @@ internal static class ImageCbor
                     case "direction":
                         direction = r.ReadTypedArray(key, type is null ? null : 8L * type.Dimension * type.Dimension);
                         break;
+                    case "data" when maxDataBytes < 0:
+                        at = r.SkipTypedArray(key, ExpectedDataLength(r, type, size, sizeOffset)).Offset;
+                        break;
                     case "data":
                         data = r.ReadTypedArray(key, ExpectedDataLength(r, type, size, sizeOffset));
                         break;
@@ -56,7 +68,9 @@ internal static class ImageCbor
                 }
             });
 
-            return Assemble(r, type, origin, spacing, size, sizeOffset, ref direction, ref data, metadata);
+            var image = Assemble(r, type, origin, spacing, size, sizeOffset, ref direction, ref data, metadata);
+            dataOffset = at;
+            return image;
         }
         finally
         {
@@ -69,10 +83,26 @@ internal static class ImageCbor
     public static CborDocumentWriter Write(Image image)
     {
         image.Validate();
+        return Write(image, headerOnly: false);
+    }
+
+    /// <summary>Returns the bytes of <paramref name="image"/>'s document that come before its pixel bytes, as
+    /// <see cref="Write(Image)"/> writes them for a full pixel buffer (<see cref="Image.ByteLength"/> bytes); the image
+    /// needs no pixels.</summary>
+    public static byte[] WriteHeader(Image image)
+    {
+        var doc = Write(image, headerOnly: true);
+        using var bytes = new MemoryStream((int)doc.Length);
+        doc.WriteTo(bytes);
+        return bytes.ToArray();
+    }
+
+    private static CborDocumentWriter Write(Image image, bool headerOnly)
+    {
         var t = image.ImageType;
         var doc = new CborDocumentWriter();
         var w = doc.Items;
-        doc.WriteMapHead(image.Data.Length > 0 ? 7 : 6);
+        doc.WriteMapHead(headerOnly ? (image.ByteLength > 0 ? 7 : 6) : (image.Data.Length > 0 ? 7 : 6));
         w.WriteTextString("imageType");
         w.WriteStartMap(4);
         w.WriteTextString("dimension");
@@ -93,7 +123,11 @@ internal static class ImageCbor
         w.WriteCountArray(image.Size);
         w.WriteTextString("metadata");
         w.WriteMetadata(image.Metadata);
-        if (image.Data.Length > 0)
+        if (headerOnly && image.ByteLength > 0)
+        {
+            doc.WriteTypedArrayHead("data", t.ComponentType, image.ByteLength);
+        }
+        else if (!headerOnly && image.Data.Length > 0)
         {
             doc.WriteTypedArray("data", t.ComponentType, image.Data);
         }

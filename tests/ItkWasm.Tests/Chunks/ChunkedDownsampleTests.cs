@@ -6,8 +6,10 @@ namespace ItkWasm.Tests.Chunks;
 
 /// <summary>
 /// <c>@itk-wasm/downsample</c>'s own modules (npm, on Node) run by <see cref="ChunkedRun"/>: chunk by chunk, each read
-/// with its rule's halo and put in place. On the index grid (origin 0, spacing 1, identity direction) the result is the
-/// whole image's, byte for byte, for every chunking. On an image's own grid the result has the grid the module gives
+/// with its rule's halo and put in place, in whole rows (downsample's resampling rounds a pixel's position along its row
+/// by the row's width and start; in rows 181 wide, x = 63 of the plain run differs by one from a row cut elsewhere). On
+/// the index grid (origin 0, spacing 1, identity direction) the result is the whole image's, byte for byte, for every
+/// chunking. On an image's own grid the result has the grid the module gives
 /// the whole image, exactly, and the same bytes for every chunking. (Run there directly, chunks would not match: the
 /// modules round the mapping of output pixels to input positions differently for each origin; measured, 3% of the
 /// pixels of a uint8 volume of spacing 0.7 then differ by one.)
@@ -22,6 +24,9 @@ public class ChunkedDownsampleTests(NodeRuntimeFixture fixture)
         { ComponentType.Float32, [41, 23, 17], [2, 3, 4], [5, 3, 2] },
         { ComponentType.UInt8, [121, 87], [3, 2], [8, 11] },          // 2-D tiles
         { ComponentType.Float32, [64, 50], [4, 5], [3, 5] },
+        { ComponentType.UInt8, [181, 217, 3], [2, 2, 2], [90, 108, 1] }, // thinner than the halo; rows long enough
+        { ComponentType.UInt8, [181, 217, 9], [2, 2, 2], [45, 20, 3] },  // that a row's positions round (x = 63)
+        { ComponentType.UInt8, [181, 217], [2, 2], [30, 7] },
     };
 
     [Theory]
@@ -33,7 +38,8 @@ public class ChunkedDownsampleTests(NodeRuntimeFixture fixture)
         var downsample = new Pipeline(reference, fixture.Runtime);
         string[] shrink = ["--shrink-factors", .. factors.Select(f => f.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         var rule = ChunkRule.Known(reference, shrink, size.Length)!;
-        Assert.All(rule.Halo, h => Assert.InRange(h, 1, 16));
+        Assert.Equal(0, rule.Halo[0]); // whole rows
+        Assert.All(rule.Halo.Skip(1), h => Assert.InRange(h, 1, 16));
 
         using var whole = (await downsample.RunAsync(["0", "0", .. shrink], [new PipelineOutput(InterfaceType.Image)], [PipelineInput.Image(image)])).Output<Image>(0);
         using var chunked = await ChunkedRun.RunAsync(image, rule, shrink, chunk, Stage(downsample));

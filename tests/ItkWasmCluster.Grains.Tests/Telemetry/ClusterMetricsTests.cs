@@ -69,9 +69,11 @@ public sealed class ClusterMetricsTests
         Assert.Equal(2, items.Count(s => s.Status == ActivityStatusCode.Error));
         foreach (var item in items.Where(s => s.Status != ActivityStatusCode.Error))
         {
-            // The stage and the transfers are the item span's children (named as parents, never the current activity).
-            var stage = Assert.Single(all, s => s.OperationName == "stage" && s.TraceId == item.TraceId);
-            Assert.Equal(item.SpanId, stage.ParentSpanId);
+            // The stage and the transfers are the item span's children (named as parents, never the current activity). The
+            // stage runs once, after a probe run for its result's grid where the silo has not seen the input's grid.
+            var stages = all.Where(s => s.OperationName == "stage" && s.TraceId == item.TraceId).ToList();
+            Assert.InRange(stages.Count, 1, 2);
+            Assert.All(stages, stage => Assert.Equal(item.SpanId, stage.ParentSpanId));
             Assert.Equal(item.SpanId, Assert.Single(all, s => s.OperationName == "blob.write" && s.TraceId == item.TraceId).ParentSpanId);
             Assert.Equal(item.SpanId, Assert.Single(all, s => s.OperationName == "blob.read" && s.TraceId == item.TraceId).ParentSpanId);
         }

@@ -4,8 +4,11 @@
 //   {"op": "read-image", "input": PATH, "output": PATH.iwi.cbor}
 //   {"op": "read-mesh", "input": PATH, "output": PATH.iwm.cbor}
 //   {"op": "downsample", "input": PATH, "output": PATH.iwi.cbor, "shrinkFactors": [..]}
-//   {"op": "downsample-each", "inputs": [PATH..], "outputs": [PATH.iwi.cbor..], "factor": 2, "report": PATH.json}
-//        (each input downsampled by factor along every axis; report lists which failed and why)
+//   {"op": "downsample-each", "inputs": [PATH..], "outputs": [PATH.iwi.cbor..], "factor": 2, "report": PATH.json,
+//    "indexGrid": BOOL}
+//        (each input downsampled by factor along every axis; report lists which failed and why; with indexGrid, the
+//        pixels are those of the input downsampled on the index grid (origin 0, spacing 1, identity direction), the
+//        geometry that of the input's own)
 //   {"op": "read-transform", "input": PATH.h5, "output": PATH.json}            (the TransformList as JSON)
 //   {"op": "read-point-set", "input": PATH.vtk, "output": PATH.json}           (the PointSet as JSON)
 //   {"op": "mesh-to-poly-data", "input": PATH, "output": PATH.json, "mesh": PATH.iwm.cbor}
@@ -39,7 +42,16 @@ for (const job of jobs) {
     for (let i = 0; i < job.inputs.length; i++) {
       try {
         const image = await readImageNode(job.inputs[i]);
-        const { downsampled } = await downsampleNode(image, { shrinkFactors: image.size.map(() => job.factor) });
+        const shrinkFactors = image.size.map(() => job.factor);
+        const { downsampled } = await downsampleNode(image, { shrinkFactors });
+        if (job.indexGrid) {
+          const onGrid = await readImageNode(job.inputs[i]);
+          const d = onGrid.imageType.dimension;
+          onGrid.origin = onGrid.origin.map(() => 0);
+          onGrid.spacing = onGrid.spacing.map(() => 1);
+          onGrid.direction = new Float64Array(d * d).map((_, k) => (k % (d + 1) === 0 ? 1 : 0));
+          downsampled.data = (await downsampleNode(onGrid, { shrinkFactors })).downsampled.data;
+        }
         await writeImageNode(downsampled, job.outputs[i]);
         report.push({ input: job.inputs[i], ok: true });
       } catch (e) {

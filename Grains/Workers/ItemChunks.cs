@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using ItkWasm;
+using ItkWasm.Chunks;
+using ItkWasm.IO;
+using ItkWasm.Pipelines;
+using ItkWasmCluster.Jobs;
+using ItkWasmCluster.Storage.Blobs;
+
+namespace ItkWasmCluster.Grains.Workers;
+
+/// <summary>
+/// The three steps of an item that runs by chunks (a job of one stage with a <see cref="ChunkRule"/>, an input in an
+/// uncompressed <c>.iwi.cbor</c>, a result in one): the plan (the chunk grid, and the result's header from a probe run
+/// on the input's corner; the result's assembly prepared, its prefix written), each chunk (its input region read by
+/// ranges with its halo, the stage run on it, its pixels written into the assembly at their place), and the commit
+/// (the assembly made the result, at once). Which items run by chunks is the job's <see cref="ChunkingSpec"/>. Any
+/// silo runs any step; the partition keeps each chunk's record. Thread-safe.
+/// </summary>
+internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore output, StagePlan[] stages)
+{
+    /// <summary>Returns whether the input <paramref name="name"/> of <paramref name="length"/> bytes (0: not known) may
+    /// run by chunks, so that its layout is worth reading: an uncompressed <c>.iwi.cbor</c>, when the job sets a chunk
+    /// size or the file may hold more pixels than <c>auto</c> runs whole.</summary>
+    public bool MayChunk(string name, long length) =>
+        spec.Chunking.Enabled
+        && ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor }
+        && (spec.Chunking.Size is not null || length is 0 || length > ChunkingSpec.AutoThresholdBytes);
+
+    /// <summary>Returns the layout of an input stored as an uncompressed <c>.iwi.cbor</c> (read by a range), or null
+    /// for any other form.</summary>
+    public async Task<ImageLayout?> LayoutAsync(string name, CancellationToken cancellationToken)
+    {
+        if (ItkWasmPath.TryParse(name) is not { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor })
+        {
+            return null;
+        }
+
+        await using var stream = await input.OpenRangedReadAsync(name, cancellationToken).ConfigureAwait(false);
+        return ImageLayout.ReadCbor(stream, name);
+    }
+
+    /// <summary>Returns the chunk size (in result pixels per axis) the item runs by, or null when it runs whole: an
+    /// input not in an uncompressed <c>.iwi.cbor</c> always runs whole (it is refused when it is too large to read).</summary>
+    /// <param name="layout">The input's layout, or null when it is not in an uncompressed <c>.iwi.cbor</c>.</param>
+    /// <exception cref="StageException">The item must run by chunks (it is larger than <c>auto</c> runs whole, or the
+    /// job sets a chunk size) and cannot; the message says why and what to change.</exception>
+    public long[]? Decide(ImageLayout? layout)
+    {
+        var chunking = spec.Chunking;
+        if (layout is null || !chunking.Enabled || (chunking.Size is null && layout.Header.ByteLength <= ChunkingSpec.AutoThresholdBytes))
+        {
+            return null;
+        }
+
+        var why = chunking.Size is null
+            ? $"the item's pixel buffer ({layout.Header.ByteLength} bytes) is larger than chunking: auto runs whole ({ChunkingSpec.AutoThresholdBytes} bytes)"
+            : $"the job sets chunking: {chunking}";
+        if (stages.Length != 1)
+        {
+            throw new StageException(0, $"{why}, and only a job of one stage runs by chunks: split the job into one job per stage, or set chunking: off to run the item whole");
+        }
+
+        if (ItkWasmPath.TryParse("x" + spec.Output.Format) is not { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor })
+        {
+            throw new StageException(0, $"{why}, and a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off to run the item whole");
+        }
+
+        var size = layout.Header.Size;
+        var rule = stages[0].RuleFor(size.Length)
+            ?? throw new StageException(0, $"{why}, and the stage {stages[0].Spec.Pipeline} has no known halo: declare the pixels it reads around each pixel with halo: N (or halo: [X, Y, Z]) on the stage, or set chunking: off to run the item whole");
+        if (Enumerable.Range(0, size.Length).Any(d => size[d] < rule.Factors[d]))
+        {
+            return null; // smaller than a bin: the stage's own answer, whole
+        }
+
+        var inputChunk = chunking.Size is { } given
+            ? [.. size.Select((s, d) => d < given.Count ? Math.Min(s, given[d]) : s)]
+            : AutoChunk(size, layout.PixelBytes, rule.Factors);
+        return rule.Fit([.. inputChunk.Select((c, d) => Math.Max(1, c / rule.Factors[d]))], rule.OutputSize(size));
+    }
+
+    // Slabs: the lowest axes whole while the chunk stays within AutoChunkBytes, the next axis cut to fit (at least one
+    // bin), the higher ones one bin.
+    private static long[] AutoChunk(long[] size, int pixelBytes, IReadOnlyList<int> factors)
+    {
+        var chunk = size.ToArray();
+        var bytes = (long)pixelBytes;
+        for (var d = 0; d < size.Length; d++)
+        {
+            if (bytes * size[d] > ChunkingSpec.AutoChunkBytes)
+            {
+                chunk[d] = Math.Max(factors[d], ChunkingSpec.AutoChunkBytes / bytes / factors[d] * factors[d]);
+                for (var e = d + 1; e < size.Length; e++)
+                {
+                    chunk[e] = factors[e];
+                }
+
+                break;
+            }
+
+            bytes *= size[d];
+        }
+
+        return chunk;
+    }
+
+    /// <summary>Plans the item: runs the probe for the result's header, prepares the result's assembly and writes its
+    /// prefix.</summary>
+    public async Task<ChunkPlan> PlanAsync(string inputName, string outputName, ImageLayout layout, long[] chunkSize, string contentKey, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    {
+        var stage = stages[0];
+        var size = layout.Header.Size;
+        var rule = stage.RuleFor(size.Length)!;
+        Image header;
+        await using (var stream = await input.OpenRangedReadAsync(inputName, cancellationToken).ConfigureAwait(false))
+        using (var probe = layout.ReadRegion(stream, ChunkedRun.ProbeRegion(rule, size)))
+        {
+            header = await stage.ResultHeaderAsync(probe, () => ChunkedRun.ResultHeaderAsync(probe, rule, stage.Spec.ArgsFor(size.Length), size, Run(stage, attempt), cancellationToken)).ConfigureAwait(false);
+            header.Size = rule.OutputSize(size);
+        }
+
+        using (header)
+        {
+            var (result, prefix) = ImageLayout.ForCbor(header);
+            var plan = new ChunkPlan(contentKey, size, header.Size, chunkSize, ChunkGrid.Split(header.Size, chunkSize).Count, ChunkPlan.TypeText(header.ImageType), result.DataOffset);
+            var assembly = output.OpenAssembly(outputName, plan.AssemblyId);
+            await assembly.PrepareAsync(result.Length, cancellationToken).ConfigureAwait(false);
+            await assembly.WriteAsync(0, new MemoryStream(prefix, writable: false), prefix.Length, cancellationToken).ConfigureAwait(false);
+            return plan;
+        }
+    }
+
+    /// <summary>Runs chunk <paramref name="n"/> of <paramref name="plan"/> and writes its pixels into the result's
+    /// assembly.</summary>
+    /// <returns>Which implementation ran the stage.</returns>
+    /// <exception cref="InvalidOperationException">The input is no longer the one planned, or the stage broke its rule.</exception>
+    public async Task<string> RunChunkAsync(string inputName, string outputName, ChunkPlan plan, int n, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    {
+        var stage = stages[0];
+        var chunk = plan.Chunk(n);
+        var result = plan.OutputLayout();
+        var implementation = StageImplementations.Wasm;
+        Image pixels;
+        await using (var stream = await input.OpenRangedReadAsync(inputName, cancellationToken).ConfigureAwait(false))
+        {
+            var layout = ImageLayout.ReadCbor(stream, inputName);
+            if (!layout.Header.Size.SequenceEqual(plan.InputSize))
+            {
+                throw new InvalidOperationException($"{inputName} is [{string.Join(", ", layout.Header.Size)}] now, not the [{string.Join(", ", plan.InputSize)}] its chunks were planned for; the item runs again when the job does");
+            }
+
+            var rule = stage.RuleFor(plan.InputSize.Length)!;
+            using var region = layout.ReadRegion(stream, ChunkGrid.InputRegion(chunk, plan.OutputSize, plan.InputSize, rule.Factors, rule.Halo));
+            pixels = await ChunkedRun.RunChunkAsync(region, rule, chunk, result.Header.ImageType, Run(stage, attempt, ran => implementation = ran), cancellationToken).ConfigureAwait(false);
+        }
+
+        using (pixels)
+        {
+            var assembly = output.OpenAssembly(outputName, plan.AssemblyId);
+            foreach (var (fileOffset, regionOffset, length) in result.Runs(chunk))
+            {
+                await using var part = pixels.Data.OpenStream(regionOffset, length);
+                await assembly.WriteAsync(fileOffset, part, length, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return implementation;
+    }
+
+    /// <summary>Commits the assembled result of <paramref name="plan"/>.</summary>
+    /// <returns>The hash of the result's bytes, as <see cref="ItemResult.ResultHash"/> records it.</returns>
+    public async Task<string> CommitAsync(string outputName, ChunkPlan plan, CancellationToken cancellationToken)
+    {
+        var blob = await output.OpenAssembly(outputName, plan.AssemblyId).CommitAsync(plan.Parts(), plan.OutputLayout().Length, cancellationToken).ConfigureAwait(false);
+        return blob.ContentHash ?? await BlobContent.Sha256Async(output, outputName, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Runs the stage once within the item's deadline, telling which implementation ran.
+    private Func<Image, IReadOnlyList<string>, CancellationToken, Task<Image>> Run(StagePlan stage, (string Silo, int Number, ActivityContext Trace) attempt, Action<string>? ran = null) =>
+        async (image, args, ct) =>
+        {
+            var (output, implementation) = await stage.RunAsync(image, new PipelineRunOptions { Timeout = spec.ItemTimeout }, attempt, ct, args).ConfigureAwait(false);
+            ran?.Invoke(implementation);
+            return output;
+        };
+
+    /// <summary>Formats a chunk for messages: <c>chunk N of M ([index] + [size])</c>.</summary>
+    public static string Describe(ChunkPlan plan, int n) =>
+        string.Create(CultureInfo.InvariantCulture, $"chunk {n + 1} of {plan.Count} ({plan.Chunk(n)})");
+}

@@ -1,0 +1,230 @@
+using ItkWasm.IO;
+using ItkWasm.IO.Cbor;
+
+namespace ItkWasm.Chunks;
+
+/// <summary>
+/// An image stored with its pixel buffer uncompressed and contiguous at a known offset of a file or blob (an
+/// uncompressed <c>.iwi.cbor</c>, ITKWASM-SPEC §3.3: the <c>data</c> entry's bytes), so that a region of it is read, or
+/// written, by ranges without the rest. The buffer is in ITK's order: x fastest, components interleaved,
+/// little-endian.
+/// </summary>
+/// <param name="Header">The image's type, geometry and metadata, without pixels; not owned (nothing to dispose).</param>
+/// <param name="DataOffset">Where the pixel buffer starts, in bytes from the start of the file.</param>
+public sealed record ImageLayout(Image Header, long DataOffset)
+{
+    // Runs of one read that lie closer together than this are read at once, the gap with them.
+    private const long CoalesceGap = 1 << 20;
+
+    // The most one coalesced read takes in at once, in bytes.
+    private const long MaxCoalescedRead = 64 << 20;
+
+    /// <summary>Gets the bytes of one pixel (all its components).</summary>
+    public int PixelBytes => checked((int)Header.ImageType.Components * Header.ImageType.ComponentType.SizeInBytes());
+
+    /// <summary>Gets the length of the whole file or blob, in bytes.</summary>
+    public long Length => DataOffset + Header.ByteLength;
+
+    /// <summary>Reads the layout of the uncompressed <c>.iwi.cbor</c> document <paramref name="stream"/> holds, from its
+    /// current position, without reading its pixels (a seekable stream seeks past them).</summary>
+    /// <param name="stream">The document; the caller keeps owning it.</param>
+    /// <param name="sourceName">The file or blob name, for messages.</param>
+    /// <exception cref="ItkWasmFormatException">The document is malformed, or holds no pixel buffer.</exception>
+    public static ImageLayout ReadCbor(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var start = stream.CanSeek ? stream.Position : 0;
+        using var header = ImageCbor.ReadHeader(stream, sourceName, out var dataOffset);
+        if (dataOffset < 0)
+        {
+            throw new ItkWasmFormatException(sourceName, "the image has no pixel buffer (no \"data\" entry)");
+        }
+
+        var geometry = new Image(header.ImageType) { Name = header.Name, Origin = header.Origin, Spacing = header.Spacing, Direction = header.Direction, Size = header.Size };
+        foreach (var (key, value) in header.Metadata)
+        {
+            geometry.Metadata[key] = value;
+        }
+
+        return new ImageLayout(geometry, start + dataOffset);
+    }
+
+    /// <summary>Returns the layout of the uncompressed <c>.iwi.cbor</c> document ITK-Wasm writes for an image of
+    /// <paramref name="header"/>'s type, geometry and metadata, and the document's bytes before the pixels, which
+    /// <see cref="ImageFile.Write(Image, Stream, ItkWasmFileForm)"/> writes byte for byte the same.</summary>
+    /// <param name="header">The image; its pixels, if any, are not used.</param>
+    public static (ImageLayout Layout, byte[] Prefix) ForCbor(Image header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        var prefix = ImageCbor.WriteHeader(header);
+        return (new ImageLayout(header, prefix.Length), prefix);
+    }
+
+    /// <summary>Returns where the pixels of <paramref name="region"/> lie in the file: contiguous runs in the order of
+    /// the region's own buffer, as (file offset, offset in the region's buffer, length), in bytes. Rows that follow
+    /// each other in the file make one run (a region as wide as the image: one per plane; as wide and as high: one).</summary>
+    /// <exception cref="ArgumentException">The region does not lie inside the image.</exception>
+    public IEnumerable<(long FileOffset, long RegionOffset, long Length)> Runs(ImageRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        var size = Header.Size;
+        var dimension = size.Length;
+        if (region.Dimension != dimension || Enumerable.Range(0, dimension).Any(d => region.Index[d] < 0 || region.Size[d] < 0 || region.Index[d] + region.Size[d] > size[d]))
+        {
+            throw new ArgumentException($"the region {region} does not lie inside an image of [{string.Join(", ", size)}]", nameof(region));
+        }
+
+        return region.PixelCount == 0 ? [] : RunsInside(region);
+    }
+
+    private IEnumerable<(long FileOffset, long RegionOffset, long Length)> RunsInside(ImageRegion region)
+    {
+        var size = Header.Size;
+        var dimension = size.Length;
+        // Axes below k are whole, so a run spans them and region.Size[k] along axis k.
+        var k = 0;
+        var run = 1L;
+        while (k < dimension && region.Size[k] == size[k])
+        {
+            run *= size[k++];
+        }
+
+        if (k < dimension)
+        {
+            run *= region.Size[k];
+        }
+
+        long pixel = PixelBytes;
+        var at = new long[dimension]; // the position in the region of axes above k
+        var done = 0L;
+        do
+        {
+            var linear = 0L;
+            for (var d = dimension - 1; d >= 0; d--)
+            {
+                linear = (linear * size[d]) + region.Index[d] + (d > k ? at[d] : 0);
+            }
+
+            yield return (DataOffset + (linear * pixel), done, run * pixel);
+            done += run * pixel;
+        }
+        while (k + 1 < dimension && GridIndex.Next(at, region.Size, k + 1));
+    }
+
+    /// <summary>Reads <paramref name="region"/> of the image from <paramref name="stream"/>, which holds the file this
+    /// layout describes: only the rows the region covers, in reads that each span whole runs (neighbouring runs less
+    /// than 1 MiB apart are read as one). Where the region reaches outside the image, its pixels take the value of the
+    /// nearest edge pixel, as <see cref="RegionCopy.Extract"/> gives them. The result has the image's type, spacing,
+    /// direction and metadata, its origin at the region's first index; the caller disposes it.</summary>
+    /// <param name="stream">The file, seekable; the caller keeps owning it.</param>
+    /// <param name="region">The region, in the image's index space.</param>
+    /// <exception cref="EndOfStreamException">The file is shorter than its layout says.</exception>
+    public Image ReadRegion(Stream stream, ImageRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(region);
+        var size = Header.Size;
+        var dimension = size.Length;
+        var clampedIndex = new long[dimension];
+        var clampedSize = new long[dimension];
+        for (var d = 0; d < dimension; d++)
+        {
+            var start = Math.Clamp(region.Index[d], 0, size[d] - 1);
+            var end = Math.Clamp(region.Index[d] + region.Size[d], start + 1, size[d]);
+            (clampedIndex[d], clampedSize[d]) = (start, end - start);
+        }
+
+        var inside = new ImageRegion(clampedIndex, clampedSize);
+        var read = new Image(Header.ImageType)
+        {
+            Name = Header.Name,
+            Origin = RegionCopy.PointOf(Header, clampedIndex),
+            Spacing = [.. Header.Spacing],
+            Direction = [.. Header.Direction],
+            Size = clampedSize,
+        };
+        foreach (var (key, value) in Header.Metadata)
+        {
+            read.Metadata[key] = value;
+        }
+
+        try
+        {
+            read.Data.Dispose();
+            read.Data = DataBuffer.Allocate(read.ByteLength);
+            Fill(stream, inside, read.Data);
+            if (inside.Equals(region))
+            {
+                return read;
+            }
+
+            using (read)
+            {
+                return RegionCopy.Extract(read, new ImageRegion(region.Index.Select((i, d) => i - clampedIndex[d]).ToArray(), [.. region.Size]));
+            }
+        }
+        catch
+        {
+            read.Dispose();
+            throw;
+        }
+    }
+
+    // Reads the runs of a region inside the image into its buffer, neighbouring runs in one read.
+    private void Fill(Stream stream, ImageRegion inside, DataBuffer target)
+    {
+        var runs = Runs(inside).ToList();
+        byte[]? scratch = null;
+        for (var first = 0; first < runs.Count;)
+        {
+            var last = first;
+            while (last + 1 < runs.Count && runs[last + 1].FileOffset - (runs[last].FileOffset + runs[last].Length) is >= 0 and < CoalesceGap
+                   && runs[last + 1].FileOffset + runs[last + 1].Length - runs[first].FileOffset <= MaxCoalescedRead)
+            {
+                last++;
+            }
+
+            stream.Seek(runs[first].FileOffset, SeekOrigin.Begin);
+            if (first == last)
+            {
+                using var window = target.OpenStream(runs[first].RegionOffset, runs[first].Length, FileAccess.Write);
+                stream.CopyExactly(window, runs[first].Length);
+            }
+            else
+            {
+                var span = checked((int)(runs[last].FileOffset + runs[last].Length - runs[first].FileOffset));
+                if (scratch is null || scratch.Length < span)
+                {
+                    scratch = new byte[span];
+                }
+
+                stream.ReadExactly(scratch, 0, span);
+                for (var r = first; r <= last; r++)
+                {
+                    var (fileOffset, regionOffset, length) = runs[r];
+                    scratch.AsSpan((int)(fileOffset - runs[first].FileOffset), (int)length).CopyTo(target.AsSpan(regionOffset, (int)length));
+                }
+            }
+
+            first = last + 1;
+        }
+    }
+}
+
+/// <summary>Stream helpers for <see cref="ImageLayout"/>.</summary>
+internal static class StreamCopy
+{
+    /// <summary>Copies exactly <paramref name="count"/> bytes from <paramref name="source"/> to <paramref name="destination"/>.</summary>
+    /// <exception cref="EndOfStreamException">The source ended first.</exception>
+    public static void CopyExactly(this Stream source, Stream destination, long count)
+    {
+        var buffer = new byte[(int)Math.Min(count, 1 << 20)];
+        for (var left = count; left > 0;)
+        {
+            var n = (int)Math.Min(left, buffer.Length);
+            source.ReadExactly(buffer, 0, n);
+            destination.Write(buffer, 0, n);
+            left -= n;
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using System.Numerics;
+using System.Text.Json.Nodes;
+using ItkWasm;
+using ItkWasm.IO;
+using ItkWasmCluster.Jobs;
+
+namespace ItkWasmCluster.Grains.Tests.Workers;
+
+/// <summary>Items run by chunks on the embedded cluster: each chunk an attempt of its own, the result assembled at its
+/// name; byte for byte the result of the item run whole, for chunk sizes that do and do not divide the image, on the
+/// module and on the SIMD override; and items that must be chunked but cannot be fail saying what to change.</summary>
+[Collection("Cluster")]
+public class ChunkedItemTests
+{
+    [Theory]
+    [InlineData(StageAccelerator.Wasm)]
+    [InlineData(StageAccelerator.Auto)]
+    public async Task Downsample_ByChunks_GivesTheUnchunkedBytes_ForEveryTypeSizeAndDirection(StageAccelerator accelerator)
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        // Rows over 128 pixels wide, where downsample's resampling rounds positions along a row (see ChunkRule.WholeRows).
+        Write(input, "u8-3d.iwi.cbor", ComponentType.UInt8, [150, 37, 23], rotated: false);
+        Write(input, "i16-3d-rotated.iwi.cbor", ComponentType.Int16, [133, 30, 17], rotated: true);
+        Write(input, "f32-3d.iwi.cbor", ComponentType.Float32, [130, 20, 16], rotated: false);
+        Write(input, "u8-2d-rotated.iwi.cbor", ComponentType.UInt8, [181, 97], rotated: true);
+        Write(input, "f32-2d.iwi.cbor", ComponentType.Float32, [140, 36], rotated: false);
+        var downsample = ClusterFixture.Downsample(input, temp.Combine("whole"));
+        var whole = downsample with { Stages = [downsample.Stages[0] with { Accelerator = accelerator }], Chunking = ChunkingSpec.Off };
+
+        var reference = await ClusterFixture.RunAsync(whole);
+        var divides = await ClusterFixture.RunAsync(whole with { Output = new OutputSpec { Location = temp.Combine("divides") }, Chunking = new ChunkingSpec { Size = [8, 8, 8] } });
+        var ragged = await ClusterFixture.RunAsync(whole with { Output = new OutputSpec { Location = temp.Combine("ragged") }, Chunking = new ChunkingSpec { Size = [14, 10, 6] } });
+
+        Assert.All(reference.Items, i => Assert.Equal((ItemStatus.Succeeded, 0), (i.Status, i.ChunksTotal)));
+        var expected = accelerator == StageAccelerator.Auto && Vector.IsHardwareAccelerated ? "simd" : "wasm";
+        foreach (var (summary, folder) in new[] { (divides, "divides"), (ragged, "ragged") })
+        {
+            foreach (var item in summary.Items)
+            {
+                Assert.True(item.Status == ItemStatus.Succeeded, $"{folder}/{item.Input}: {item.Error}");
+                Assert.True(item.ChunksTotal > 1, $"{folder}/{item.Input} ran as {item.ChunksTotal} chunks");
+                Assert.Equal(item.ChunksTotal, item.ChunksDone);
+                Assert.Equal(expected, item.Implementations);
+                Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("whole"), item.Output)), await File.ReadAllBytesAsync(Path.Combine(temp.Combine(folder), item.Output)));
+            }
+
+            // Nothing but the results (and the job's report) is left in the output folder: no assembly files.
+            Assert.Equal(summary.Items.Select(i => i.Output).Append("job.json").Order(StringComparer.Ordinal), Directory.GetFiles(temp.Combine(folder)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(temp.Combine(folder), "job.json")))!;
+            Assert.All(report["items"]!.AsArray(), i => Assert.Equal(i!["chunks"]!["total"]!.GetValue<int>(), i["chunks"]!["done"]!.GetValue<int>()));
+        }
+
+        // 150 × 37 × 23 by 14 × 10 × 6 input pixels: whole rows (75) × 5 × 3 result pixels per chunk over 75 × 18 × 11,
+        // so 1 × 4 × 4 chunks.
+        Assert.Equal(16, Assert.Single(ragged.Items, i => i.Input == "u8-3d.iwi.cbor").ChunksTotal);
+    }
+
+    [Fact]
+    public async Task DeclaredHalo_ChunksAPipelineTheProjectDoesNotKnow_AndCutsTheHaloOff()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        using (var vector = Random(ComponentType.Float64, [23, 19], rotated: true, components: 3))
+        {
+            ImageFile.Write(vector, Path.Combine(input, "vector.iwi.cbor"));
+        }
+
+        JobSpec Spec(string output, ChunkingSpec chunking, IReadOnlyList<long>? halo) => new()
+        {
+            Name = "magnitude",
+            Input = new DatasetSpec { Location = input },
+            Stages = [new StageSpec { Pipeline = SharedData.Path("itk-wasm/wasi/vector-magnitude.wasi.wasm"), Halo = halo }],
+            Output = new OutputSpec { Location = temp.Combine(output) },
+            Chunking = chunking,
+            Retries = 0,
+        };
+
+        var whole = await ClusterFixture.RunAsync(Spec("whole", ChunkingSpec.Off, null));
+        var chunked = await ClusterFixture.RunAsync(Spec("chunked", new ChunkingSpec { Size = [7, 5] }, [2]));
+        var unknown = await ClusterFixture.RunAsync(Spec("unknown", new ChunkingSpec { Size = [7, 5] }, null));
+
+        Assert.Equal(ItemStatus.Succeeded, Assert.Single(whole.Items).Status);
+        var item = Assert.Single(chunked.Items);
+        Assert.True(item.Status == ItemStatus.Succeeded, item.Error);
+        Assert.Equal(16, item.ChunksTotal); // ceil(23 / 7) × ceil(19 / 5)
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("whole"), item.Output)), await File.ReadAllBytesAsync(Path.Combine(temp.Combine("chunked"), item.Output)));
+        var refused = Assert.Single(unknown.Items);
+        Assert.Equal(ItemStatus.Failed, refused.Status);
+        Assert.Contains("has no known halo: declare the pixels it reads around each pixel with halo: N", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("chunking: off", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnItemThatMustBeChunked_ButCannotBe_FailsNamingChunking()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        Write(input, "volume.iwi.cbor", ComponentType.UInt8, [16, 16, 8], rotated: false);
+        var downsample = ClusterFixture.Downsample(input, temp.Combine("two-stages"));
+        var twoStages = downsample with { Stages = [downsample.Stages[0], downsample.Stages[0]], Chunking = new ChunkingSpec { Size = [8, 8, 8] }, Retries = 0 };
+
+        var twice = await ClusterFixture.RunAsync(twoStages);
+        var compressed = await ClusterFixture.RunAsync(twoStages with { Stages = [downsample.Stages[0]], Output = new OutputSpec { Location = temp.Combine("zst"), Format = ".iwi.cbor.zst" } });
+
+        Assert.Contains("only a job of one stage runs by chunks", Assert.Single(twice.Items).Error, StringComparison.Ordinal);
+        Assert.Contains("a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off", Assert.Single(compressed.Items).Error, StringComparison.Ordinal);
+        Assert.All(twice.Items.Concat(compressed.Items), i => Assert.Equal(ItemStatus.Failed, i.Status));
+    }
+
+    private static void Write(string folder, string name, ComponentType type, long[] size, bool rotated)
+    {
+        using var image = Random(type, size, rotated);
+        ImageFile.Write(image, Path.Combine(folder, name));
+    }
+
+    // Random pixels (no NaNs) on a grid with a non-trivial origin and spacing, and a rotated direction if asked.
+    private static Image Random(ComponentType type, long[] size, bool rotated, int components = 1)
+    {
+        var dimension = size.Length;
+        var direction = Image.IdentityDirection(dimension);
+        if (rotated)
+        {
+            (direction[0], direction[1], direction[dimension], direction[dimension + 1]) = (0.8, -0.6, 0.6, 0.8);
+        }
+
+        var image = new Image(new ImageType(dimension, type, components == 1 ? PixelType.Scalar : PixelType.VariableLengthVector, components))
+        {
+            Size = size,
+            Origin = [.. Enumerable.Range(0, dimension).Select(d => -12.5 + (3.25 * d))],
+            Spacing = [.. Enumerable.Range(0, dimension).Select(d => 0.7 + (0.15 * d))],
+            Direction = direction,
+        };
+        image.Data.Dispose();
+        image.Data = DataBuffer.Allocate(image.ByteLength);
+        var random = new Random(size.Aggregate(17, (h, s) => (h * 31) + (int)s));
+        switch (type)
+        {
+            case ComponentType.Float32:
+                foreach (ref var v in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(image.Data.AsSpan()))
+                {
+                    v = (float)((random.NextDouble() * 200) - 100);
+                }
+
+                break;
+            case ComponentType.Float64:
+                foreach (ref var v in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(image.Data.AsSpan()))
+                {
+                    v = (random.NextDouble() * 200) - 100;
+                }
+
+                break;
+            default:
+                random.NextBytes(image.Data.AsSpan());
+                break;
+        }
+
+        return image;
+    }
+}
