@@ -421,6 +421,9 @@ internal sealed partial class PartitionDispatcher(
         ItemResult result;
         try
         {
+            // Every chunk is stored as done before the commit moves the assembly: a partition resumed after a crash
+            // then commits again (and finds its result), rather than run a chunk into an assembly that is gone.
+            await partition.Writes.PersistAsync();
             result = await CallWorkerAsync(silo, onGpu, request, cancellation);
         }
         catch (Exception e) when (e is OperationCanceledException or OrleansException or TimeoutException)

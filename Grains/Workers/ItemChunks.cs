@@ -152,7 +152,14 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
 
             var rule = stage.RuleFor(plan.InputSize.Length)!;
             using var region = layout.ReadRegion(stream, ChunkGrid.InputRegion(chunk, plan.OutputSize, plan.InputSize, rule.Factors, rule.Halo));
-            pixels = await ChunkedRun.RunChunkAsync(region, rule, chunk, result.Header.ImageType, Run(stage, attempt, ran => implementation = ran), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                pixels = await ChunkedRun.RunChunkAsync(region, rule, chunk, result.Header.ImageType, Run(stage, attempt, ran => implementation = ran), cancellationToken).ConfigureAwait(false);
+            }
+            catch (PipelineRunException e) when (ItemRunner.OutOfMemory(e, region.ByteLength, spec.Chunking, chunked: true) is { } explained)
+            {
+                throw explained;
+            }
         }
 
         using (pixels)

@@ -160,7 +160,17 @@ internal sealed class ItemRunner
                 }
 
                 var stageStarted = time.GetTimestamp();
-                var (next, implementation) = await stage.RunWholeAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
+                Image next;
+                string implementation;
+                try
+                {
+                    (next, implementation) = await stage.RunWholeAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PipelineRunException e) when (OutOfMemory(e, image.ByteLength, spec.Chunking, chunked: false) is { } explained)
+                {
+                    throw explained;
+                }
+
                 image.Dispose();
                 image = next;
                 ran.Add((implementation, time.GetElapsedTime(stageStarted)));
@@ -198,6 +208,28 @@ internal sealed class ItemRunner
 
         var implementation = await chunks.RunChunkAsync(inputName, outputName, plan, n, attempt, cancellationToken).ConfigureAwait(false);
         return (time.GetElapsedTime(started), implementation, null);
+    }
+
+    /// <summary>Returns the failure <paramref name="e"/> of a module run on <paramref name="bytes"/> of pixels explained as
+    /// running out of wasm memory, with what to change, when it was that: the runtime saw it run out, or it trapped on
+    /// an image of at least an eighth of what a wasm32 module can address (a filter holds its input, its output and
+    /// working images, float32 for integer pixels); null otherwise.</summary>
+    internal static PipelineRunException? OutOfMemory(PipelineRunException e, long bytes, ChunkingSpec chunking, bool chunked)
+    {
+        const long Addressable = 4L << 30;
+        if (e.Kind != PipelineFailureKind.OutOfMemory && (e.Kind != PipelineFailureKind.Trap || bytes < Addressable / 8))
+        {
+            return null;
+        }
+
+        var advice = chunked
+            ? "set a smaller chunking: { size: [X, Y, Z] }"
+            : !chunking.Enabled
+                ? "set chunking: auto (or { size: [X, Y, Z] }) to run it by chunks"
+                : "it ran whole: only an input stored as an uncompressed .iwi.cbor, in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
+        return new PipelineRunException(e.Pipeline, PipelineFailureKind.OutOfMemory,
+            $"it needed more than the 4 GiB a wasm32 module can address, on {(chunked ? "a chunk" : "an item")} of {bytes} bytes; chunking: {chunking}: {advice}; the module: {e.Detail}",
+            e.Stdout, e.Stderr, e.ReturnCode);
     }
 
     private static ItkWasmFileForm? NativeForm(string name) =>

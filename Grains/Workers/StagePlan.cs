@@ -121,6 +121,12 @@ internal sealed class StagePlan(StageSpec spec, int position, Pipeline pipeline,
             ClusterTelemetry.StageRuns.Add(1, tags);
             return (image, implementation);
         }
+        catch (PipelineRunException e) when (chosen is not null)
+        {
+            // The override failed or refused the item: say so, rather than blame the module it stands in for.
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw new StageException(position, $"the {implementation} override of {e.Message}");
+        }
         catch (Exception e)
         {
             span?.SetStatus(ActivityStatusCode.Error, e.Message);

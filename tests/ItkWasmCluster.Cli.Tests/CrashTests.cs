@@ -52,6 +52,56 @@ public class CrashTests
         AssertWholeAndIdentical(temp, expected, partial: false);
     }
 
+    [Fact]
+    public async Task KillNine_WhileChunkedItemsRunAndAssemble_ThenRerun_LeavesOneResultEqualToTheUnchunkedOne()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        var random = new Random(20261207);
+        for (var i = 0; i < 3; i++)
+        {
+            using var volume = new ItkWasm.Image(new ItkWasm.ImageType(3, ItkWasm.ComponentType.UInt8)) { Size = [192, 160, 64], Spacing = [0.8, 0.8, 1.5] };
+            volume.Data.Dispose();
+            volume.Data = ItkWasm.DataBuffer.Allocate(volume.ByteLength);
+            random.NextBytes(volume.Data.AsSpan());
+            ItkWasm.IO.ImageFile.Write(volume, Path.Combine(input, $"volume{i}.iwi.cbor"));
+        }
+
+        var whole = ClusterFixture.Downsample(input, temp.Combine("reference")) with { Chunking = ItkWasmCluster.Jobs.ChunkingSpec.Off };
+        var reference = await ClusterFixture.RunAsync(whole);
+        Assert.Equal(ItkWasmCluster.Jobs.JobState.Succeeded, reference.State);
+        var expected = ClusterFixture.VisibleFiles(temp.Combine("reference"));
+        var jobFile = temp.Combine("job.yaml");
+        await File.WriteAllTextAsync(jobFile, $$"""
+            name: crash-chunked
+            input: { location: {{input}} }
+            stages:
+              - pipeline: "@itk-wasm/downsample:downsample"
+                argsByDimension: { 3: [--shrink-factors, "2", "2", "2"] }
+            output: { location: {{temp.Combine("out")}} }
+            chunking: { size: [192, 160, 8] }
+            """);
+
+        for (var round = 0; round < 5; round++)
+        {
+            using var cli = Start(jobFile);
+            await Task.Delay(random.Next(500, 4000));
+            cli.Kill();
+            await cli.WaitForExitAsync();
+            AssertWholeAndIdentical(temp, expected, partial: true);
+        }
+
+        using var final = Start(jobFile);
+        var stdout = await final.StandardOutput.ReadToEndAsync();
+        await final.WaitForExitAsync();
+
+        Assert.True(final.ExitCode == 0, stdout + await final.StandardError.ReadToEndAsync() + await File.ReadAllTextAsync(temp.Combine("out/job.json")));
+        AssertWholeAndIdentical(temp, expected, partial: false);
+        var report = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(temp.Combine("out/job.json")))!;
+        Assert.All(report["items"]!.AsArray(), i => Assert.Equal(8, i!["chunks"]!["total"]!.GetValue<int>()));
+        Assert.Empty(Directory.GetFiles(temp.Combine("out"), "*.tmp", SearchOption.AllDirectories)); // no assembly left
+    }
+
     private static Process Start(string jobFile)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -199,6 +199,54 @@ public sealed class SiloClusterTests(ITestOutputHelper log) : IDisposable
         await AssertExactlyOnceAsync(job.Id, spec, expected);
     }
 
+    [Fact]
+    public async Task ThreeSilos_OneKilledWhileItRunsChunks_TheChunkedItemCompletes_EqualToTheUnchunkedOne()
+    {
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        using (var volume = new ItkWasm.Image(new ItkWasm.ImageType(3, ItkWasm.ComponentType.UInt8)) { Size = [256, 192, 96] })
+        {
+            volume.Data.Dispose();
+            volume.Data = ItkWasm.DataBuffer.Allocate(volume.ByteLength);
+            new Random(96).NextBytes(volume.Data.AsSpan());
+            ItkWasm.IO.ImageFile.Write(volume, Path.Combine(input, "volume.iwi.cbor"));
+        }
+
+        var whole = ClusterFixture.Downsample(input, temp.Combine("reference")) with { Chunking = ChunkingSpec.Off, Retries = 1 };
+        Assert.Equal(JobState.Succeeded, (await ClusterFixture.RunAsync(whole)).State);
+        var spec = whole with { Output = new OutputSpec { Location = temp.Combine("out") }, Chunking = new ChunkingSpec { Size = [256, 192, 4] } };
+        await StartStoreAndSilosAsync("redis", 3);
+        using var client = Remote(silos[0]);
+        var job = await client.SubmitJobAsync(spec);
+        var ran = new ConcurrentDictionary<string, int>(); // silo → chunks it finished
+        SiloProcess? victim = null;
+        var done = 0;
+        await foreach (var p in job.WatchAsync())
+        {
+            if (p.Event is { Status: ItemStatus.Running, ChunksTotal: > 0, Silo: { } silo } e && e.ChunksDone > done)
+            {
+                done = e.ChunksDone;
+                ran.AddOrUpdate(silo, 1, (_, n) => n + 1);
+                if (victim is null && done >= 6 && silos.Skip(1).FirstOrDefault(s => s.Address == silo) is { } chosen)
+                {
+                    // A silo the client does not talk to, that has just run a chunk and is running others.
+                    victim = chosen;
+                    victim.Signal("KILL");
+                    log.WriteLine($"killed {victim.Address} after {done} of {e.ChunksTotal} chunks");
+                }
+            }
+        }
+
+        var summary = await job.WaitForCompletionAsync().WaitAsync(TimeSpan.FromMinutes(4));
+        var item = Assert.Single(summary.Items);
+        log.WriteLine($"chunks per silo: {string.Join(", ", ran.Select(r => $"{r.Key} {r.Value}"))}");
+        Assert.True(item.Status == ItemStatus.Succeeded, item.Error);
+        Assert.NotNull(victim);
+        Assert.Equal(24, item.ChunksTotal);
+        Assert.Equal(3, ran.Count); // every silo ran chunks, the killed one before it died
+        Assert.Equal(Hash(Path.Combine(temp.Combine("reference"), item.Output)), Hash(Path.Combine(temp.Combine("out"), item.Output)));
+        Assert.Empty(Directory.GetFiles(temp.Combine("out"), "*.tmp", SearchOption.AllDirectories));
+    }
+
     private static ItkWasmClusterClient Remote(SiloProcess silo) =>
         new(new ItkWasmClusterClientOptions { Endpoint = new Uri(silo.Url), Token = SiloProcess.Token });
 

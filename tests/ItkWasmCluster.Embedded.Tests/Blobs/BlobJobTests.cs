@@ -151,6 +151,41 @@ public sealed class BlobJobTests(AzuriteFixture azurite, Xunit.Abstractions.ITes
         Assert.DoesNotContain("sig=", shown, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ChunkedItem_OnBlobs_ReadsRangesStagesItsChunksAndCommitsOnce_TheFolderJobsBytes()
+    {
+        var container = azurite.NewContainer();
+        var stores = new BlobStores(azurite.Options());
+        var folder = Directory.CreateDirectory(temp.Combine("chunked-in")).FullName;
+        using (var volume = new Image(new ImageType(3, ComponentType.Int16)) { Size = [150, 40, 24], Spacing = [0.5, 0.5, 2] })
+        {
+            volume.Data.Dispose();
+            volume.Data = DataBuffer.Allocate(volume.ByteLength);
+            new Random(23).NextBytes(volume.Data.AsSpan());
+            ImageFile.Write(volume, Path.Combine(folder, "volume.iwi.cbor"));
+            await stores.Open($"az://{container}/in/").UploadAsync("volume.iwi.cbor", (stream, _) =>
+            {
+                ImageFile.Write(volume, stream, ItkWasmFileForm.Cbor);
+                return Task.CompletedTask;
+            });
+        }
+
+        var spec = ClusterFixture.Downsample(folder, temp.Combine("chunked-out")) with { Chunking = new ChunkingSpec { Size = [150, 40, 6] } };
+        using var cluster = new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = 2, Storage = azurite.Options() });
+        var onFolders = await RunAsync(cluster, spec);
+        azurite.Log.Clear();
+        var onBlobs = await RunAsync(cluster, spec with { Input = new DatasetSpec { Location = $"az://{container}/in/" }, Output = new OutputSpec { Location = $"az://{container}/out/" } });
+
+        var item = Assert.Single(onBlobs.Items);
+        Assert.Equal(4, item.ChunksTotal); // 24 slices by 6
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("chunked-out"), item.Output)), await ReadAsync(stores.Open($"az://{container}/out/"), item.Output));
+        Assert.Equal(Assert.Single(onFolders.Items).ChunksTotal, item.ChunksTotal);
+        var requests = azurite.Log.Requests.Where(r => r.Path.EndsWith("/out/" + item.Output, StringComparison.Ordinal)).ToList();
+        Assert.Equal(1, requests.Count(r => r.Method == "PUT" && r.Query.Contains("comp=blocklist", StringComparison.Ordinal)));
+        Assert.Equal(1 + item.ChunksTotal, requests.Count(r => r.Method == "PUT" && r.Query.Contains("comp=block", StringComparison.Ordinal) && !r.Query.Contains("comp=blocklist", StringComparison.Ordinal) && r.Status < 300)); // the prefix, a block per chunk
+        Assert.DoesNotContain(requests, r => r.Method == "PUT" && !r.Query.Contains("comp=block", StringComparison.Ordinal)); // no whole-blob upload
+    }
+
     private async Task<(JobSpec Folder, JobSpec Blob)> PrepareAsync(string container, BlobStores stores)
     {
         var folder = Directory.CreateDirectory(temp.Combine($"in-{container}")).FullName;

@@ -85,6 +85,23 @@ public class AcceleratedStageTests
     }
 
     [Fact]
+    public async Task AnOverridesRefusal_NamesTheOverride_NotTheModule()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        File.Copy(SharedData.Path("itk-wasm/cthead1.png"), Path.Combine(input, "cthead1.png"));
+        var downsample = ClusterFixture.Downsample(input, temp.Combine("out"));
+        var spec = downsample with { Stages = [downsample.Stages[0] with { Args = ["--shrink-factors", "2", "2", "--bogus"], Accelerator = StageAccelerator.Simd }], Retries = 0 };
+
+        var item = Assert.Single((await ClusterFixture.RunAsync(spec)).Items);
+
+        Assert.Equal(ItemStatus.Failed, item.Status);
+        Assert.Contains(
+            Vector.IsHardwareAccelerated ? "the simd override of @itk-wasm/downsample:downsample" : "has no simd implementation that this silo can run",
+            item.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Priorities_FromTheSetting_DisableAnOverride_AndABadSettingIsRefusedQuotingIt()
     {
         var disabled = StageImplementations.For(["simd"], [new ItkWasm.Downsample.Accelerated.DownsampleOverridePackage()], "@itk-wasm/downsample:downsample-bin-shrink=simd:-1");

@@ -108,6 +108,24 @@ public class ChunkedItemTests
         Assert.All(twice.Items.Concat(compressed.Items), i => Assert.Equal(ItemStatus.Failed, i.Status));
     }
 
+    [Fact]
+    public void AModuleThatRunsOutOfWasmMemory_IsReportedAsThat_WithWhatToChange()
+    {
+        var pipeline = ItkWasm.Pipelines.PipelineReference.Parse("@itk-wasm/downsample:downsample");
+        var abort = new ItkWasm.Pipelines.PipelineRunException(pipeline, ItkWasm.Pipelines.PipelineFailureKind.Trap, "Aborted(). Build with -sASSERTIONS for more info.", string.Empty, string.Empty);
+
+        var whole = ItkWasmCluster.Grains.Workers.ItemRunner.OutOfMemory(abort, 1L << 30, ChunkingSpec.Off, chunked: false);
+        var chunk = ItkWasmCluster.Grains.Workers.ItemRunner.OutOfMemory(abort, 600L << 20, new ChunkingSpec { Size = [4096, 4096, 64] }, chunked: true);
+
+        Assert.NotNull(whole);
+        Assert.Equal(ItkWasm.Pipelines.PipelineFailureKind.OutOfMemory, whole.Kind);
+        Assert.Equal(
+            "@itk-wasm/downsample:downsample ran out of memory (it needed more than the 4 GiB a wasm32 module can address, on an item of 1073741824 bytes; chunking: off: set chunking: auto (or { size: [X, Y, Z] }) to run it by chunks; the module: Aborted(). Build with -sASSERTIONS for more info.)",
+            whole.Summary);
+        Assert.Contains("on a chunk of 629145600 bytes; chunking: size [4096, 4096, 64]: set a smaller chunking: { size: [X, Y, Z] }", chunk!.Summary, StringComparison.Ordinal);
+        Assert.Null(ItkWasmCluster.Grains.Workers.ItemRunner.OutOfMemory(abort, 1L << 20, ChunkingSpec.Auto, chunked: false)); // a small image's trap is its own
+    }
+
     private static void Write(string folder, string name, ComponentType type, long[] size, bool rotated)
     {
         using var image = Random(type, size, rotated);
