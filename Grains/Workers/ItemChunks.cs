@@ -11,38 +11,81 @@ namespace ItkWasmCluster.Grains.Workers;
 
 /// <summary>
 /// The three steps of an item that runs by chunks (a job of one stage with a <see cref="ChunkRule"/>, an input in an
-/// uncompressed <c>.iwi.cbor</c>, a result in one): the plan (the chunk grid, and the result's header from a probe run
+/// uncompressed <c>.iwi.cbor</c> or a raw MetaImage or NRRD file in a folder, a result in an <c>.iwi.cbor</c>): the plan (the chunk grid, and the result's header from a probe run
 /// on the input's corner; the result's assembly prepared, its prefix written), each chunk (its input region read by
 /// ranges with its halo, the stage run on it, its pixels written into the assembly at their place), and the commit
 /// (the assembly made the result, at once). Which items run by chunks is the job's <see cref="ChunkingSpec"/>. Any
 /// silo runs any step; the partition keeps each chunk's record. Thread-safe.
 /// </summary>
-internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore output, StagePlan[] stages)
+internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore output, StagePlan[] stages, ImageIo imageIo)
 {
     /// <summary>Returns whether the input <paramref name="name"/> of <paramref name="length"/> bytes (0: not known) may
     /// run by chunks, so that its layout is worth reading: an uncompressed <c>.iwi.cbor</c>, when the job sets a chunk
     /// size or the file may hold more pixels than <c>auto</c> runs whole.</summary>
     public bool MayChunk(string name, long length) =>
         spec.Chunking.Enabled
-        && ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor }
-        && (spec.Chunking.Size is not null || length is 0 || length > ChunkingSpec.AutoThresholdBytes);
+        && ((ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor } && (spec.Chunking.Size is not null || length is 0 || length > ChunkingSpec.AutoThresholdBytes))
+            || (RawImageHeader.IsRawFormat(name) && input.GetLocalPath(name) is not null));
 
-    /// <summary>Returns the layout of an input stored as an uncompressed <c>.iwi.cbor</c> (read by a range), or null
-    /// for any other form.</summary>
+    /// <summary>Returns the layout of an input stored as an uncompressed <c>.iwi.cbor</c> (read by a range), or as a
+    /// raw-backed MetaImage or NRRD file in a folder (<see cref="RawImageHeader"/>; its geometry and metadata from the
+    /// image-io reader's header-only read, when the job may chunk it); null for any other form.</summary>
     public async Task<ImageLayout?> LayoutAsync(string name, CancellationToken cancellationToken)
     {
-        if (ItkWasmPath.TryParse(name) is not { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor })
+        if (ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor })
+        {
+            await using var stream = await input.OpenRangedReadAsync(name, cancellationToken).ConfigureAwait(false);
+            return ImageLayout.ReadCbor(stream, name);
+        }
+
+        return RawImageHeader.IsRawFormat(name) && input.GetLocalPath(name) is { } path ? await RawLayoutAsync(name, path, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    private async Task<ImageLayout?> RawLayoutAsync(string name, string path, CancellationToken cancellationToken)
+    {
+        var start = new byte[RawImageHeader.MaxHeaderBytes];
+        int read;
+        await using (var file = File.OpenRead(path))
+        {
+            read = await file.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (RawImageHeader.Parse(start.AsSpan(0, read)) is not { } raw || (spec.Chunking.Size is null && raw.Bytes <= ChunkingSpec.AutoThresholdBytes))
+        {
+            return null; // not one raw buffer, or small enough that auto runs it whole: not worth the header read
+        }
+
+        var data = raw.DataFile is null ? name : name[..(name.LastIndexOf('/') + 1)] + raw.DataFile;
+        long length;
+        try
+        {
+            length = (await input.GetPropertiesAsync(data, cancellationToken).ConfigureAwait(false))?.Length ?? -1;
+        }
+        catch (Exception e) when (e is ArgumentException or UnauthorizedAccessException)
+        {
+            return null; // a data file outside the dataset is not read
+        }
+
+        var offset = raw.Offset == -1 ? length - raw.Bytes : raw.Offset;
+        if (length < 0 || offset < 0 || offset + raw.Bytes > length)
         {
             return null;
         }
 
-        await using var stream = await input.OpenRangedReadAsync(name, cancellationToken).ConfigureAwait(false);
-        return ImageLayout.ReadCbor(stream, name);
+        using var information = await imageIo.ReadInformationAsync(path, cancellationToken).ConfigureAwait(false);
+        var header = new Image(information.ImageType) { Name = information.Name, Origin = information.Origin, Spacing = information.Spacing, Direction = information.Direction, Size = information.Size };
+        foreach (var (key, value) in information.Metadata)
+        {
+            header.Metadata[key] = value;
+        }
+
+        return header.ByteLength == raw.Bytes ? new ImageLayout(header, offset, raw.DataFile is null ? null : data) : null;
     }
 
     /// <summary>Returns the chunk size (in result pixels per axis) the item runs by, or null when it runs whole: an
-    /// input not in an uncompressed <c>.iwi.cbor</c> always runs whole (it is refused when it is too large to read).</summary>
-    /// <param name="layout">The input's layout, or null when it is not in an uncompressed <c>.iwi.cbor</c>.</param>
+    /// input without a <see cref="LayoutAsync">layout</see> always runs whole (it is refused when it is too large to
+    /// read).</summary>
+    /// <param name="layout">The input's layout, or null when it has none.</param>
     /// <exception cref="StageException">The item must run by chunks (it is larger than <c>auto</c> runs whole, or the
     /// job sets a chunk size) and cannot; the message says why and what to change.</exception>
     public long[]? Decide(ImageLayout? layout)
@@ -113,7 +156,7 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         var size = layout.Header.Size;
         var rule = stage.RuleFor(size.Length)!;
         Image header;
-        await using (var stream = await input.OpenRangedReadAsync(inputName, cancellationToken).ConfigureAwait(false))
+        await using (var stream = await input.OpenRangedReadAsync(layout.DataFile ?? inputName, cancellationToken).ConfigureAwait(false))
         using (var probe = layout.ReadRegion(stream, ChunkedRun.ProbeRegion(rule, size)))
         {
             header = await stage.ResultHeaderAsync(probe, () => ChunkedRun.ResultHeaderAsync(probe, rule, stage.Spec.ArgsFor(size.Length), size, Run(stage, attempt), cancellationToken)).ConfigureAwait(false);
@@ -142,9 +185,10 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         var result = plan.OutputLayout();
         var implementation = StageImplementations.Wasm;
         Image pixels;
-        await using (var stream = await input.OpenRangedReadAsync(inputName, cancellationToken).ConfigureAwait(false))
+        var layout = await LayoutAsync(inputName, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"{inputName} can no longer be read by chunks (it changed since its chunks were planned); the item runs again when the job does");
+        await using (var stream = await input.OpenRangedReadAsync(layout.DataFile ?? inputName, cancellationToken).ConfigureAwait(false))
         {
-            var layout = ImageLayout.ReadCbor(stream, inputName);
             if (!layout.Header.Size.SequenceEqual(plan.InputSize))
             {
                 throw new InvalidOperationException($"{inputName} is [{string.Join(", ", layout.Header.Size)}] now, not the [{string.Join(", ", plan.InputSize)}] its chunks were planned for; the item runs again when the job does");

@@ -74,7 +74,7 @@ internal sealed class ItemRunner
         }
 
         stagesKey = key.Append(spec.Output.Format).ToString();
-        chunks = new ItemChunks(spec, input, output, stages);
+        chunks = new ItemChunks(spec, input, output, stages, imageIo);
     }
 
     /// <summary>Runs one item and commits its result.</summary>
@@ -226,7 +226,7 @@ internal sealed class ItemRunner
             ? "set a smaller chunking: { size: [X, Y, Z] }"
             : !chunking.Enabled
                 ? "set chunking: auto (or { size: [X, Y, Z] }) to run it by chunks"
-                : "it ran whole: only an input stored as an uncompressed .iwi.cbor, in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
+                : "it ran whole: only an uncompressed .iwi.cbor, or a raw MetaImage or NRRD file in a folder, in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
         return new PipelineRunException(e.Pipeline, PipelineFailureKind.OutOfMemory,
             $"it needed more than the 4 GiB a wasm32 module can address, on {(chunked ? "a chunk" : "an item")} of {bytes} bytes; chunking: {chunking}: {advice}; the module: {e.Detail}",
             e.Stdout, e.Stderr, e.ReturnCode);

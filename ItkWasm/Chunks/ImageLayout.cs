@@ -5,13 +5,15 @@ namespace ItkWasm.Chunks;
 
 /// <summary>
 /// An image stored with its pixel buffer uncompressed and contiguous at a known offset of a file or blob (an
-/// uncompressed <c>.iwi.cbor</c>, ITKWASM-SPEC §3.3: the <c>data</c> entry's bytes), so that a region of it is read, or
-/// written, by ranges without the rest. The buffer is in ITK's order: x fastest, components interleaved,
+/// uncompressed <c>.iwi.cbor</c>, ITKWASM-SPEC §3.3: the <c>data</c> entry's bytes; a raw-backed MetaImage or NRRD,
+/// <see cref="RawImageHeader"/>), so that a region of it is read, or written, by ranges without the rest. The buffer is in ITK's order: x fastest, components interleaved,
 /// little-endian.
 /// </summary>
 /// <param name="Header">The image's type, geometry and metadata, without pixels; not owned (nothing to dispose).</param>
 /// <param name="DataOffset">Where the pixel buffer starts, in bytes from the start of the file.</param>
-public sealed record ImageLayout(Image Header, long DataOffset)
+/// <param name="DataFile">The name of the file or blob holding the pixels, in the described file's store; null when it
+/// is the described file itself (a MetaImage or NRRD header may name another, <see cref="RawImageHeader"/>).</param>
+public sealed record ImageLayout(Image Header, long DataOffset, string? DataFile = null)
 {
     // Runs of one read that lie closer together than this are read at once, the gap with them.
     private const long CoalesceGap = 1 << 20;

@@ -44,6 +44,14 @@ public sealed class ImageIo
     public Task<Image> ReadAsync(string path, CancellationToken cancellationToken = default) =>
         pipelines.ReadAsync(path, cancellationToken);
 
+    /// <summary>Reads an image file's header only: its type, size, geometry and metadata as a whole read gives them, and
+    /// no pixels (the readers' <c>--information-only</c>).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="NotSupportedException">No reader of the package can read it.</exception>
+    /// <exception cref="PipelineRunException">The reader failed.</exception>
+    public Task<Image> ReadInformationAsync(string path, CancellationToken cancellationToken = default) =>
+        pipelines.ReadAsync(path, informationOnly: true, cancellationToken);
+
     /// <summary>Writes an image file atomically, in the format its extension names.</summary>
     /// <param name="image">The image; the caller keeps owning it.</param>
     /// <param name="path">The destination; its extension picks the format.</param>

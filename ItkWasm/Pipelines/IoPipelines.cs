@@ -36,7 +36,13 @@ internal sealed class IoPipelines<T>(
     /// <summary>Reads <paramref name="path"/>; the caller disposes the result.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="NotSupportedException">No reader of the package can read it.</exception>
-    public async Task<T> ReadAsync(string path, CancellationToken cancellationToken)
+    public Task<T> ReadAsync(string path, CancellationToken cancellationToken) => ReadAsync(path, informationOnly: false, cancellationToken);
+
+    /// <summary>Reads <paramref name="path"/>, or only its header when <paramref name="informationOnly"/> (the
+    /// readers' <c>--information-only</c>); the caller disposes the result.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="NotSupportedException">No reader of the package can read it.</exception>
+    public async Task<T> ReadAsync(string path, bool informationOnly, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
@@ -53,7 +59,7 @@ internal sealed class IoPipelines<T>(
             try
             {
                 result = await pipeline.RunAsync(
-                    [full, "0", "1", "--memory-io"],
+                    informationOnly ? [full, "0", "1", "--memory-io", "--information-only"] : [full, "0", "1", "--memory-io"],
                     [new PipelineOutput(InterfaceType.JsonCompatible), new PipelineOutput(type)],
                     [PipelineInput.BinaryFile(full)],
                     cancellationToken: cancellationToken).ConfigureAwait(false);

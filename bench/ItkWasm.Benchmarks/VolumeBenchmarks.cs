@@ -10,7 +10,7 @@ namespace ItkWasm.Benchmarks;
 
 /// <summary>
 /// Volumes larger than a wasm module runs whole, by chunks (issue 23). A 512³ float32 volume downsampled 2×2×2 by a job
-/// on the embedded cluster (2 slots) by chunks (<c>chunking: auto</c>: 4 slabs of 128 MiB) against the same job run whole
+/// on the embedded cluster (2 slots) by chunks (<c>chunking: auto</c>: 8 slabs of 64 MiB) against the same job run whole
 /// (<c>chunking: off</c>), on the SIMD override and on the WebAssembly module; 3 silo processes of 1 slot each on one
 /// 2 GiB volume, each silo's share of the chunks; and (<c>bench/run volumes-16g</c> only, for it writes 16 GiB) a
 /// 2048×2048×4096 uint8 volume by the embedded <c>run</c> command, its wall time, voxels/s and the peak resident set

@@ -17,8 +17,9 @@ public sealed record ChunkingSpec
     /// smoothing filters are float32: 4 times a uint8 input).</summary>
     public const long AutoThresholdBytes = 256L << 20;
 
-    /// <summary>The input pixels, in bytes, of one chunk that <c>auto</c> makes: 128 MiB.</summary>
-    public const long AutoChunkBytes = 128L << 20;
+    /// <summary>The input pixels, in bytes, of one chunk that <c>auto</c> makes: 64 MiB (the module that runs it holds
+    /// its float32 working images and its output besides).</summary>
+    public const long AutoChunkBytes = 64L << 20;
 
     /// <summary>Gets the default: chunk the items that are too large to run whole.</summary>
     public static ChunkingSpec Auto { get; } = new();

@@ -57,6 +57,33 @@ public class ChunkedItemTests
     }
 
     [Fact]
+    public async Task RawMetaImageAndNrrd_AreReadByChunks_AndGiveTheUnchunkedBytes_ACompressedOneRunsWhole()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        foreach (var file in new[] { "itk-wasm/tooth.nrrd", "itk-examples/BrainProtonDensity3Slices.mha", "itk-examples/BrainProtonDensity3Slices.raw", "itk-examples/BrainProtonDensitySliceBorder20DirectionPlus30.mhd", "itk-examples/BrainProtonDensitySliceBorder20.zraw" })
+        {
+            File.Copy(SharedData.Path(file), Path.Combine(input, Path.GetFileName(file)));
+        }
+
+        var downsample = ClusterFixture.Downsample(input, temp.Combine("whole"));
+        var whole = downsample with { Stages = [downsample.Stages[0] with { Accelerator = StageAccelerator.Wasm }], Chunking = ChunkingSpec.Off };
+
+        var reference = await ClusterFixture.RunAsync(whole);
+        var chunked = await ClusterFixture.RunAsync(whole with { Output = new OutputSpec { Location = temp.Combine("chunked") }, Chunking = new ChunkingSpec { Size = [1000, 40, 16] } });
+
+        Assert.Equal(3, chunked.Items.Count);
+        foreach (var item in chunked.Items)
+        {
+            Assert.True(item.Status == ItemStatus.Succeeded, $"{item.Input}: {item.Error}");
+            Assert.Equal(item.Input.EndsWith(".mhd", StringComparison.Ordinal) ? 0 : 2, Math.Min(item.ChunksTotal, 2)); // the compressed one runs whole
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("whole"), item.Output)), await File.ReadAllBytesAsync(Path.Combine(temp.Combine("chunked"), item.Output)));
+        }
+
+        Assert.All(reference.Items, i => Assert.Equal(ItemStatus.Succeeded, i.Status));
+    }
+
+    [Fact]
     public async Task DeclaredHalo_ChunksAPipelineTheProjectDoesNotKnow_AndCutsTheHaloOff()
     {
         using var temp = new TempDirectory();
