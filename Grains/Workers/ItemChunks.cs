@@ -32,13 +32,17 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
     /// image-io reader's header-only read, when the job may chunk it); null for any other form.</summary>
     public async Task<ImageLayout?> LayoutAsync(string name, CancellationToken cancellationToken)
     {
-        if (ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor })
-        {
-            await using var stream = await input.OpenRangedReadAsync(name, cancellationToken).ConfigureAwait(false);
-            return ImageLayout.ReadCbor(stream, name);
-        }
+        return ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor }
+            ? await CborLayoutAsync(input, name, cancellationToken).ConfigureAwait(false)
+            : RawImageHeader.IsRawFormat(name) && input.GetLocalPath(name) is { } path ? await RawLayoutAsync(name, path, cancellationToken).ConfigureAwait(false) : null;
+    }
 
-        return RawImageHeader.IsRawFormat(name) && input.GetLocalPath(name) is { } path ? await RawLayoutAsync(name, path, cancellationToken).ConfigureAwait(false) : null;
+    /// <summary>Returns the layout of the uncompressed <c>.iwi.cbor</c> blob <paramref name="name"/> of
+    /// <paramref name="store"/>, read by a range.</summary>
+    public static async Task<ImageLayout> CborLayoutAsync(IBlobStore store, string name, CancellationToken cancellationToken)
+    {
+        await using var stream = await store.OpenRangedReadAsync(name, cancellationToken).ConfigureAwait(false);
+        return ImageLayout.ReadCbor(stream, name);
     }
 
     private async Task<ImageLayout?> RawLayoutAsync(string name, string path, CancellationToken cancellationToken)
@@ -96,22 +100,28 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             return null;
         }
 
+        // Under auto, an item that cannot be chunked still runs whole while a module may hold it; past that, and
+        // whenever the job sets a chunk size, it fails saying why.
+        var must = chunking.Size is not null || layout.Header.ByteLength > ChunkingSpec.MustChunkBytes;
         var why = chunking.Size is null
-            ? $"the item's pixel buffer ({layout.Header.ByteLength} bytes) is larger than chunking: auto runs whole ({ChunkingSpec.AutoThresholdBytes} bytes)"
+            ? $"the item's pixel buffer ({layout.Header.ByteLength} bytes) is larger than a wasm32 module can run whole ({ChunkingSpec.MustChunkBytes} bytes)"
             : $"the job sets chunking: {chunking}";
         if (stages.Length != 1)
         {
-            throw new StageException(0, $"{why}, and only a job of one stage runs by chunks: split the job into one job per stage, or set chunking: off to run the item whole");
+            return must ? throw new StageException(0, $"{why}, and only a job of one stage runs by chunks: split the job into one job per stage, or set chunking: off to run the item whole") : null;
         }
 
         if (ItkWasmPath.TryParse("x" + spec.Output.Format) is not { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor })
         {
-            throw new StageException(0, $"{why}, and a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off to run the item whole");
+            return must ? throw new StageException(0, $"{why}, and a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off to run the item whole") : null;
         }
 
         var size = layout.Header.Size;
-        var rule = stages[0].RuleFor(size.Length)
-            ?? throw new StageException(0, $"{why}, and the stage {stages[0].Spec.Pipeline} has no known halo: declare the pixels it reads around each pixel with halo: N (or halo: [X, Y, Z]) on the stage, or set chunking: off to run the item whole");
+        if (stages[0].RuleFor(size.Length) is not { } rule)
+        {
+            return must ? throw new StageException(0, $"{why}, and the stage {stages[0].Spec.Pipeline} has no known halo: declare the pixels it reads around each pixel with halo: N (or halo: [X, Y, Z]) on the stage, or set chunking: off to run the item whole") : null;
+        }
+
         if (Enumerable.Range(0, size.Length).Any(d => size[d] < rule.Factors[d]))
         {
             return null; // smaller than a bin: the stage's own answer, whole

@@ -281,9 +281,28 @@ internal sealed class ItemRunner
 
     private string ContentKey(string inputHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{stagesKey}\n{inputHash}")));
 
-    /// <summary>Reads the result <paramref name="name"/> (in the job's output form); the caller disposes it.</summary>
+    /// <summary>Reads the middle slice of the input or result <paramref name="name"/> for a preview
+    /// (<see cref="ImageLayout.ReadSlice"/>): by ranges, at most <paramref name="maxRows"/> of its rows, when its form
+    /// allows (an uncompressed <c>.iwi.cbor</c>, a raw MetaImage or NRRD file the job may chunk); otherwise the whole
+    /// image. The bytes are not counted as the job's reads. The caller disposes the result.</summary>
     /// <exception cref="Exception">The blob is missing or unreadable.</exception>
-    public async Task<Image> ReadResultAsync(string name, CancellationToken cancellationToken)
+    public async Task<Image> ReadPreviewAsync(string name, bool result, int maxRows, CancellationToken cancellationToken)
+    {
+        var store = result ? output : input;
+        var layout = result
+            ? NativeForm(name) == ItkWasmFileForm.Cbor ? await ItemChunks.CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false) : null
+            : await chunks.LayoutAsync(name, cancellationToken).ConfigureAwait(false);
+        if (layout is null)
+        {
+            return result ? await ReadResultAsync(name, cancellationToken).ConfigureAwait(false) : await ReadInputAsync(name, counted: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var stream = await store.OpenRangedReadAsync(layout.DataFile ?? name, cancellationToken).ConfigureAwait(false);
+        return await Task.Run(() => layout.ReadSlice(stream, maxRows), cancellationToken).ConfigureAwait(false);
+    }
+
+    // Reads the result (in the job's output form); the caller disposes it.
+    private async Task<Image> ReadResultAsync(string name, CancellationToken cancellationToken)
     {
         var form = NativeForm(name) ?? throw new ItkWasmFormatException(name, "not in one of ITK-Wasm's image forms");
         await using var stream = await output.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
@@ -291,11 +310,8 @@ internal sealed class ItemRunner
         return ImageFile.Read(ahead, form, name);
     }
 
-    /// <summary>Reads the input <paramref name="name"/> in any form the job reads (a file format through the image-io
-    /// pipelines), for a preview: the bytes are not counted as the job's reads. The caller disposes it.</summary>
-    /// <exception cref="Exception">The blob is missing or unreadable.</exception>
-    public Task<Image> ReadInputAsync(string name, CancellationToken cancellationToken) => ReadInputAsync(name, counted: false, cancellationToken);
-
+    // Reads the input in any form the job reads (a file format through the image-io pipelines), its bytes counted as
+    // the job's reads when counted (not for a preview); the caller disposes it.
     private async Task<Image> ReadInputAsync(string name, bool counted, CancellationToken cancellationToken)
     {
         if (NativeForm(name) is { } form)

@@ -31,21 +31,22 @@ public sealed class ItemRunners(IWasmRuntime runtime, BlobStores stores, StageIm
     /// temporary folder.</summary>
     public string ModuleFolder { get; init; } = Path.Combine(Path.GetTempPath(), "itkwasm-cluster-modules");
 
-    /// <summary>Reads one item's input (in any form the job reads) or its result, as the job's stages see them; the
-    /// caller disposes the image. For previews: the bytes read are not counted as the job's.</summary>
+    /// <summary>Reads the middle slice of one item's input (in any form the job reads) or its result, as the job's
+    /// stages see them, for a preview: by ranges, at most <paramref name="maxRows"/> rows of it, when the file's form
+    /// allows (<see cref="ItemRunner.ReadPreviewAsync"/>), else the whole image. The bytes read are not counted as the
+    /// job's; the caller disposes the image.</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="spec">The job's spec.</param>
     /// <param name="name">The input's name, or the result's when <paramref name="result"/>.</param>
     /// <param name="result">Whether <paramref name="name"/> is a result.</param>
+    /// <param name="maxRows">The most rows of the slice to read.</param>
     /// <param name="cancellationToken">Stops the read.</param>
     /// <exception cref="BlobLocationException">The location is not served, or cannot be read.</exception>
     /// <exception cref="Exception">The blob is missing or not an image.</exception>
-    public async Task<ItkWasm.Image> ReadItemAsync(string jobId, JobSpec spec, string name, bool result, CancellationToken cancellationToken)
+    public async Task<ItkWasm.Image> ReadPreviewAsync(string jobId, JobSpec spec, string name, bool result, int maxRows, CancellationToken cancellationToken)
     {
         var runner = await ForAsync(jobId, () => Task.FromResult(spec), cancellationToken).ConfigureAwait(false);
-        return result
-            ? await runner.ReadResultAsync(name, cancellationToken).ConfigureAwait(false)
-            : await runner.ReadInputAsync(name, cancellationToken).ConfigureAwait(false);
+        return await runner.ReadPreviewAsync(name, result, maxRows, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Returns the runner of the job <paramref name="jobId"/>, asking <paramref name="specOf"/> for its spec

@@ -172,6 +172,64 @@ public sealed record ImageLayout(Image Header, long DataOffset, string? DataFile
         }
     }
 
+    /// <summary>Reads the middle slice of the image for a preview: the x–y plane at the middle index of every further
+    /// axis, with at most <paramref name="maxRows"/> of its rows (every n-th, from the first, when it has more; its y
+    /// spacing then grows n times, so the aspect stays true). Memory: the slice's rows read, one at a time when thinned.
+    /// The caller disposes the result.</summary>
+    /// <param name="stream">The file, seekable; the caller keeps owning it.</param>
+    /// <param name="maxRows">The most rows to read, at least 1.</param>
+    public Image ReadSlice(Stream stream, int maxRows)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
+        var size = Header.Size;
+        var dimension = size.Length;
+        var index = new long[dimension];
+        var extent = new long[dimension];
+        for (var d = 0; d < dimension; d++)
+        {
+            (index[d], extent[d]) = d < 2 ? (0L, size[d]) : (size[d] / 2, 1L);
+        }
+
+        var height = dimension > 1 ? size[1] : 1;
+        var step = (height + maxRows - 1) / maxRows;
+        if (step <= 1)
+        {
+            return ReadRegion(stream, new ImageRegion(index, extent));
+        }
+
+        extent[1] = (height + step - 1) / step;
+        var slice = new Image(Header.ImageType)
+        {
+            Name = Header.Name,
+            Origin = RegionCopy.PointOf(Header, index),
+            Spacing = [.. Header.Spacing.Select((s, d) => d == 1 ? s * step : s)],
+            Direction = [.. Header.Direction],
+            Size = extent,
+        };
+        try
+        {
+            slice.Data.Dispose();
+            slice.Data = DataBuffer.Allocate(slice.ByteLength);
+            var row = (long[])extent.Clone();
+            row[1] = 1;
+            for (var r = 0L; r < extent[1]; r++)
+            {
+                var at = (long[])index.Clone();
+                at[1] = r * step;
+                using var read = ReadRegion(stream, new ImageRegion(at, row));
+                RegionCopy.Insert(slice, read, [0, r, .. new long[dimension - 2]]);
+            }
+
+            return slice;
+        }
+        catch
+        {
+            slice.Dispose();
+            throw;
+        }
+    }
+
     // Reads the runs of a region inside the image into its buffer, neighbouring runs in one read.
     private void Fill(Stream stream, ImageRegion inside, DataBuffer target)
     {

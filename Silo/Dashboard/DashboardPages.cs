@@ -373,7 +373,7 @@ internal static partial class DashboardPages
 
         try
         {
-            using var image = await runners.ReadItemAsync(id, spec, side == "output" ? item.Output : item.Input, side == "output", ct).ConfigureAwait(false);
+            using var image = await runners.ReadPreviewAsync(id, spec, side == "output" ? item.Output : item.Input, side == "output", 2 * ImagePreview.MaxSide, ct).ConfigureAwait(false);
             var png = await Task.Run(() => ImagePreview.RenderPng(image), ct).ConfigureAwait(false);
             return Results.File(png, "image/png");
         }

@@ -39,6 +39,29 @@ public class ImageLayoutTests
         Assert.True(expected.Data.ContentEquals(read.Data));
     }
 
+    [Theory]
+    [InlineData(100, 7, 1)] // every row
+    [InlineData(3, 3, 3)]   // rows 0, 3 and 6, y spacing 3 times
+    public void ReadSlice_IsTheMiddlePlane_ThinnedToAtMostTheRowsAsked(int maxRows, int expectedRows, int step)
+    {
+        using var temp = new TempDirectory();
+        using var image = Numbered([9, 7, 5]);
+        var path = temp.Combine("image.iwi.cbor");
+        ImageFile.Write(image, path);
+
+        using var file = File.OpenRead(path);
+        using var slice = ImageLayout.ReadCbor(file, path).ReadSlice(file, maxRows);
+
+        Assert.Equal([9L, expectedRows, 1], slice.Size);
+        Assert.Equal(0.5 * step, slice.Spacing[1]);
+        Assert.Equal(image.Origin[2] + (2 * image.Spacing[2]), slice.Origin[2]);
+        var values = slice.Data.ToArray<int>();
+        for (var r = 0; r < expectedRows; r++)
+        {
+            Assert.Equal(Enumerable.Range((2 * 63) + (r * step * 9), 9), values.Skip(r * 9).Take(9));
+        }
+    }
+
     [Fact]
     public void Runs_CoalesceWholeRowsAndPlanes()
     {

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Text.Json.Nodes;
 using ItkWasm;
 using ItkWasm.IO;
+using ItkWasmCluster.Grains.Workers;
 using ItkWasmCluster.Jobs;
 
 namespace ItkWasmCluster.Grains.Tests.Workers;
@@ -133,6 +134,23 @@ public class ChunkedItemTests
         Assert.Contains("only a job of one stage runs by chunks", Assert.Single(twice.Items).Error, StringComparison.Ordinal);
         Assert.Contains("a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off", Assert.Single(compressed.Items).Error, StringComparison.Ordinal);
         Assert.All(twice.Items.Concat(compressed.Items), i => Assert.Equal(ItemStatus.Failed, i.Status));
+    }
+
+    [Fact]
+    public void Auto_ChunksInSlabsOfWholeRows_RunsWholeWhatItCannotChunkUpToAGibibyte_AndRefusesItBeyond()
+    {
+        using var runtime = new ItkWasm.Runtime.WasmRuntime();
+        var stage = ClusterFixture.Downsample("in", "out").Stages[0];
+        var implementations = StageImplementations.For([], []);
+        StagePlan Plan(int position) => new(stage, position, new ItkWasm.Pipelines.Pipeline(ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), runtime), "key", implementations, TimeProvider.System);
+        ItemChunks Chunks(int stages) => new(ClusterFixture.Downsample("in", "out") with { Stages = [.. Enumerable.Repeat(stage, stages)] }, null!, null!, [.. Enumerable.Range(0, stages).Select(Plan)], new ItkWasm.Pipelines.ImageIo(runtime));
+        ItkWasm.Chunks.ImageLayout Volume(long slices) => new(new Image(new ImageType(3, ComponentType.UInt8)) { Size = [1024, 1024, slices] }, 100);
+
+        Assert.Null(Chunks(1).Decide(Volume(256)));                         // 256 MiB: whole
+        Assert.Equal([512L, 512, 32], Chunks(1).Decide(Volume(384))!);      // slabs of 64 MiB: 64 slices in, 32 out
+        Assert.Null(Chunks(2).Decide(Volume(384)));                         // two stages: whole, as before
+        var refused = Assert.Throws<StageException>(() => Chunks(2).Decide(Volume(1100)));
+        Assert.Contains("larger than a wasm32 module can run whole (1073741824 bytes), and only a job of one stage runs by chunks", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
