@@ -183,7 +183,10 @@ public sealed class BlobJobTests(AzuriteFixture azurite, Xunit.Abstractions.ITes
         var requests = azurite.Log.Requests.Where(r => r.Path.EndsWith("/out/" + item.Output, StringComparison.Ordinal)).ToList();
         Assert.Equal(1, requests.Count(r => r.Method == "PUT" && r.Query.Contains("comp=blocklist", StringComparison.Ordinal)));
         Assert.Equal(1 + item.ChunksTotal, requests.Count(r => r.Method == "PUT" && r.Query.Contains("comp=block", StringComparison.Ordinal) && !r.Query.Contains("comp=blocklist", StringComparison.Ordinal) && r.Status < 300)); // the prefix, a block per chunk
-        Assert.DoesNotContain(requests, r => r.Method == "PUT" && !r.Query.Contains("comp=block", StringComparison.Ordinal)); // no whole-blob upload
+        Assert.DoesNotContain(requests, r => r.Method == "PUT" && !r.Query.Contains("comp=", StringComparison.Ordinal)); // no whole-blob upload
+        var stored = await stores.Open($"az://{container}/out/").GetPropertiesAsync(item.Output);
+        Assert.Equal(stored!.ContentHash, item.ResultHash); // its own Content-MD5, set once: a re-run reuses it without a download
+        Assert.StartsWith("md5:", item.ResultHash, StringComparison.Ordinal);
     }
 
     private async Task<(JobSpec Folder, JobSpec Blob)> PrepareAsync(string container, BlobStores stores)
