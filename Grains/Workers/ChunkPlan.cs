@@ -54,9 +54,6 @@ public sealed record ChunkPlan(
     /// <summary>Returns chunk <paramref name="n"/>, in result pixels.</summary>
     public ImageRegion Chunk(int n) => ChunkGrid.Split(OutputSize, ChunkSize)[n];
 
-    /// <summary>Gets the result's length in bytes.</summary>
-    public long OutputLength => OutputLayout().Length;
-
     /// <summary>Returns the offset of every part of the result's assembly, in order: the file's prefix (at 0), then each
     /// run of every chunk's pixels.</summary>
     public IReadOnlyList<long> Parts()

@@ -76,6 +76,13 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             return null;
         }
 
+        // The header read runs a module: once per file version, not once per chunk.
+        var version = $"{path}|{File.GetLastWriteTimeUtc(path).Ticks}|{read}|{length}";
+        if (rawLayouts.TryGetValue(version, out var known))
+        {
+            return known;
+        }
+
         using var information = await imageIo.ReadInformationAsync(path, cancellationToken).ConfigureAwait(false);
         var header = new Image(information.ImageType) { Name = information.Name, Origin = information.Origin, Spacing = information.Spacing, Direction = information.Direction, Size = information.Size };
         foreach (var (key, value) in information.Metadata)
@@ -83,8 +90,18 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             header.Metadata[key] = value;
         }
 
-        return header.ByteLength == raw.Bytes ? new ImageLayout(header, offset, raw.DataFile is null ? null : data) : null;
+        var layout = header.ByteLength == raw.Bytes ? new ImageLayout(header, offset, raw.DataFile is null ? null : data) : null;
+        if (rawLayouts.Count >= 64)
+        {
+            rawLayouts.Clear();
+        }
+
+        rawLayouts[version] = layout;
+        return layout;
     }
+
+    // Raw MetaImage and NRRD layouts by header file version; their headers are never changed once made.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ImageLayout?> rawLayouts = new(StringComparer.Ordinal);
 
     /// <summary>Returns the chunk size (in result pixels per axis) the item runs by, or null when it runs whole: an
     /// input without a <see cref="LayoutAsync">layout</see> always runs whole (it is refused when it is too large to

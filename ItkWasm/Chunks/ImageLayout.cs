@@ -247,8 +247,13 @@ public sealed record ImageLayout(Image Header, long DataOffset, string? DataFile
             stream.Seek(runs[first].FileOffset, SeekOrigin.Begin);
             if (first == last)
             {
-                using var window = target.OpenStream(runs[first].RegionOffset, runs[first].Length, FileAccess.Write);
-                stream.CopyExactly(window, runs[first].Length);
+                // Straight into the region's buffer, in pieces a span can hold.
+                for (var done = 0L; done < runs[first].Length;)
+                {
+                    var piece = target.AsSpan(runs[first].RegionOffset + done, (int)Math.Min(1 << 30, runs[first].Length - done));
+                    stream.ReadExactly(piece);
+                    done += piece.Length;
+                }
             }
             else
             {
@@ -267,24 +272,6 @@ public sealed record ImageLayout(Image Header, long DataOffset, string? DataFile
             }
 
             first = last + 1;
-        }
-    }
-}
-
-/// <summary>Stream helpers for <see cref="ImageLayout"/>.</summary>
-internal static class StreamCopy
-{
-    /// <summary>Copies exactly <paramref name="count"/> bytes from <paramref name="source"/> to <paramref name="destination"/>.</summary>
-    /// <exception cref="EndOfStreamException">The source ended first.</exception>
-    public static void CopyExactly(this Stream source, Stream destination, long count)
-    {
-        var buffer = new byte[(int)Math.Min(count, 1 << 20)];
-        for (var left = count; left > 0;)
-        {
-            var n = (int)Math.Min(left, buffer.Length);
-            source.ReadExactly(buffer, 0, n);
-            destination.Write(buffer, 0, n);
-            left -= n;
         }
     }
 }
