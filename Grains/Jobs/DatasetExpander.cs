@@ -6,7 +6,8 @@ using Microsoft.Extensions.FileSystemGlobbing;
 
 namespace ItkWasmCluster.Grains.Jobs;
 
-/// <summary>Turns a job's dataset into its items: one item per input blob, each with its result name.</summary>
+/// <summary>Turns a job's dataset into its items: one item per input blob (or <c>.iwi</c> directory,
+/// <see cref="ImageDirectoryItems"/>), each with its result name.</summary>
 internal static class DatasetExpander
 {
     /// <summary>Checks that the job's locations are served and usable, before it starts: the dataset and the output
@@ -86,7 +87,10 @@ internal static class DatasetExpander
         {
             for (var i = 0; i < explicitItems.Count; i++)
             {
-                blobs.Add(await input.GetPropertiesAsync(explicitItems[i], cancellationToken).ConfigureAwait(false)
+                var name = explicitItems[i].TrimEnd('/');
+                blobs.Add((ImageDirectoryItems.IsDirectory(name)
+                              ? await ImageDirectoryItems.GetPropertiesAsync(input, name, cancellationToken).ConfigureAwait(false)
+                              : await input.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false))
                           ?? throw new JobSpecException($"input.items[{i}]", $"no such item '{explicitItems[i]}' in {input.Description}"));
             }
         }
@@ -96,9 +100,15 @@ internal static class DatasetExpander
             matcher.AddIncludePatterns(spec.Input.Include);
             matcher.AddExcludePatterns(spec.Input.Exclude);
             var all = new Dictionary<string, BlobItem>(StringComparer.Ordinal);
+            var listed = new List<BlobItem>();
             await foreach (var blob in input.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
             {
-                all[blob.Name] = blob;
+                listed.Add(blob);
+            }
+
+            foreach (var item in ImageDirectoryItems.Group(listed))
+            {
+                all[item.Name] = item; // an .iwi directory is one item
             }
 
             var matched = matcher.Match("/dataset", all.Keys.Select(name => "/dataset/" + name));

@@ -16,6 +16,8 @@ namespace ItkWasmCluster.Grains.Workers;
 /// <param name="Count">The number of chunks.</param>
 /// <param name="OutputType">The result's pixel type as ITK-Wasm writes it: <c>componentType pixelType components</c>.</param>
 /// <param name="OutputDataOffset">Where the result's pixels start in its file, in bytes.</param>
+/// <param name="Spill">The name, in the output store, of the input decompressed (an <c>.iwi.cbor.zst</c> input's
+/// <c>.iwi.cbor</c>), which the chunks read in the input's place; null when they read the input.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ChunkPlan")]
@@ -26,7 +28,8 @@ public sealed record ChunkPlan(
     [property: Id(3)] long[] ChunkSize,
     [property: Id(4)] int Count,
     [property: Id(5)] string OutputType,
-    [property: Id(6)] long OutputDataOffset)
+    [property: Id(6)] long OutputDataOffset,
+    [property: Id(7)] string? Spill = null)
 {
     /// <summary>Gets the id the result is assembled under.</summary>
     public string AssemblyId => ContentKey[..32];

@@ -4,38 +4,127 @@ using ItkWasm;
 using ItkWasm.Chunks;
 using ItkWasm.IO;
 using ItkWasm.Pipelines;
+using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 
 namespace ItkWasmCluster.Grains.Workers;
 
 /// <summary>
-/// The three steps of an item that runs by chunks (a job of one stage with a <see cref="ChunkRule"/>, an input in an
-/// uncompressed <c>.iwi.cbor</c> or a raw MetaImage or NRRD file in a folder, a result in an <c>.iwi.cbor</c>): the plan (the chunk grid, and the result's header from a probe run
-/// on the input's corner; the result's assembly prepared, its prefix written), each chunk (its input region read by
-/// ranges with its halo, the stage run on it, its pixels written into the assembly at their place), and the commit
-/// (the assembly made the result, at once). Which items run by chunks is the job's <see cref="ChunkingSpec"/>. Any
+/// The three steps of an item that runs by chunks (a job of one stage with a <see cref="ChunkRule"/>; an input in an
+/// <c>.iwi.cbor</c> or an <c>.iwi</c> directory, or an <c>.iwi.cbor.zst</c> (decompressed once, streaming, into a hidden blob beside the result:
+/// <see cref="SpillAsync"/>), or a raw MetaImage or NRRD file; a result in an <c>.iwi.cbor</c>): the plan
+/// (the chunk grid, and the result's header from a probe run on the input's corner; the result's assembly prepared, its
+/// prefix written), each chunk (its input region read by ranges with its halo, the stage run on it, its pixels written
+/// into the assembly at their place), and the commit (the assembly made the result, at once). Which items run by chunks is the job's <see cref="ChunkingSpec"/>. Any
 /// silo runs any step; the partition keeps each chunk's record. Thread-safe.
 /// </summary>
 internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore output, StagePlan[] stages, ImageIo imageIo)
 {
     /// <summary>Returns whether the input <paramref name="name"/> of <paramref name="length"/> bytes (0: not known) may
-    /// run by chunks, so that its layout is worth reading: an uncompressed <c>.iwi.cbor</c>, when the job sets a chunk
-    /// size or the file may hold more pixels than <c>auto</c> runs whole.</summary>
+    /// run by chunks, so that its layout is worth reading: an uncompressed <c>.iwi.cbor</c> or an <c>.iwi</c>
+    /// directory, when the job sets a chunk size or it may hold more pixels than <c>auto</c> runs whole; a raw
+    /// MetaImage or NRRD file (its first bytes tell).</summary>
     public bool MayChunk(string name, long length) =>
         spec.Chunking.Enabled
-        && ((ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor } && (spec.Chunking.Size is not null || length is 0 || length > ChunkingSpec.AutoThresholdBytes))
-            || (RawImageHeader.IsRawFormat(name) && input.GetLocalPath(name) is not null));
+        && ((ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor or ItkWasmFileForm.Directory } && (spec.Chunking.Size is not null || length is 0 || length > ChunkingSpec.AutoThresholdBytes))
+            || RawImageHeader.IsRawFormat(name));
 
     /// <summary>Returns the layout of an input stored as an uncompressed <c>.iwi.cbor</c> (read by a range), or as a
-    /// raw-backed MetaImage or NRRD file in a folder (<see cref="RawImageHeader"/>; its geometry and metadata from the
+    /// raw-backed MetaImage or NRRD file (<see cref="RawImageHeader"/>; its geometry and metadata from the
     /// image-io reader's header-only read, when the job may chunk it); null for any other form.</summary>
     public async Task<ImageLayout?> LayoutAsync(string name, CancellationToken cancellationToken)
     {
-        return ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor }
-            ? await CborLayoutAsync(input, name, cancellationToken).ConfigureAwait(false)
-            : RawImageHeader.IsRawFormat(name) && input.GetLocalPath(name) is { } path ? await RawLayoutAsync(name, path, cancellationToken).ConfigureAwait(false) : null;
+        return ItkWasmPath.TryParse(name) switch
+        {
+            { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor } => await CborLayoutAsync(input, name, cancellationToken).ConfigureAwait(false),
+            { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Directory } => await DirectoryLayoutAsync(input, name, cancellationToken).ConfigureAwait(false),
+            _ => RawImageHeader.IsRawFormat(name) ? await RawLayoutAsync(name, cancellationToken).ConfigureAwait(false) : null,
+        };
     }
+
+    /// <summary>Returns the layout of the <c>.iwi</c> directory <paramref name="name"/> of <paramref name="store"/>
+    /// (<see cref="ImageDirectoryItems"/>): its pixels are its <c>data/data.raw</c> blob. Null when a part is missing
+    /// or of another length than the index declares (the whole read then says which).</summary>
+    /// <exception cref="ItkWasmFormatException">The index or the direction is malformed.</exception>
+    public static async Task<ImageLayout?> DirectoryLayoutAsync(IBlobStore store, string name, CancellationToken cancellationToken)
+    {
+        var index = await ReadSmallAsync(store, $"{name}/index.json", 64 << 20, cancellationToken).ConfigureAwait(false);
+        var direction = await ReadSmallAsync(store, $"{name}/data/direction.raw", 8 * 64, cancellationToken).ConfigureAwait(false);
+        if (index is null || direction is null)
+        {
+            return null;
+        }
+
+        var layout = ImageLayout.ReadDirectory(index, direction, name, $"{name}/data/data.raw");
+        return (await store.GetPropertiesAsync(layout.DataFile!, cancellationToken).ConfigureAwait(false))?.Length == layout.Header.ByteLength ? layout : null;
+    }
+
+    // The bytes of a small blob, or null when it is missing or larger than maxBytes.
+    private static async Task<byte[]?> ReadSmallAsync(IBlobStore store, string name, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (await store.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is not { } blob || blob.Length > maxBytes)
+        {
+            return null;
+        }
+
+        await using var stream = await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+        var bytes = new byte[blob.Length];
+        await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return bytes;
+    }
+
+    /// <summary>Returns whether the input <paramref name="name"/> is an <c>.iwi.cbor.zst</c> to decompress into a
+    /// <see cref="SpillAsync">spill</see> and run by chunks: its document (the content size its zstd frame records,
+    /// ITKWASM-SPEC §3.4) is larger than <c>auto</c> runs whole, or the job sets a chunk size, and the job may run by
+    /// chunks at all (one stage, an <c>.iwi.cbor</c> result). Reads the frame's header only.</summary>
+    public async Task<bool> MaySpillAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!spec.Chunking.Enabled || stages.Length != 1 || !CborResult
+            || ItkWasmPath.TryParse(name) is not { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.CborZstd })
+        {
+            return false;
+        }
+
+        var head = new byte[18]; // a zstd frame header's longest form
+        int read;
+        await using (var stream = await input.OpenRangedReadAsync(name, cancellationToken).ConfigureAwait(false))
+        {
+            read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return ImageLayout.ZstdDocumentLength(head.AsSpan(0, read)) is not { } content || spec.Chunking.Size is not null || content > ChunkingSpec.AutoThresholdBytes;
+        }
+        catch (InvalidDataException)
+        {
+            return false; // not zstd: the whole read reports it
+        }
+    }
+
+    /// <summary>Decompresses the <c>.iwi.cbor.zst</c> input <paramref name="inputName"/> once, streaming (memory: the
+    /// zstd window and a copy buffer), into a hidden blob beside the result (<see cref="BlobTemporaries"/>, named by the
+    /// item's content key, so a retry finds it made; removed by the commit, or with the job's temporaries), whose
+    /// chunks are then read by ranges like an <c>.iwi.cbor</c> input's.</summary>
+    /// <returns>The spill's name in the output store, and its layout.</returns>
+    public async Task<(string Name, ImageLayout Layout)> SpillAsync(string inputName, string outputName, string contentKey, CancellationToken cancellationToken)
+    {
+        var name = BlobTemporaries.Name(outputName, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("input " + contentKey)))[..32]);
+        if (await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is null)
+        {
+            await output.UploadAsync(name, async (stream, ct) =>
+            {
+                await using var compressed = await input.OpenReadAsync(inputName, ct).ConfigureAwait(false);
+                await using var document = ImageLayout.OpenZstdDocument(compressed);
+                await document.CopyToAsync(stream, 1 << 20, ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (name, await CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false));
+    }
+
+    private bool CborResult => ItkWasmPath.TryParse("x" + spec.Output.Format) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor };
 
     /// <summary>Returns the layout of the uncompressed <c>.iwi.cbor</c> blob <paramref name="name"/> of
     /// <paramref name="store"/>, read by a range.</summary>
@@ -45,11 +134,11 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         return ImageLayout.ReadCbor(stream, name);
     }
 
-    private async Task<ImageLayout?> RawLayoutAsync(string name, string path, CancellationToken cancellationToken)
+    private async Task<ImageLayout?> RawLayoutAsync(string name, CancellationToken cancellationToken)
     {
         var start = new byte[RawImageHeader.MaxHeaderBytes];
         int read;
-        await using (var file = File.OpenRead(path))
+        await using (var file = await input.OpenRangedReadAsync(name, cancellationToken).ConfigureAwait(false))
         {
             read = await file.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         }
@@ -59,38 +148,86 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             return null; // not one raw buffer, or small enough that auto runs it whole: not worth the header read
         }
 
-        var data = raw.DataFile is null ? name : name[..(name.LastIndexOf('/') + 1)] + raw.DataFile;
-        long length;
+        // A data file is a name beside the header or below it: no '..', no absolute path (a remote store's URL would
+        // resolve them out of the dataset).
+        if (raw.DataFile is { } relative && relative.Replace('\\', '/').Split('/') is var parts && (parts.Any(p => p is "" or "." or "..") || Path.IsPathRooted(relative)))
+        {
+            return null;
+        }
+
+        var data = raw.DataFile is null ? name : name[..(name.LastIndexOf('/') + 1)] + raw.DataFile.Replace('\\', '/');
+        BlobItem? headerBlob, pixels;
         try
         {
-            length = (await input.GetPropertiesAsync(data, cancellationToken).ConfigureAwait(false))?.Length ?? -1;
+            headerBlob = await input.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false);
+            pixels = data == name ? headerBlob : await input.GetPropertiesAsync(data, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArgumentException or UnauthorizedAccessException)
         {
             return null; // a data file outside the dataset is not read
         }
 
+        var length = pixels?.Length ?? -1;
         var offset = raw.Offset == -1 ? length - raw.Bytes : raw.Offset;
-        if (length < 0 || offset < 0 || offset + raw.Bytes > length)
+        if (headerBlob is null || length < 0 || offset < 0 || offset + raw.Bytes > length)
         {
             return null;
         }
 
         // The header read runs a module: once per file version, not once per chunk.
-        var version = $"{path}|{File.GetLastWriteTimeUtc(path).Ticks}|{read}|{length}";
+        var version = $"{input.Description}|{name}|{headerBlob.Version}|{read}|{length}";
         if (rawLayouts.TryGetValue(version, out var known))
         {
             return known;
         }
 
-        using var information = await imageIo.ReadInformationAsync(path, cancellationToken).ConfigureAwait(false);
-        var header = new Image(information.ImageType) { Name = information.Name, Origin = information.Origin, Spacing = information.Spacing, Direction = information.Direction, Size = information.Size };
-        foreach (var (key, value) in information.Metadata)
+        Image information;
+        if (input.GetLocalPath(name) is { } path)
         {
-            header.Metadata[key] = value;
+            information = await imageIo.ReadInformationAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // A remote header: its first bytes (all a header-only read looks at) in a local file of its name and length,
+            // its data file beside it at its length: sparse files, which take no room.
+            var folder = Directory.CreateTempSubdirectory("itkwasm-header-").FullName;
+            try
+            {
+                var local = Path.Combine(folder, Path.GetFileName(name));
+                await using (var file = File.Create(local))
+                {
+                    await file.WriteAsync(start.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    file.SetLength(headerBlob.Length);
+                }
+
+                if (raw.DataFile is { } dataFile)
+                {
+                    var placeholder = Path.Combine(folder, dataFile);
+                    Directory.CreateDirectory(Path.GetDirectoryName(placeholder)!);
+                    await using var file = File.Create(placeholder);
+                    file.SetLength(length);
+                }
+
+                information = await imageIo.ReadInformationAsync(local, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
 
-        var layout = header.ByteLength == raw.Bytes ? new ImageLayout(header, offset, raw.DataFile is null ? null : data) : null;
+        ImageLayout? layout;
+        using (information)
+        {
+            var geometry = new Image(information.ImageType) { Name = information.Name, Origin = information.Origin, Spacing = information.Spacing, Direction = information.Direction, Size = information.Size };
+            foreach (var (key, value) in information.Metadata)
+            {
+                geometry.Metadata[key] = value;
+            }
+
+            layout = geometry.ByteLength == raw.Bytes ? new ImageLayout(geometry, offset, raw.DataFile is null ? null : data) : null;
+        }
+
         if (rawLayouts.Count >= 64)
         {
             rawLayouts.Clear();
@@ -128,7 +265,7 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             return must ? throw new StageException(0, $"{why}, and only a job of one stage runs by chunks: split the job into one job per stage, or set chunking: off to run the item whole") : null;
         }
 
-        if (ItkWasmPath.TryParse("x" + spec.Output.Format) is not { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor })
+        if (!CborResult)
         {
             return must ? throw new StageException(0, $"{why}, and a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off to run the item whole") : null;
         }
@@ -176,14 +313,15 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
     }
 
     /// <summary>Plans the item: runs the probe for the result's header, prepares the result's assembly and writes its
-    /// prefix.</summary>
-    public async Task<ChunkPlan> PlanAsync(string inputName, string outputName, ImageLayout layout, long[] chunkSize, string contentKey, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    /// prefix. The input is read from its <see cref="SpillAsync">spill</see>, when <paramref name="spill"/> names
+    /// one.</summary>
+    public async Task<ChunkPlan> PlanAsync(string inputName, string outputName, ImageLayout layout, long[] chunkSize, string contentKey, string? spill, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
     {
         var stage = stages[0];
         var size = layout.Header.Size;
         var rule = stage.RuleFor(size.Length)!;
         Image header;
-        await using (var stream = await input.OpenRangedReadAsync(layout.DataFile ?? inputName, cancellationToken).ConfigureAwait(false))
+        await using (var stream = await (spill is null ? input : output).OpenRangedReadAsync(spill ?? layout.DataFile ?? inputName, cancellationToken).ConfigureAwait(false))
         using (var probe = layout.ReadRegion(stream, ChunkedRun.ProbeRegion(rule, size)))
         {
             header = await stage.ResultHeaderAsync(probe, () => ChunkedRun.ResultHeaderAsync(probe, rule, stage.Spec.ArgsFor(size.Length), size, Run(stage, attempt), cancellationToken)).ConfigureAwait(false);
@@ -193,7 +331,7 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         using (header)
         {
             var (result, prefix) = ImageLayout.ForCbor(header);
-            var plan = new ChunkPlan(contentKey, size, header.Size, chunkSize, ChunkGrid.Split(header.Size, chunkSize).Count, ChunkPlan.TypeText(header.ImageType), result.DataOffset);
+            var plan = new ChunkPlan(contentKey, size, header.Size, chunkSize, ChunkGrid.Split(header.Size, chunkSize).Count, ChunkPlan.TypeText(header.ImageType), result.DataOffset, spill);
             var assembly = output.OpenAssembly(outputName, plan.AssemblyId);
             await assembly.PrepareAsync(result.Length, cancellationToken).ConfigureAwait(false);
             await assembly.WriteAsync(0, new MemoryStream(prefix, writable: false), prefix.Length, cancellationToken).ConfigureAwait(false);
@@ -212,9 +350,11 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         var result = plan.OutputLayout();
         var implementation = StageImplementations.Wasm;
         Image pixels;
-        var layout = await LayoutAsync(inputName, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"{inputName} can no longer be read by chunks (it changed since its chunks were planned); the item runs again when the job does");
-        await using (var stream = await input.OpenRangedReadAsync(layout.DataFile ?? inputName, cancellationToken).ConfigureAwait(false))
+        var (store, layout) = plan.Spill is { } spill
+            ? (output, await CborLayoutAsync(output, spill, cancellationToken).ConfigureAwait(false))
+            : (input, await LayoutAsync(inputName, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"{inputName} can no longer be read by chunks (it changed since its chunks were planned); the item runs again when the job does"));
+        await using (var stream = await store.OpenRangedReadAsync(plan.Spill ?? layout.DataFile ?? inputName, cancellationToken).ConfigureAwait(false))
         {
             if (!layout.Header.Size.SequenceEqual(plan.InputSize))
             {
@@ -246,11 +386,16 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         return implementation;
     }
 
-    /// <summary>Commits the assembled result of <paramref name="plan"/>.</summary>
+    /// <summary>Commits the assembled result of <paramref name="plan"/>, then removes the input's spill.</summary>
     /// <returns>The hash of the result's bytes, as <see cref="ItemResult.ResultHash"/> records it.</returns>
     public async Task<string> CommitAsync(string outputName, ChunkPlan plan, CancellationToken cancellationToken)
     {
         var blob = await output.OpenAssembly(outputName, plan.AssemblyId).CommitAsync(plan.Parts(), plan.OutputLayout().Length, cancellationToken).ConfigureAwait(false);
+        if (plan.Spill is { } spill)
+        {
+            await output.DeleteAsync(spill, cancellationToken).ConfigureAwait(false);
+        }
+
         return blob.ContentHash ?? await BlobContent.Sha256Async(output, outputName, cancellationToken).ConfigureAwait(false);
     }
 

@@ -6,6 +6,7 @@ using ItkWasm.Chunks;
 using ItkWasm.IO;
 using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
+using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
 using ItkWasmCluster.Telemetry;
@@ -101,16 +102,19 @@ internal sealed class ItemRunner
         // A blob the listing gave no hash for is asked for one only when a recorded result might be reused.
         var serviceHash = inputHash
             ?? (recordedKey is not null && input.GetLocalPath(inputName) is null
-                ? (await input.GetPropertiesAsync(inputName, cancellationToken).ConfigureAwait(false))?.ContentHash
+                ? (ImageDirectoryItems.IsDirectory(inputName)
+                    ? await ImageDirectoryItems.GetPropertiesAsync(input, inputName, cancellationToken).ConfigureAwait(false)
+                    : await input.GetPropertiesAsync(inputName, cancellationToken).ConfigureAwait(false))?.ContentHash
                 : null);
         var layout = chunks.MayChunk(inputName, inputLength) ? await chunks.LayoutAsync(inputName, cancellationToken).ConfigureAwait(false) : null;
-        if (chunks.Decide(layout) is { } chunkSize)
+        var compressed = layout is null && await chunks.MaySpillAsync(inputName, cancellationToken).ConfigureAwait(false);
+        if (compressed || chunks.Decide(layout) is not null)
         {
             // Too large to run whole (or chunked as the job says): never read whole, but planned here; its chunks and
-            // its commit are attempts of their own.
+            // its commit are attempts of their own. A compressed input is decompressed once first, into its spill.
             using (BlobSpan("blob.hash", input, inputName, attempt.Trace, serviceHash is null))
             {
-                key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
+                key = ContentKey(serviceHash ?? await InputSha256Async(inputName, cancellationToken).ConfigureAwait(false));
             }
 
             if (key == recordedKey && recorded.ResultHash is { } kept && await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false) == kept)
@@ -118,8 +122,36 @@ internal sealed class ItemRunner
                 return new ItemOutcome(time.GetElapsedTime(started), true, key, kept, null);
             }
 
-            var plan = await chunks.PlanAsync(inputName, outputName, layout!, chunkSize, key, attempt, cancellationToken).ConfigureAwait(false);
-            return new ItemOutcome(time.GetElapsedTime(started), false, key, null, null, plan);
+            string? spill = null;
+            if (compressed)
+            {
+                using (BlobSpan("blob.decompress", input, inputName, attempt.Trace))
+                {
+                    (spill, layout) = await chunks.SpillAsync(inputName, outputName, key, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            long[]? chunkSize;
+            try
+            {
+                chunkSize = chunks.Decide(layout);
+            }
+            catch (StageException) when (spill is not null)
+            {
+                await output.DeleteAsync(spill, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+
+            if (chunkSize is not null)
+            {
+                var plan = await chunks.PlanAsync(inputName, outputName, layout!, chunkSize, key, spill, attempt, cancellationToken).ConfigureAwait(false);
+                return new ItemOutcome(time.GetElapsedTime(started), false, key, null, null, plan);
+            }
+
+            if (spill is not null)
+            {
+                await output.DeleteAsync(spill, cancellationToken).ConfigureAwait(false); // runs whole after all (auto, small enough)
+            }
         }
 
         if (serviceHash is null && recordedKey is null && NativeForm(inputName) is { } form)
@@ -134,7 +166,7 @@ internal sealed class ItemRunner
             // The store's own hash of the blob (Azure's Content-MD5) identifies it without a download.
             using (BlobSpan("blob.hash", input, inputName, attempt.Trace, serviceHash is null))
             {
-                key = ContentKey(serviceHash ?? await BlobContent.Sha256Async(input, inputName, cancellationToken).ConfigureAwait(false));
+                key = ContentKey(serviceHash ?? await InputSha256Async(inputName, cancellationToken).ConfigureAwait(false));
             }
 
             if (key == recordedKey && recorded.ResultHash is { } resultHash && await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false) == resultHash)
@@ -226,7 +258,7 @@ internal sealed class ItemRunner
             ? "set a smaller chunking: { size: [X, Y, Z] }"
             : !chunking.Enabled
                 ? "set chunking: auto (or { size: [X, Y, Z] }) to run it by chunks"
-                : "it ran whole: only an uncompressed .iwi.cbor, or a raw MetaImage or NRRD file in a folder, in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
+                : "it ran whole: only an .iwi.cbor, .iwi.cbor.zst or .iwi directory, or a raw MetaImage or NRRD file, in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
         return new PipelineRunException(e.Pipeline, PipelineFailureKind.OutOfMemory,
             $"it needed more than the 4 GiB a wasm32 module can address, on {(chunked ? "a chunk" : "an item")} of {bytes} bytes; chunking: {chunking}: {advice}; the module: {e.Detail}",
             e.Stdout, e.Stderr, e.ReturnCode);
@@ -234,6 +266,10 @@ internal sealed class ItemRunner
 
     private static ItkWasmFileForm? NativeForm(string name) =>
         ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: not ItkWasmFileForm.Directory } native ? native.Form : null;
+
+    // The SHA-256 of an input's bytes (an .iwi directory's: its parts').
+    private Task<string> InputSha256Async(string name, CancellationToken cancellationToken) =>
+        ImageDirectoryItems.IsDirectory(name) ? ImageDirectoryItems.Sha256Async(input, name, cancellationToken) : BlobContent.Sha256Async(input, name, cancellationToken);
 
     // The hash of a result's bytes as its store keeps it (Azure's Content-MD5, md5:HEX: no download), or their SHA-256
     // read from the store (files); null when there is no result.
@@ -320,6 +356,11 @@ internal sealed class ItemRunner
             return ImageFile.Read(stream, form, name, MaxImageBytes);
         }
 
+        if (ImageDirectoryItems.IsDirectory(name))
+        {
+            return await ReadDirectoryAsync(name, counted, cancellationToken).ConfigureAwait(false);
+        }
+
         if (input.GetLocalPath(name) is { } path)
         {
             var image = await imageIo.ReadAsync(path, cancellationToken).ConfigureAwait(false);
@@ -346,6 +387,46 @@ internal sealed class ItemRunner
         {
             File.Delete(temp);
         }
+    }
+
+    // Reads an .iwi directory input: in place in a folder (each part's path checked by the store, which refuses one a
+    // symbolic link leads out of it), else copied into a local folder first.
+    private async Task<Image> ReadDirectoryAsync(string name, bool counted, CancellationToken cancellationToken)
+    {
+        Image image;
+        if (input.GetLocalPath(name) is { } path)
+        {
+            foreach (var part in ImageDirectoryItems.Parts)
+            {
+                _ = input.GetLocalPath($"{name}/{part}");
+            }
+
+            image = await Task.Run(() => ImageFile.Read(path), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var temp = Path.Combine(Path.GetTempPath(), $"itkwasm-input-{Guid.NewGuid():N}");
+            try
+            {
+                var folder = Path.Combine(temp, Path.GetFileName(name));
+                await ImageDirectoryItems.DownloadAsync(input, name, folder, cancellationToken).ConfigureAwait(false);
+                image = ImageFile.Read(folder);
+            }
+            finally
+            {
+                if (Directory.Exists(temp))
+                {
+                    Directory.Delete(temp, recursive: true);
+                }
+            }
+        }
+
+        if (counted)
+        {
+            ClusterTelemetry.BytesRead.Add(image.ByteLength, jobTags);
+        }
+
+        return image;
     }
 
     // Commits the result: a create, else (a result is there already) nothing when it holds these bytes, else an

@@ -1,5 +1,6 @@
 using ItkWasm.IO;
 using ItkWasm.IO.Cbor;
+using ItkWasm.IO.Zstd;
 
 namespace ItkWasm.Chunks;
 
@@ -42,14 +43,45 @@ public sealed record ImageLayout(Image Header, long DataOffset, string? DataFile
             throw new ItkWasmFormatException(sourceName, "the image has no pixel buffer (no \"data\" entry)");
         }
 
+        return new ImageLayout(Geometry(header), start + dataOffset);
+    }
+
+    /// <summary>Reads the layout of an <c>.iwi</c> directory (ITKWASM-SPEC §3.1) from the bytes of its
+    /// <c>index.json</c> and <c>data/direction.raw</c>: its pixels are the whole of <c>data/data.raw</c>.</summary>
+    /// <param name="index">The bytes of <c>index.json</c>.</param>
+    /// <param name="direction">The bytes of <c>data/direction.raw</c>.</param>
+    /// <param name="sourceName">The directory's name, for messages.</param>
+    /// <param name="dataFile">The name of <c>data/data.raw</c> in the directory's store.</param>
+    /// <exception cref="ItkWasmFormatException">The index or the direction is malformed.</exception>
+    public static ImageLayout ReadDirectory(ReadOnlyMemory<byte> index, ReadOnlySpan<byte> direction, string sourceName, string dataFile)
+    {
+        using var header = IO.Directory.ImageDirectory.ReadHeader(index, direction, sourceName);
+        return new ImageLayout(Geometry(header), 0, dataFile);
+    }
+
+    // The type, geometry and metadata of an image, without its pixel buffer.
+    private static Image Geometry(Image header)
+    {
         var geometry = new Image(header.ImageType) { Name = header.Name, Origin = header.Origin, Spacing = header.Spacing, Direction = header.Direction, Size = header.Size };
         foreach (var (key, value) in header.Metadata)
         {
             geometry.Metadata[key] = value;
         }
 
-        return new ImageLayout(geometry, start + dataOffset);
+        return geometry;
     }
+
+    /// <summary>Returns the length of the uncompressed document an <c>.iwi.cbor.zst</c> holds: the content size its
+    /// zstd frame's header records (ITKWASM-SPEC §3.4; ITK-Wasm's writers always record it), or null when it records
+    /// none.</summary>
+    /// <param name="head">The file's first bytes; 18 hold any frame header.</param>
+    /// <exception cref="InvalidDataException">The bytes do not start a zstd frame.</exception>
+    public static long? ZstdDocumentLength(ReadOnlySpan<byte> head) => ZstdStream.GetFrameContentSize(head);
+
+    /// <summary>Returns a stream of the uncompressed <c>.iwi.cbor</c> document the <c>.iwi.cbor.zst</c>
+    /// <paramref name="compressed"/> holds, decompressed as it is read (memory: the zstd window the frame declares).
+    /// Disposing it disposes <paramref name="compressed"/>.</summary>
+    public static Stream OpenZstdDocument(Stream compressed) => new ZstdStream(compressed, System.IO.Compression.CompressionMode.Decompress);
 
     /// <summary>Returns the layout of the uncompressed <c>.iwi.cbor</c> document ITK-Wasm writes for an image of
     /// <paramref name="header"/>'s type, geometry and metadata, and the document's bytes before the pixels, which

@@ -17,7 +17,7 @@ namespace ItkWasmCluster.Storage.Blobs;
 /// </summary>
 internal sealed class AzureBlobAssembly(BlockBlobClient blob, string name, string id, Func<BlobProperties, BlobItem> item) : IBlobAssembly
 {
-    private readonly string prefix = FileBlobAssembly.IdOf(id)[..16];
+    private readonly string prefix = BlobTemporaries.IdOf(id)[..16];
 
     /// <inheritdoc/>
     public Task PrepareAsync(long length, CancellationToken cancellationToken = default)

@@ -160,8 +160,25 @@ public sealed class AzureBlobStore : IBlobStore
     /// <inheritdoc/>
     public string? GetLocalPath(string name) => null;
 
-    /// <inheritdoc/>
-    public Task CleanUpAsync(IEnumerable<string> names, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    /// <summary>Deletes the hidden blobs (<see cref="BlobTemporaries"/>) left beside the blobs <paramref name="names"/>:
+    /// one listing of the hidden names per folder. Uncommitted blocks need nothing: Azure discards them by itself.</summary>
+    public async Task CleanUpAsync(IEnumerable<string> names, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (var folder in names.GroupBy(n => n[..(n.LastIndexOf('/') + 1)], StringComparer.Ordinal))
+        {
+            var files = folder.Select(n => n[folder.Key.Length..]).ToHashSet(StringComparer.Ordinal);
+            var hidden = prefix + folder.Key + ".";
+            await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, hidden, cancellationToken).ConfigureAwait(false))
+            {
+                var file = blob.Name[(prefix.Length + folder.Key.Length)..];
+                if (!file.Contains('/', StringComparison.Ordinal) && BlobTemporaries.FinalOf(file) is { } final && files.Contains(final))
+                {
+                    await container.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
 
     private static BlobItem Item(string name, long length, DateTimeOffset lastModified, ETag etag, byte[]? md5) =>
         new(name, length, lastModified)

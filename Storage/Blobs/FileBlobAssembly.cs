@@ -10,11 +10,7 @@ namespace ItkWasmCluster.Storage.Blobs;
 /// </summary>
 internal sealed class FileBlobAssembly(string path, string name, string id, Func<string, FileInfo, BlobItem> item) : IBlobAssembly
 {
-    private readonly string hidden = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{IdOf(id)}.tmp");
-
-    /// <summary>Gets the id, checked: 32 lowercase hex digits, as the store's temporaries are named.</summary>
-    public static string IdOf(string id) =>
-        id is { Length: 32 } && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f') ? id : throw new ArgumentException($"an assembly id is 32 lowercase hex digits, not '{id}'", nameof(id));
+    private readonly string hidden = Path.Combine(Path.GetDirectoryName(path)!, BlobTemporaries.Name(Path.GetFileName(path), id));
 
     /// <inheritdoc/>
     public Task PrepareAsync(long length, CancellationToken cancellationToken = default)

@@ -8,7 +8,7 @@ namespace ItkWasmCluster.Storage.Blobs;
 /// sees a partial blob and a crash leaves none at its final name. Hidden files (names starting with '.') are not listed.
 /// A confined store (a silo's) also refuses any blob whose path, with its symbolic links resolved, leaves the root's.
 /// </summary>
-public sealed partial class FileSystemBlobStore : IBlobStore
+public sealed class FileSystemBlobStore : IBlobStore
 {
     private readonly string? realRoot;
 
@@ -166,9 +166,8 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         var finals = names.Select(PathOf).ToHashSet(StringComparer.Ordinal);
         return DeleteTemporaries(temp =>
         {
-            var file = Path.GetFileName(temp);
-            var final = file[1..file.LastIndexOf('.', file.Length - ".tmp".Length - 1)];
-            return finals.Contains(Path.Combine(Path.GetDirectoryName(temp)!, final));
+            var final = BlobTemporaries.FinalOf(Path.GetFileName(temp));
+            return final is not null && finals.Contains(Path.Combine(Path.GetDirectoryName(temp)!, final));
         });
     }
 
@@ -181,7 +180,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         }
 
         var files = Directory.EnumerateFiles(Root, ".*.tmp", options)
-            .Where(f => TemporaryName().IsMatch(Path.GetFileName(f)) && abandoned(f))
+            .Where(f => BlobTemporaries.FinalOf(Path.GetFileName(f)) is not null && abandoned(f))
             .ToArray();
         foreach (var file in files)
         {
@@ -228,7 +227,4 @@ public sealed partial class FileSystemBlobStore : IBlobStore
 
         return path;
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\..+\.[0-9a-f]{32}\.tmp$")]
-    private static partial System.Text.RegularExpressions.Regex TemporaryName();
 }

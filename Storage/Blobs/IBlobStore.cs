@@ -48,8 +48,8 @@ public interface IBlobStore
     /// path can then use it in place); null otherwise.</summary>
     string? GetLocalPath(string name);
 
-    /// <summary>Removes what interrupted writes of the blobs <paramref name="names"/> left behind (a file store's
-    /// temporary files; nothing in Azure, which discards uncommitted blocks by itself). Only safe once no write of those
-    /// blobs is in progress.</summary>
+    /// <summary>Removes what interrupted writes and chunked runs of the blobs <paramref name="names"/> left behind: their
+    /// hidden blobs (<see cref="BlobTemporaries"/>; Azure discards uncommitted blocks by itself). Only safe once no write
+    /// of those blobs is in progress.</summary>
     Task CleanUpAsync(IEnumerable<string> names, CancellationToken cancellationToken = default);
 }

@@ -37,6 +37,30 @@ internal static class ImageDirectory
         }
     }
 
+    /// <summary>Reads the type, geometry and metadata of a directory image (no pixels) from the bytes of its
+    /// <c>index.json</c> and <c>data/direction.raw</c>; the caller disposes it.</summary>
+    /// <exception cref="ItkWasmFormatException">The index is malformed, or the direction is not D×D float64.</exception>
+    public static Image ReadHeader(ReadOnlyMemory<byte> index, ReadOnlySpan<byte> direction, string sourceName)
+    {
+        using var document = JsonItems.ParseIndex(index, sourceName);
+        var image = JsonItems.Interpret(sourceName, () => ReadIndex(document.RootElement));
+        var d = image.ImageType.Dimension;
+        if (direction.Length != 8L * d * d)
+        {
+            image.Dispose();
+            throw new ItkWasmFormatException(sourceName, $"{DirectionFile} holds {direction.Length} bytes, but the index declares {8L * d * d}");
+        }
+
+        var values = new double[d * d];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(direction[(8 * i)..]);
+        }
+
+        image.Direction = ImageFileOrder.Transpose(values, d);
+        return image;
+    }
+
     /// <summary>Writes <paramref name="image"/> as a directory at <paramref name="directory"/>, atomically.</summary>
     public static void Write(Image image, string directory)
     {

@@ -33,13 +33,20 @@ internal static class JsonItems
             throw new ItkWasmFormatException(path, "index.json is larger than 64 MiB");
         }
 
+        return ParseIndex(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Parses the bytes of an <c>index.json</c>.</summary>
+    /// <exception cref="ItkWasmFormatException">They are not JSON.</exception>
+    public static JsonDocument ParseIndex(ReadOnlyMemory<byte> json, string sourceName)
+    {
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(path), DocumentOptions);
+            return JsonDocument.Parse(json, DocumentOptions);
         }
         catch (JsonException e)
         {
-            throw new ItkWasmFormatException(path, $"not valid JSON: {e.Message}", null, e);
+            throw new ItkWasmFormatException(sourceName, $"not valid JSON: {e.Message}", null, e);
         }
     }
 

@@ -157,17 +157,32 @@ public sealed class BlobJobTests(AzuriteFixture azurite, Xunit.Abstractions.ITes
         var container = azurite.NewContainer();
         var stores = new BlobStores(azurite.Options());
         var folder = Directory.CreateDirectory(temp.Combine("chunked-in")).FullName;
+        var blobs = stores.Open($"az://{container}/in/");
         using (var volume = new Image(new ImageType(3, ComponentType.Int16)) { Size = [150, 40, 24], Spacing = [0.5, 0.5, 2] })
         {
             volume.Data.Dispose();
             volume.Data = DataBuffer.Allocate(volume.ByteLength);
             new Random(23).NextBytes(volume.Data.AsSpan());
-            ImageFile.Write(volume, Path.Combine(folder, "volume.iwi.cbor"));
-            await stores.Open($"az://{container}/in/").UploadAsync("volume.iwi.cbor", (stream, _) =>
+            // The same volume uncompressed, compressed (decompressed once into a spill) and as an .iwi directory.
+            foreach (var name in new[] { "volume.iwi.cbor", "packed.iwi.cbor.zst", "tiles.iwi" })
             {
-                ImageFile.Write(volume, stream, ItkWasmFileForm.Cbor);
-                return Task.CompletedTask;
-            });
+                ImageFile.Write(volume, Path.Combine(folder, name));
+            }
+
+            // Raw MetaImage and NRRD files, their headers read by a ranged GET, their pixels by chunks.
+            foreach (var file in new[] { "itk-wasm/tooth.nrrd", "itk-examples/BrainProtonDensity3Slices.mha", "itk-examples/BrainProtonDensity3Slices.raw" })
+            {
+                File.Copy(SharedData.Path(file), Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories))
+            {
+                await blobs.UploadAsync(Path.GetRelativePath(folder, file), async (stream, ct) =>
+                {
+                    await using var source = File.OpenRead(file);
+                    await source.CopyToAsync(stream, ct);
+                });
+            }
         }
 
         var spec = ClusterFixture.Downsample(folder, temp.Combine("chunked-out")) with { Chunking = new ChunkingSpec { Size = [150, 40, 6] } };
@@ -176,10 +191,29 @@ public sealed class BlobJobTests(AzuriteFixture azurite, Xunit.Abstractions.ITes
         azurite.Log.Clear();
         var onBlobs = await RunAsync(cluster, spec with { Input = new DatasetSpec { Location = $"az://{container}/in/" }, Output = new OutputSpec { Location = $"az://{container}/out/" } });
 
-        var item = Assert.Single(onBlobs.Items);
-        Assert.Equal(4, item.ChunksTotal); // 24 slices by 6
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("chunked-out"), item.Output)), await ReadAsync(stores.Open($"az://{container}/out/"), item.Output));
-        Assert.Equal(Assert.Single(onFolders.Items).ChunksTotal, item.ChunksTotal);
+        Assert.Equal(new[] { "BrainProtonDensity3Slices.mha", "packed.iwi.cbor.zst", "tiles.iwi", "tooth.nrrd", "volume.iwi.cbor" }, onBlobs.Items.Select(i => i.Input));
+        foreach (var each in onBlobs.Items.Concat(onFolders.Items))
+        {
+            Assert.True(each.Status == ItemStatus.Succeeded, $"{each.Input}: {each.Error}");
+            Assert.True(each.ChunksTotal > 1, $"{each.Input} ran as {each.ChunksTotal} chunks");
+        }
+
+        var expected = await File.ReadAllBytesAsync(Path.Combine(temp.Combine("chunked-out"), "volume.iwi.cbor"));
+        foreach (var each in onBlobs.Items)
+        {
+            var fromBlobs = await ReadAsync(stores.Open($"az://{container}/out/"), each.Output);
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("chunked-out"), each.Output)), fromBlobs);
+            if (each.Input.Contains(".iwi", StringComparison.Ordinal))
+            {
+                Assert.Equal(4, each.ChunksTotal); // 24 slices by 6
+                Assert.Equal(expected, fromBlobs);
+            }
+        }
+
+        // The spill of the compressed input is gone once its result is committed; nothing hidden is left.
+        Assert.Empty(azurite.Service.GetBlobContainerClient(container).GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "out/.", CancellationToken.None).Select(b => b.Name));
+        Assert.Empty(Directory.GetFiles(temp.Combine("chunked-out"), ".*"));
+        var item = Assert.Single(onBlobs.Items, i => i.Input == "volume.iwi.cbor");
         var requests = azurite.Log.Requests.Where(r => r.Path.EndsWith("/out/" + item.Output, StringComparison.Ordinal)).ToList();
         Assert.Equal(1, requests.Count(r => r.Method == "PUT" && r.Query.Contains("comp=blocklist", StringComparison.Ordinal)));
         Assert.Equal(1 + item.ChunksTotal, requests.Count(r => r.Method == "PUT" && r.Query.Contains("comp=block", StringComparison.Ordinal) && !r.Query.Contains("comp=blocklist", StringComparison.Ordinal) && r.Status < 300)); // the prefix, a block per chunk

@@ -26,6 +26,8 @@ public class ChunkedItemTests
         Write(input, "f32-3d.iwi.cbor", ComponentType.Float32, [130, 20, 16], rotated: false);
         Write(input, "u8-2d-rotated.iwi.cbor", ComponentType.UInt8, [181, 97], rotated: true);
         Write(input, "f32-2d.iwi.cbor", ComponentType.Float32, [140, 36], rotated: false);
+        Write(input, "i16-3d-packed.iwi.cbor.zst", ComponentType.Int16, [131, 29, 15], rotated: true); // decompressed once, into a spill
+        Write(input, "u8-3d-folder.iwi", ComponentType.UInt8, [151, 21, 9], rotated: false); // an .iwi directory: one item
         var downsample = ClusterFixture.Downsample(input, temp.Combine("whole"));
         var whole = downsample with { Stages = [downsample.Stages[0] with { Accelerator = accelerator }], Chunking = ChunkingSpec.Off };
 
@@ -33,6 +35,7 @@ public class ChunkedItemTests
         var divides = await ClusterFixture.RunAsync(whole with { Output = new OutputSpec { Location = temp.Combine("divides") }, Chunking = new ChunkingSpec { Size = [8, 8, 8] } });
         var ragged = await ClusterFixture.RunAsync(whole with { Output = new OutputSpec { Location = temp.Combine("ragged") }, Chunking = new ChunkingSpec { Size = [14, 10, 6] } });
 
+        Assert.Equal(7, reference.Items.Count);
         Assert.All(reference.Items, i => Assert.Equal((ItemStatus.Succeeded, 0), (i.Status, i.ChunksTotal)));
         var expected = accelerator == StageAccelerator.Auto && Vector.IsHardwareAccelerated ? "simd" : "wasm";
         foreach (var (summary, folder) in new[] { (divides, "divides"), (ragged, "ragged") })
@@ -46,7 +49,7 @@ public class ChunkedItemTests
                 Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("whole"), item.Output)), await File.ReadAllBytesAsync(Path.Combine(temp.Combine(folder), item.Output)));
             }
 
-            // Nothing but the results (and the job's report) is left in the output folder: no assembly files.
+            // Nothing but the results (and the job's report) is left in the output folder: no assembly files, no spill.
             Assert.Equal(summary.Items.Select(i => i.Output).Append("job.json").Order(StringComparer.Ordinal), Directory.GetFiles(temp.Combine(folder)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
             var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(temp.Combine(folder), "job.json")))!;
             Assert.All(report["items"]!.AsArray(), i => Assert.Equal(i!["chunks"]!["total"]!.GetValue<int>(), i["chunks"]!["done"]!.GetValue<int>()));
