@@ -157,45 +157,12 @@ public sealed record ImageLayout(Image Header, long DataOffset, string? DataFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(region);
-        var size = Header.Size;
-        var dimension = size.Length;
-        var clampedIndex = new long[dimension];
-        var clampedSize = new long[dimension];
-        for (var d = 0; d < dimension; d++)
-        {
-            var start = Math.Clamp(region.Index[d], 0, size[d] - 1);
-            var end = Math.Clamp(region.Index[d] + region.Size[d], start + 1, size[d]);
-            (clampedIndex[d], clampedSize[d]) = (start, end - start);
-        }
-
-        var inside = new ImageRegion(clampedIndex, clampedSize);
-        var read = new Image(Header.ImageType)
-        {
-            Name = Header.Name,
-            Origin = RegionCopy.PointOf(Header, clampedIndex),
-            Spacing = [.. Header.Spacing],
-            Direction = [.. Header.Direction],
-            Size = clampedSize,
-        };
-        foreach (var (key, value) in Header.Metadata)
-        {
-            read.Metadata[key] = value;
-        }
-
+        var inside = RegionCopy.Clamp(Header.Size, region);
+        var read = RegionCopy.Allocate(Header, inside);
         try
         {
-            read.Data.Dispose();
-            read.Data = DataBuffer.Allocate(read.ByteLength);
             Fill(stream, inside, read.Data);
-            if (inside.Equals(region))
-            {
-                return read;
-            }
-
-            using (read)
-            {
-                return RegionCopy.Extract(read, new ImageRegion(region.Index.Select((i, d) => i - clampedIndex[d]).ToArray(), [.. region.Size]));
-            }
+            return RegionCopy.PadTo(read, inside, region);
         }
         catch
         {

@@ -132,6 +132,68 @@ public static class RegionCopy
         }
     }
 
+    /// <summary>Returns the part of <paramref name="region"/> that lies inside an image of <paramref name="size"/>
+    /// (at least one pixel per axis: a region wholly outside takes the nearest edge's).</summary>
+    public static ImageRegion Clamp(IReadOnlyList<long> size, ImageRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(size);
+        ArgumentNullException.ThrowIfNull(region);
+        var index = new long[size.Count];
+        var extent = new long[size.Count];
+        for (var d = 0; d < size.Count; d++)
+        {
+            var start = Math.Clamp(region.Index[d], 0, size[d] - 1);
+            var end = Math.Clamp(region.Index[d] + region.Size[d], start + 1, size[d]);
+            (index[d], extent[d]) = (start, end - start);
+        }
+
+        return new ImageRegion(index, extent);
+    }
+
+    /// <summary>Returns a new image for <paramref name="inside"/> of an image of <paramref name="header"/>'s type,
+    /// spacing, direction and metadata, its origin at the region's first index, its pixel buffer allocated (not
+    /// cleared); the caller disposes it.</summary>
+    public static Image Allocate(Image header, ImageRegion inside)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(inside);
+        var read = new Image(header.ImageType)
+        {
+            Name = header.Name,
+            Origin = PointOf(header, inside.Index),
+            Spacing = [.. header.Spacing],
+            Direction = [.. header.Direction],
+            Size = [.. inside.Size],
+        };
+        foreach (var (key, value) in header.Metadata)
+        {
+            read.Metadata[key] = value;
+        }
+
+        read.Data.Dispose();
+        read.Data = DataBuffer.Allocate(read.ByteLength);
+        return read;
+    }
+
+    /// <summary>Returns <paramref name="read"/> (the pixels of <paramref name="inside"/>, <see cref="Clamp"/> of
+    /// <paramref name="region"/>) as the pixels of <paramref name="region"/>: itself when they are the same, else a
+    /// copy padded with the nearest edge pixels (<see cref="Extract"/>), <paramref name="read"/> disposed.</summary>
+    public static Image PadTo(Image read, ImageRegion inside, ImageRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(inside);
+        ArgumentNullException.ThrowIfNull(region);
+        if (inside.Equals(region))
+        {
+            return read;
+        }
+
+        using (read)
+        {
+            return Extract(read, new ImageRegion(region.Index.Select((i, d) => i - inside.Index[d]).ToArray(), [.. region.Size]));
+        }
+    }
+
     /// <summary>Returns the physical point of <paramref name="index"/> in <paramref name="image"/>'s grid: origin +
     /// direction × (spacing ∘ index).</summary>
     internal static double[] PointOf(Image image, IReadOnlyList<long> index)
