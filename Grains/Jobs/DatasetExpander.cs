@@ -6,8 +6,8 @@ using Microsoft.Extensions.FileSystemGlobbing;
 
 namespace ItkWasmCluster.Grains.Jobs;
 
-/// <summary>Turns a job's dataset into its items: one item per input blob (or <c>.iwi</c> directory,
-/// <see cref="ImageDirectoryItems"/>), each with its result name.</summary>
+/// <summary>Turns a job's dataset into its items: one item per input blob (or <c>.iwi</c> directory or OME-Zarr image,
+/// <see cref="DirectoryItems"/>), each with its result name.</summary>
 internal static class DatasetExpander
 {
     /// <summary>Checks that the job's locations are served and usable, before it starts: the dataset and the output
@@ -88,8 +88,8 @@ internal static class DatasetExpander
             for (var i = 0; i < explicitItems.Count; i++)
             {
                 var name = explicitItems[i].TrimEnd('/');
-                blobs.Add((ImageDirectoryItems.IsDirectory(name)
-                              ? await ImageDirectoryItems.GetPropertiesAsync(input, name, cancellationToken).ConfigureAwait(false)
+                blobs.Add((DirectoryItems.IsDirectory(name)
+                              ? await DirectoryItems.GetPropertiesAsync(input, name, cancellationToken).ConfigureAwait(false)
                               : await input.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false))
                           ?? throw new JobSpecException($"input.items[{i}]", $"no such item '{explicitItems[i]}' in {input.Description}"));
             }
@@ -101,14 +101,14 @@ internal static class DatasetExpander
             matcher.AddExcludePatterns(spec.Input.Exclude);
             var all = new Dictionary<string, BlobItem>(StringComparer.Ordinal);
             var listed = new List<BlobItem>();
-            await foreach (var blob in input.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
+            await foreach (var blob in input.ListAllAsync(string.Empty, cancellationToken).ConfigureAwait(false))
             {
                 listed.Add(blob);
             }
 
-            foreach (var item in ImageDirectoryItems.Group(listed))
+            foreach (var item in DirectoryItems.Group(listed))
             {
-                all[item.Name] = item; // an .iwi directory is one item
+                all[item.Name] = item; // a directory item (an .iwi directory, an OME-Zarr image) is one name
             }
 
             var matched = matcher.Match("/dataset", all.Keys.Select(name => "/dataset/" + name));

@@ -4,6 +4,7 @@ using ItkWasm;
 using ItkWasm.Chunks;
 using ItkWasm.IO;
 using ItkWasm.Pipelines;
+using ItkWasm.Zarr;
 using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
@@ -24,27 +25,35 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
     /// <summary>Returns whether the input <paramref name="name"/> of <paramref name="length"/> bytes (0: not known) may
     /// run by chunks, so that its layout is worth reading: an uncompressed <c>.iwi.cbor</c> or an <c>.iwi</c>
     /// directory, when the job sets a chunk size or it may hold more pixels than <c>auto</c> runs whole; a raw
-    /// MetaImage or NRRD file (its first bytes tell).</summary>
+    /// MetaImage or NRRD file (its first bytes tell); an OME-Zarr image.</summary>
     public bool MayChunk(string name, long length) =>
         spec.Chunking.Enabled
         && ((ItkWasmPath.TryParse(name) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor or ItkWasmFileForm.Directory } && (spec.Chunking.Size is not null || length is 0 || length > ChunkingSpec.AutoThresholdBytes))
-            || RawImageHeader.IsRawFormat(name));
+            || RawImageHeader.IsRawFormat(name)
+            || DirectoryItems.IsZarr(name));
 
-    /// <summary>Returns the layout of an input stored as an uncompressed <c>.iwi.cbor</c> (read by a range), or as a
-    /// raw-backed MetaImage or NRRD file (<see cref="RawImageHeader"/>; its geometry and metadata from the
-    /// image-io reader's header-only read, when the job may chunk it); null for any other form.</summary>
-    public async Task<ImageLayout?> LayoutAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Returns how an input is read by regions: an uncompressed <c>.iwi.cbor</c>, an <c>.iwi</c> directory or a
+    /// raw-backed MetaImage or NRRD file (<see cref="RawImageHeader"/>; its geometry and metadata from the image-io
+    /// reader's header-only read, when the job may chunk it) by ranges; an OME-Zarr image (<see cref="OmeZarrImage"/>,
+    /// the job's <see cref="DatasetSpec.Level"/>) by its chunks. Null for any other form.</summary>
+    public async Task<ChunkSource?> SourceAsync(string name, CancellationToken cancellationToken)
     {
-        return ItkWasmPath.TryParse(name) switch
+        if (DirectoryItems.IsZarr(name))
+        {
+            return ChunkSource.Of(await OmeZarrImage.OpenAsync(new BlobZarrStore(input, name), spec.Input.Level, cancellationToken).ConfigureAwait(false));
+        }
+
+        var layout = ItkWasmPath.TryParse(name) switch
         {
             { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor } => await CborLayoutAsync(input, name, cancellationToken).ConfigureAwait(false),
             { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Directory } => await DirectoryLayoutAsync(input, name, cancellationToken).ConfigureAwait(false),
             _ => RawImageHeader.IsRawFormat(name) ? await RawLayoutAsync(name, cancellationToken).ConfigureAwait(false) : null,
         };
+        return layout is null ? null : ChunkSource.Of(layout, input, name);
     }
 
     /// <summary>Returns the layout of the <c>.iwi</c> directory <paramref name="name"/> of <paramref name="store"/>
-    /// (<see cref="ImageDirectoryItems"/>): its pixels are its <c>data/data.raw</c> blob. Null when a part is missing
+    /// (<see cref="DirectoryItems"/>): its pixels are its <c>data/data.raw</c> blob. Null when a part is missing
     /// or of another length than the index declares (the whole read then says which).</summary>
     /// <exception cref="ItkWasmFormatException">The index or the direction is malformed.</exception>
     public static async Task<ImageLayout?> DirectoryLayoutAsync(IBlobStore store, string name, CancellationToken cancellationToken)
@@ -107,8 +116,8 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
     /// zstd window and a copy buffer), into a hidden blob beside the result (<see cref="BlobTemporaries"/>, named by the
     /// item's content key, so a retry finds it made; removed by the commit, or with the job's temporaries), whose
     /// chunks are then read by ranges like an <c>.iwi.cbor</c> input's.</summary>
-    /// <returns>The spill's name in the output store, and its layout.</returns>
-    public async Task<(string Name, ImageLayout Layout)> SpillAsync(string inputName, string outputName, string contentKey, CancellationToken cancellationToken)
+    /// <returns>The spill's name in the output store, and how it is read.</returns>
+    public async Task<(string Name, ChunkSource Source)> SpillAsync(string inputName, string outputName, string contentKey, CancellationToken cancellationToken)
     {
         var name = BlobTemporaries.Name(outputName, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("input " + contentKey)))[..32]);
         if (await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is null)
@@ -121,7 +130,7 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             }, cancellationToken).ConfigureAwait(false);
         }
 
-        return (name, await CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false));
+        return (name, ChunkSource.Of(await CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false), output, name));
     }
 
     private bool CborResult => ItkWasmPath.TryParse("x" + spec.Output.Format) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor };
@@ -241,24 +250,24 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ImageLayout?> rawLayouts = new(StringComparer.Ordinal);
 
     /// <summary>Returns the chunk size (in result pixels per axis) the item runs by, or null when it runs whole: an
-    /// input without a <see cref="LayoutAsync">layout</see> always runs whole (it is refused when it is too large to
-    /// read).</summary>
-    /// <param name="layout">The input's layout, or null when it has none.</param>
+    /// input that is not read by regions (<see cref="SourceAsync"/>) always runs whole (it is refused when it is too
+    /// large to read).</summary>
+    /// <param name="source">How the input is read by regions, or null.</param>
     /// <exception cref="StageException">The item must run by chunks (it is larger than <c>auto</c> runs whole, or the
     /// job sets a chunk size) and cannot; the message says why and what to change.</exception>
-    public long[]? Decide(ImageLayout? layout)
+    public long[]? Decide(ChunkSource? source)
     {
         var chunking = spec.Chunking;
-        if (layout is null || !chunking.Enabled || (chunking.Size is null && layout.Header.ByteLength <= ChunkingSpec.AutoThresholdBytes))
+        if (source is null || !chunking.Enabled || (chunking.Size is null && source.Header.ByteLength <= ChunkingSpec.AutoThresholdBytes))
         {
             return null;
         }
 
         // Under auto, an item that cannot be chunked still runs whole while a module may hold it; past that, and
         // whenever the job sets a chunk size, it fails saying why.
-        var must = chunking.Size is not null || layout.Header.ByteLength > ChunkingSpec.MustChunkBytes;
+        var must = chunking.Size is not null || source.Header.ByteLength > ChunkingSpec.MustChunkBytes;
         var why = chunking.Size is null
-            ? $"the item's pixel buffer ({layout.Header.ByteLength} bytes) is larger than a wasm32 module can run whole ({ChunkingSpec.MustChunkBytes} bytes)"
+            ? $"the item's pixel buffer ({source.Header.ByteLength} bytes) is larger than a wasm32 module can run whole ({ChunkingSpec.MustChunkBytes} bytes)"
             : $"the job sets chunking: {chunking}";
         if (stages.Length != 1)
         {
@@ -270,7 +279,7 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             return must ? throw new StageException(0, $"{why}, and a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off to run the item whole") : null;
         }
 
-        var size = layout.Header.Size;
+        var size = source.Header.Size;
         if (stages[0].RuleFor(size.Length) is not { } rule)
         {
             return must ? throw new StageException(0, $"{why}, and the stage {stages[0].Spec.Pipeline} has no known halo: declare the pixels it reads around each pixel with halo: N (or halo: [X, Y, Z]) on the stage, or set chunking: off to run the item whole") : null;
@@ -283,14 +292,31 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
 
         var inputChunk = chunking.Size is { } given
             ? [.. size.Select((s, d) => d < given.Count ? Math.Min(s, given[d]) : s)]
-            : AutoChunk(size, layout.PixelBytes, rule.Factors);
+            : AutoChunk(size, source.PixelBytes, rule.Factors, source.StoredChunk);
         return rule.Fit([.. inputChunk.Select((c, d) => Math.Max(1, c / rule.Factors[d]))], rule.OutputSize(size));
     }
 
     // Slabs: the lowest axes whole while the chunk stays within AutoChunkBytes, the next axis cut to fit (at least one
-    // bin), the higher ones one bin.
-    private static long[] AutoChunk(long[] size, int pixelBytes, IReadOnlyList<int> factors)
+    // bin), the higher ones one bin. An input stored in chunks (OME-Zarr) is cut along its stored chunks instead: they
+    // grow, axis by axis from x, by doubling while the chunk stays within AutoChunkBytes.
+    private static long[] AutoChunk(long[] size, int pixelBytes, IReadOnlyList<int> factors, IReadOnlyList<long>? stored)
     {
+        if (stored is not null)
+        {
+            var grown = size.Select((s, d) => Math.Min(s, stored[d])).ToArray();
+            var pixels = grown.Aggregate(1L, (p, n) => p * n);
+            for (var d = 0; d < size.Length; d++)
+            {
+                while (grown[d] < size[d] && pixels * 2 * pixelBytes <= ChunkingSpec.AutoChunkBytes)
+                {
+                    pixels = pixels / grown[d] * Math.Min(size[d], grown[d] * 2);
+                    grown[d] = Math.Min(size[d], grown[d] * 2);
+                }
+            }
+
+            return grown;
+        }
+
         var chunk = size.ToArray();
         var bytes = (long)pixelBytes;
         for (var d = 0; d < size.Length; d++)
@@ -313,16 +339,15 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
     }
 
     /// <summary>Plans the item: runs the probe for the result's header, prepares the result's assembly and writes its
-    /// prefix. The input is read from its <see cref="SpillAsync">spill</see>, when <paramref name="spill"/> names
+    /// prefix. The chunks read the input's <see cref="SpillAsync">spill</see> when <paramref name="spill"/> names
     /// one.</summary>
-    public async Task<ChunkPlan> PlanAsync(string inputName, string outputName, ImageLayout layout, long[] chunkSize, string contentKey, string? spill, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
+    public async Task<ChunkPlan> PlanAsync(string outputName, ChunkSource source, long[] chunkSize, string contentKey, string? spill, (string Silo, int Number, ActivityContext Trace) attempt, CancellationToken cancellationToken)
     {
         var stage = stages[0];
-        var size = layout.Header.Size;
+        var size = source.Header.Size;
         var rule = stage.RuleFor(size.Length)!;
         Image header;
-        await using (var stream = await (spill is null ? input : output).OpenRangedReadAsync(spill ?? layout.DataFile ?? inputName, cancellationToken).ConfigureAwait(false))
-        using (var probe = layout.ReadRegion(stream, ChunkedRun.ProbeRegion(rule, size)))
+        using (var probe = await source.ReadRegionAsync(ChunkedRun.ProbeRegion(rule, size), cancellationToken).ConfigureAwait(false))
         {
             header = await stage.ResultHeaderAsync(probe, () => ChunkedRun.ResultHeaderAsync(probe, rule, stage.Spec.ArgsFor(size.Length), size, Run(stage, attempt), cancellationToken)).ConfigureAwait(false);
             header.Size = rule.OutputSize(size);
@@ -350,19 +375,18 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         var result = plan.OutputLayout();
         var implementation = StageImplementations.Wasm;
         Image pixels;
-        var (store, layout) = plan.Spill is { } spill
-            ? (output, await CborLayoutAsync(output, spill, cancellationToken).ConfigureAwait(false))
-            : (input, await LayoutAsync(inputName, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"{inputName} can no longer be read by chunks (it changed since its chunks were planned); the item runs again when the job does"));
-        await using (var stream = await store.OpenRangedReadAsync(plan.Spill ?? layout.DataFile ?? inputName, cancellationToken).ConfigureAwait(false))
+        var source = plan.Spill is { } spill
+            ? ChunkSource.Of(await CborLayoutAsync(output, spill, cancellationToken).ConfigureAwait(false), output, spill)
+            : await SourceAsync(inputName, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"{inputName} can no longer be read by chunks (it changed since its chunks were planned); the item runs again when the job does");
+        if (!source.Header.Size.SequenceEqual(plan.InputSize))
         {
-            if (!layout.Header.Size.SequenceEqual(plan.InputSize))
-            {
-                throw new InvalidOperationException($"{inputName} is [{string.Join(", ", layout.Header.Size)}] now, not the [{string.Join(", ", plan.InputSize)}] its chunks were planned for; the item runs again when the job does");
-            }
+            throw new InvalidOperationException($"{inputName} is [{string.Join(", ", source.Header.Size)}] now, not the [{string.Join(", ", plan.InputSize)}] its chunks were planned for; the item runs again when the job does");
+        }
 
-            var rule = stage.RuleFor(plan.InputSize.Length)!;
-            using var region = layout.ReadRegion(stream, ChunkGrid.InputRegion(chunk, plan.OutputSize, plan.InputSize, rule.Factors, rule.Halo));
+        var rule = stage.RuleFor(plan.InputSize.Length)!;
+        using (var region = await source.ReadRegionAsync(ChunkGrid.InputRegion(chunk, plan.OutputSize, plan.InputSize, rule.Factors, rule.Halo), cancellationToken).ConfigureAwait(false))
+        {
             try
             {
                 pixels = await ChunkedRun.RunChunkAsync(region, rule, chunk, result.Header.ImageType, Run(stage, attempt, ran => implementation = ran), cancellationToken).ConfigureAwait(false);

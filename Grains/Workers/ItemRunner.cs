@@ -6,6 +6,7 @@ using ItkWasm.Chunks;
 using ItkWasm.IO;
 using ItkWasm.Pipelines;
 using ItkWasm.Runtime;
+using ItkWasm.Zarr;
 using ItkWasmCluster.Grains.Jobs;
 using ItkWasmCluster.Jobs;
 using ItkWasmCluster.Storage.Blobs;
@@ -102,13 +103,13 @@ internal sealed class ItemRunner
         // A blob the listing gave no hash for is asked for one only when a recorded result might be reused.
         var serviceHash = inputHash
             ?? (recordedKey is not null && input.GetLocalPath(inputName) is null
-                ? (ImageDirectoryItems.IsDirectory(inputName)
-                    ? await ImageDirectoryItems.GetPropertiesAsync(input, inputName, cancellationToken).ConfigureAwait(false)
+                ? (DirectoryItems.IsDirectory(inputName)
+                    ? await DirectoryItems.GetPropertiesAsync(input, inputName, cancellationToken).ConfigureAwait(false)
                     : await input.GetPropertiesAsync(inputName, cancellationToken).ConfigureAwait(false))?.ContentHash
                 : null);
-        var layout = chunks.MayChunk(inputName, inputLength) ? await chunks.LayoutAsync(inputName, cancellationToken).ConfigureAwait(false) : null;
-        var compressed = layout is null && await chunks.MaySpillAsync(inputName, cancellationToken).ConfigureAwait(false);
-        if (compressed || chunks.Decide(layout) is not null)
+        var source = chunks.MayChunk(inputName, inputLength) ? await chunks.SourceAsync(inputName, cancellationToken).ConfigureAwait(false) : null;
+        var compressed = source is null && await chunks.MaySpillAsync(inputName, cancellationToken).ConfigureAwait(false);
+        if (compressed || chunks.Decide(source) is not null)
         {
             // Too large to run whole (or chunked as the job says): never read whole, but planned here; its chunks and
             // its commit are attempts of their own. A compressed input is decompressed once first, into its spill.
@@ -127,14 +128,14 @@ internal sealed class ItemRunner
             {
                 using (BlobSpan("blob.decompress", input, inputName, attempt.Trace))
                 {
-                    (spill, layout) = await chunks.SpillAsync(inputName, outputName, key, cancellationToken).ConfigureAwait(false);
+                    (spill, source) = await chunks.SpillAsync(inputName, outputName, key, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             long[]? chunkSize;
             try
             {
-                chunkSize = chunks.Decide(layout);
+                chunkSize = chunks.Decide(source);
             }
             catch (StageException) when (spill is not null)
             {
@@ -144,7 +145,7 @@ internal sealed class ItemRunner
 
             if (chunkSize is not null)
             {
-                var plan = await chunks.PlanAsync(inputName, outputName, layout!, chunkSize, key, spill, attempt, cancellationToken).ConfigureAwait(false);
+                var plan = await chunks.PlanAsync(outputName, source!, chunkSize, key, spill, attempt, cancellationToken).ConfigureAwait(false);
                 return new ItemOutcome(time.GetElapsedTime(started), false, key, null, null, plan);
             }
 
@@ -258,7 +259,7 @@ internal sealed class ItemRunner
             ? "set a smaller chunking: { size: [X, Y, Z] }"
             : !chunking.Enabled
                 ? "set chunking: auto (or { size: [X, Y, Z] }) to run it by chunks"
-                : "it ran whole: only an .iwi.cbor, .iwi.cbor.zst or .iwi directory, or a raw MetaImage or NRRD file, in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
+                : "it ran whole: only an .iwi.cbor, .iwi.cbor.zst or .iwi directory, an OME-Zarr image, or a raw MetaImage or NRRD file, in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
         return new PipelineRunException(e.Pipeline, PipelineFailureKind.OutOfMemory,
             $"it needed more than the 4 GiB a wasm32 module can address, on {(chunked ? "a chunk" : "an item")} of {bytes} bytes; chunking: {chunking}: {advice}; the module: {e.Detail}",
             e.Stdout, e.Stderr, e.ReturnCode);
@@ -269,7 +270,7 @@ internal sealed class ItemRunner
 
     // The SHA-256 of an input's bytes (an .iwi directory's: its parts').
     private Task<string> InputSha256Async(string name, CancellationToken cancellationToken) =>
-        ImageDirectoryItems.IsDirectory(name) ? ImageDirectoryItems.Sha256Async(input, name, cancellationToken) : BlobContent.Sha256Async(input, name, cancellationToken);
+        DirectoryItems.IsDirectory(name) ? DirectoryItems.Sha256Async(input, name, cancellationToken) : BlobContent.Sha256Async(input, name, cancellationToken);
 
     // The hash of a result's bytes as its store keeps it (Azure's Content-MD5, md5:HEX: no download), or their SHA-256
     // read from the store (files); null when there is no result.
@@ -324,17 +325,15 @@ internal sealed class ItemRunner
     /// <exception cref="Exception">The blob is missing or unreadable.</exception>
     public async Task<Image> ReadPreviewAsync(string name, bool result, int maxRows, CancellationToken cancellationToken)
     {
-        var store = result ? output : input;
-        var layout = result
-            ? NativeForm(name) == ItkWasmFileForm.Cbor ? await ItemChunks.CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false) : null
-            : await chunks.LayoutAsync(name, cancellationToken).ConfigureAwait(false);
-        if (layout is null)
+        var source = result
+            ? NativeForm(name) == ItkWasmFileForm.Cbor ? ChunkSource.Of(await ItemChunks.CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false), output, name) : null
+            : await chunks.SourceAsync(name, cancellationToken).ConfigureAwait(false);
+        if (source is null)
         {
             return result ? await ReadResultAsync(name, cancellationToken).ConfigureAwait(false) : await ReadInputAsync(name, counted: false, cancellationToken).ConfigureAwait(false);
         }
 
-        await using var stream = await store.OpenRangedReadAsync(layout.DataFile ?? name, cancellationToken).ConfigureAwait(false);
-        return await Task.Run(() => layout.ReadSlice(stream, maxRows), cancellationToken).ConfigureAwait(false);
+        return await source.ReadSliceAsync(DirectoryItems.IsZarr(name) && !result ? new BlobZarrStore(input, name) : null, maxRows, cancellationToken).ConfigureAwait(false);
     }
 
     // Reads the result (in the job's output form); the caller disposes it.
@@ -356,9 +355,26 @@ internal sealed class ItemRunner
             return ImageFile.Read(stream, form, name, MaxImageBytes);
         }
 
-        if (ImageDirectoryItems.IsDirectory(name))
+        if (DirectoryItems.IsImageDirectory(name))
         {
             return await ReadDirectoryAsync(name, counted, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (DirectoryItems.IsZarr(name))
+        {
+            var zarr = await OmeZarrImage.OpenAsync(new BlobZarrStore(input, name), spec.Input.Level, cancellationToken).ConfigureAwait(false);
+            if (zarr.Header.ByteLength > MaxImageBytes)
+            {
+                throw new InvalidOperationException($"{name} level {zarr.Level} holds {zarr.Header.ByteLength} bytes of pixels, more than one item runs whole ({MaxImageBytes}); set chunking: auto or {{ size: [X, Y, Z] }} with a single-stage job to run it by chunks, or read a coarser level with input.level");
+            }
+
+            var image = await zarr.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (counted)
+            {
+                ClusterTelemetry.BytesRead.Add(image.ByteLength, jobTags);
+            }
+
+            return image;
         }
 
         if (input.GetLocalPath(name) is { } path)
@@ -396,7 +412,7 @@ internal sealed class ItemRunner
         Image image;
         if (input.GetLocalPath(name) is { } path)
         {
-            foreach (var part in ImageDirectoryItems.Parts)
+            foreach (var part in DirectoryItems.ImageParts)
             {
                 _ = input.GetLocalPath($"{name}/{part}");
             }
@@ -409,7 +425,7 @@ internal sealed class ItemRunner
             try
             {
                 var folder = Path.Combine(temp, Path.GetFileName(name));
-                await ImageDirectoryItems.DownloadAsync(input, name, folder, cancellationToken).ConfigureAwait(false);
+                await DirectoryItems.DownloadAsync(input, name, folder, cancellationToken).ConfigureAwait(false);
                 image = ImageFile.Read(folder);
             }
             finally

@@ -69,12 +69,17 @@ public sealed class AzureBlobStore : IBlobStore
     public string Description => $"{container.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/')}/{prefix}";
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<BlobItem> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<BlobItem> ListAsync(string prefix, CancellationToken cancellationToken = default) => List(prefix, hidden: false, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<BlobItem> ListAllAsync(string prefix, CancellationToken cancellationToken = default) => List(prefix, hidden: true, cancellationToken);
+
+    private async IAsyncEnumerable<BlobItem> List(string prefix, bool hidden, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, this.prefix + prefix, cancellationToken).ConfigureAwait(false))
         {
             var name = blob.Name[this.prefix.Length..];
-            if (!name.Split('/').Any(part => part.StartsWith('.')))
+            if (hidden || !name.Split('/').Any(part => part.StartsWith('.')))
             {
                 yield return Item(name, blob.Properties.ContentLength ?? 0, blob.Properties.LastModified ?? default, blob.Properties.ETag ?? default, blob.Properties.ContentHash);
             }

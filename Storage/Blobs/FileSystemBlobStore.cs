@@ -30,14 +30,27 @@ public sealed class FileSystemBlobStore : IBlobStore
     public string Description => Root;
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<BlobItem> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<BlobItem> ListAsync(string prefix, CancellationToken cancellationToken = default) => List(prefix, hidden: false, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<BlobItem> ListAllAsync(string prefix, CancellationToken cancellationToken = default) => List(prefix, hidden: true, cancellationToken);
+
+    // The files under the prefix's folder (the root when the prefix names none).
+    private async IAsyncEnumerable<BlobItem> List(string prefix, bool hidden, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden, IgnoreInaccessible = true };
-        foreach (var file in Directory.EnumerateFiles(Root, "*", options))
+        ArgumentNullException.ThrowIfNull(prefix);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = hidden ? 0 : FileAttributes.Hidden, IgnoreInaccessible = true };
+        var folder = prefix.LastIndexOf('/') is var slash and > 0 && !prefix[..slash].Split('/').Any(p => p is "" or "." or "..") ? Path.Combine(Root, prefix[..slash]) : Root;
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(folder, "*", options))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (name.StartsWith(prefix, StringComparison.Ordinal) && !name.Split('/').Any(part => part.StartsWith('.'))
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && (hidden || !name.Split('/').Any(part => part.StartsWith('.')))
                 && (realRoot is null || RealPath.IsInside(file, realRoot)))
             {
                 yield return Item(name, new FileInfo(file));

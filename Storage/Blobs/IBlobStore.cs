@@ -13,6 +13,10 @@ public interface IBlobStore
     /// <summary>Lists the blobs whose names start with <paramref name="prefix"/> (all blobs for "").</summary>
     IAsyncEnumerable<BlobItem> ListAsync(string prefix, CancellationToken cancellationToken = default);
 
+    /// <summary>Lists the blobs whose names start with <paramref name="prefix"/>, hidden ones (a name part starting
+    /// with '.', such as a Zarr v2 store's <c>.zarray</c>) included.</summary>
+    IAsyncEnumerable<BlobItem> ListAllAsync(string prefix, CancellationToken cancellationToken = default);
+
     /// <summary>Returns a blob's properties, or null if it does not exist.</summary>
     Task<BlobItem?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default);
 

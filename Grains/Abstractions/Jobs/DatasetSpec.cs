@@ -3,7 +3,8 @@ namespace ItkWasmCluster.Jobs;
 /// <summary>
 /// The items a job runs over: the blobs under <see cref="Location"/> matching <see cref="Include"/> and not
 /// <see cref="Exclude"/> (glob patterns over '/'-separated names relative to the location), or the explicit
-/// <see cref="Items"/>. Any format <c>@itk-wasm/image-io</c> reads is accepted; ITK-Wasm's own are read natively.
+/// <see cref="Items"/>. Any format <c>@itk-wasm/image-io</c> reads is accepted; ITK-Wasm's own and OME-Zarr images
+/// (folders named <c>*.zarr</c>) are read natively.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -30,4 +31,9 @@ public sealed record DatasetSpec
     /// not used.</summary>
     [Id(3)]
     public IReadOnlyList<string>? Items { get; init => field = value is null ? null : JobSpec.Copy(value); }
+
+    /// <summary>Gets the resolution level read from OME-Zarr items: 0 (the default) is the highest resolution, each
+    /// next one the next dataset of the image's <c>multiscales</c>.</summary>
+    [Id(4)]
+    public int Level { get; init; }
 }

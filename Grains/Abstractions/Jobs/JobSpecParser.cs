@@ -25,7 +25,7 @@ namespace ItkWasmCluster.Jobs;
 public static class JobSpecParser
 {
     private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", ItemTimeoutKey, LegacyTimeoutKey, "chunking"];
-    private static readonly string[] InputKeys = ["location", "include", "exclude", "items"];
+    private static readonly string[] InputKeys = ["location", "include", "exclude", "items", "level"];
     private static readonly string[] OutputKeys = ["location", "format"];
     private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator", "halo"];
 
@@ -188,6 +188,11 @@ public static class JobSpecParser
             input["items"] = Strings(items);
         }
 
+        if (spec.Input.Level != 0)
+        {
+            input["level"] = spec.Input.Level; // only when set: the job ids of specs without it do not change
+        }
+
         var json = new JsonObject
         {
             ["name"] = spec.Name,
@@ -238,7 +243,7 @@ public static class JobSpecParser
             return new DatasetSpec { Location = Resolve(SpecFields.Text(node, "input"), baseDirectory) };
         }
 
-        var o = node as JsonObject ?? throw new JobSpecException("input", "must be a location or an object with location, include, exclude or items");
+        var o = node as JsonObject ?? throw new JobSpecException("input", "must be a location or an object with location, include, exclude, items or level");
         SpecFields.KnownFields(o, InputKeys, "input.");
         return new DatasetSpec
         {
@@ -246,8 +251,12 @@ public static class JobSpecParser
             Include = o["include"] is { } include ? SpecFields.List(include, "input.include") : ["**/*"],
             Exclude = o["exclude"] is { } exclude ? SpecFields.List(exclude, "input.exclude") : DatasetSpec.DefaultExclude,
             Items = o["items"] is { } items ? SpecFields.ItemNames(SpecFields.List(items, "input.items"), MaxItems) : null,
+            Level = o["level"] is { } level ? Level(SpecFields.Integer(level, "input.level")) : 0,
         };
     }
+
+    private static int Level(int level) =>
+        level is >= 0 and <= 32 ? level : throw new JobSpecException("input.level", $"{level} is not an OME-Zarr resolution level (0, the highest resolution, to 32)");
 
     private static OutputSpec Output(JsonNode node, string? baseDirectory)
     {

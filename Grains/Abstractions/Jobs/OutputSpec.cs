@@ -18,7 +18,7 @@ public sealed record OutputSpec
 
     private static readonly string[] CompoundExtensions =
     [
-        ".iwi.cbor.zst", ".iwi.cbor", ".iwm.cbor.zst", ".iwm.cbor", ".iwt.cbor.zst", ".iwt.cbor", ".nii.gz", ".gipl.gz",
+        ".iwi.cbor.zst", ".iwi.cbor", ".ome.zarr", ".iwm.cbor.zst", ".iwm.cbor", ".iwt.cbor.zst", ".iwt.cbor", ".nii.gz", ".gipl.gz",
         ".mnc.gz", ".mgh.gz",
     ];
 

@@ -31,14 +31,14 @@ public class DatasetExpanderTests
         var directory = listed[0];
         Assert.Equal(Directory.GetFiles(Path.Combine(store.Root, "a/scan.iwi"), "*.*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".txt", StringComparison.Ordinal)).Sum(f => new FileInfo(f).Length), directory.Length);
         Assert.Equal(directory with { Index = 0 }, Assert.Single(named));
-        var before = await ImageDirectoryItems.Sha256Async(store, "a/scan.iwi", CancellationToken.None);
+        var before = await DirectoryItems.Sha256Async(store, "a/scan.iwi", CancellationToken.None);
 
         await File.WriteAllBytesAsync(Path.Combine(store.Root, "a/scan.iwi/data/direction.raw"), new byte[32]);
         File.SetLastWriteTimeUtc(Path.Combine(store.Root, "a/scan.iwi/data/direction.raw"), DateTime.UtcNow.AddMinutes(1));
 
         var changed = Assert.Single(await DatasetExpander.ExpandAsync(spec with { Input = spec.Input with { Items = ["a/scan.iwi"] } }, store, CancellationToken.None));
         Assert.NotEqual(directory.Version, changed.Version);
-        Assert.NotEqual(before, await ImageDirectoryItems.Sha256Async(store, "a/scan.iwi", CancellationToken.None));
+        Assert.NotEqual(before, await DirectoryItems.Sha256Async(store, "a/scan.iwi", CancellationToken.None));
         var missing = await Assert.ThrowsAsync<JobSpecException>(() => DatasetExpander.ExpandAsync(spec with { Input = spec.Input with { Items = ["c.iwi"] } }, store, CancellationToken.None));
         Assert.Equal("input.items[0]", missing.Field);
     }

@@ -88,6 +88,41 @@ public class ChunkedItemTests
     }
 
     [Fact]
+    public async Task OmeZarrImages_AreItems_ReadWholeOrByTheirChunks_AsTheSameImageInAFile()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        var shape = new { shape = new[] { 6, 20, 30 }, axes = new[] { "z", "y", "x" }, scale = new[] { 2.0, 0.5, 0.5 }, translation = new[] { 1.0, 2.0, 3.0 }, unit = "micrometer" };
+        ZarrWriter.Write(Path.Combine(input, "v2.ome.zarr"), new { zarr = 2, dtype = "uint16", codec = "blosc-zstd", chunks = new[] { 2, 5, 8 }, shape.shape, shape.axes, shape.scale, shape.translation, shape.unit });
+        ZarrWriter.Write(Path.Combine(input, "v3.zarr"), new { zarr = 3, dtype = "uint16", codec = "zstd", chunks = new[] { 2, 5, 8 }, shard = new[] { 2, 10, 16 }, shape.shape, shape.axes, shape.scale, shape.translation, shape.unit });
+        using (var image = await (await ItkWasm.Zarr.OmeZarrImage.OpenAsync(new ItkWasm.Zarr.ZarrFolderStore(Path.Combine(input, "v2.ome.zarr")))).ReadAsync())
+        {
+            ImageFile.Write(image, Path.Combine(input, "file.iwi.cbor")); // the same image in a file
+        }
+
+        var downsample = ClusterFixture.Downsample(input, temp.Combine("whole"));
+        var whole = downsample with { Stages = [downsample.Stages[0] with { Accelerator = StageAccelerator.Wasm }], Chunking = ChunkingSpec.Off };
+
+        var reference = await ClusterFixture.RunAsync(whole);
+        var chunked = await ClusterFixture.RunAsync(whole with { Output = new OutputSpec { Location = temp.Combine("chunked") }, Chunking = new ChunkingSpec { Size = [30, 10, 4] } });
+        var missing = await ClusterFixture.RunAsync(whole with { Input = whole.Input with { Level = 2, Include = ["*.zarr"] }, Output = new OutputSpec { Location = temp.Combine("level") } });
+
+        Assert.Equal(["file.iwi.cbor", "v2.ome.zarr", "v3.zarr"], reference.Items.Select(i => i.Input));
+        Assert.All(reference.Items, i => Assert.True(i.Status == ItemStatus.Succeeded, $"{i.Input}: {i.Error}"));
+        // The v2 image whole is the file's result; the sharded v3 one (some inner chunks left empty) has its own.
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("whole"), "file.iwi.cbor")), await File.ReadAllBytesAsync(Path.Combine(temp.Combine("whole"), "v2.iwi.cbor")));
+        foreach (var item in chunked.Items)
+        {
+            Assert.True(item.Status == ItemStatus.Succeeded, $"{item.Input}: {item.Error}");
+            Assert.Equal(4, item.ChunksTotal); // 20 rows by 10, 6 planes by 4
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("whole"), item.Output)), await File.ReadAllBytesAsync(Path.Combine(temp.Combine("chunked"), item.Output)));
+        }
+
+        Assert.Equal(2, missing.Items.Count);
+        Assert.All(missing.Items, i => Assert.Contains("levels 0 to 0, not level 2", i.Error, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DeclaredHalo_ChunksAPipelineTheProjectDoesNotKnow_AndCutsTheHaloOff()
     {
         using var temp = new TempDirectory();
@@ -147,7 +182,7 @@ public class ChunkedItemTests
         var implementations = StageImplementations.For([], []);
         StagePlan Plan(int position) => new(stage, position, new ItkWasm.Pipelines.Pipeline(ItkWasm.Pipelines.PipelineReference.Parse(stage.Pipeline), runtime), "key", implementations, TimeProvider.System);
         ItemChunks Chunks(int stages) => new(ClusterFixture.Downsample("in", "out") with { Stages = [.. Enumerable.Repeat(stage, stages)] }, null!, null!, [.. Enumerable.Range(0, stages).Select(Plan)], new ItkWasm.Pipelines.ImageIo(runtime));
-        ItkWasm.Chunks.ImageLayout Volume(long slices) => new(new Image(new ImageType(3, ComponentType.UInt8)) { Size = [1024, 1024, slices] }, 100);
+        ChunkSource Volume(long slices) => ChunkSource.Of(new ItkWasm.Chunks.ImageLayout(new Image(new ImageType(3, ComponentType.UInt8)) { Size = [1024, 1024, slices] }, 100), null!, "volume.iwi.cbor");
 
         Assert.Null(Chunks(1).Decide(Volume(256)));                         // 256 MiB: whole
         Assert.Equal([512L, 512, 32], Chunks(1).Decide(Volume(384))!);      // slabs of 64 MiB: 64 slices in, 32 out
