@@ -83,14 +83,25 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         return bytes;
     }
 
-    /// <summary>Returns whether the input <paramref name="name"/> is an <c>.iwi.cbor.zst</c> to decompress into a
-    /// <see cref="SpillAsync">spill</see> and run by chunks: its document (the content size its zstd frame records,
-    /// ITKWASM-SPEC §3.4) is larger than <c>auto</c> runs whole, or the job sets a chunk size, and the job may run by
-    /// chunks at all (one stage, an <c>.iwi.cbor</c> result). Reads the frame's header only.</summary>
+    /// <summary>Returns whether the input <paramref name="name"/> is compressed as one stream, to decompress into a
+    /// <see cref="SpillAsync">spill</see> and run by chunks: an <c>.iwi.cbor.zst</c> whose document (the content size
+    /// its zstd frame records, ITKWASM-SPEC §3.4), or a MetaImage or NRRD file whose pixels (zlib or gzip,
+    /// <see cref="RawImageHeader"/>), are larger than <c>auto</c> runs whole, or any when the job sets a chunk size;
+    /// and the job may run by chunks at all (one stage, an <c>.iwi.cbor</c> result). Reads the file's first bytes
+    /// only.</summary>
     public async Task<bool> MaySpillAsync(string name, CancellationToken cancellationToken)
     {
-        if (!spec.Chunking.Enabled || stages.Length != 1 || !CborResult
-            || ItkWasmPath.TryParse(name) is not { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.CborZstd })
+        if (!spec.Chunking.Enabled || stages.Length != 1 || !CborResult)
+        {
+            return false;
+        }
+
+        if (RawImageHeader.IsRawFormat(name))
+        {
+            return await RawHeaderAsync(name, cancellationToken).ConfigureAwait(false) is { Raw.Compression: not "none" };
+        }
+
+        if (ItkWasmPath.TryParse(name) is not { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.CborZstd })
         {
             return false;
         }
@@ -112,22 +123,62 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         }
     }
 
-    /// <summary>Decompresses the <c>.iwi.cbor.zst</c> input <paramref name="inputName"/> once, streaming (memory: the
-    /// zstd window and a copy buffer), into a hidden blob beside the result (<see cref="BlobTemporaries"/>, named by the
-    /// item's content key, so a retry finds it made; removed by the commit, or with the job's temporaries), whose
-    /// chunks are then read by ranges like an <c>.iwi.cbor</c> input's.</summary>
+    /// <summary>Decompresses the input <paramref name="inputName"/> (<see cref="MaySpillAsync"/>) once, streaming
+    /// (memory: the decompressor's window and a copy buffer), into an <c>.iwi.cbor</c> in a hidden blob beside the
+    /// result (<see cref="BlobTemporaries"/>, named by the item's content key, so a retry finds it made; removed by the
+    /// commit, or with the job's temporaries), whose chunks are then read by ranges like an <c>.iwi.cbor</c> input's. A
+    /// MetaImage or NRRD file's geometry and metadata are its header-only read's.</summary>
     /// <returns>The spill's name in the output store, and how it is read.</returns>
+    /// <exception cref="InvalidDataException">The compressed pixels are fewer than the header declares.</exception>
     public async Task<(string Name, ChunkSource Source)> SpillAsync(string inputName, string outputName, string contentKey, CancellationToken cancellationToken)
     {
         var name = BlobTemporaries.Name(outputName, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("input " + contentKey)))[..32]);
         if (await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is null)
         {
-            await output.UploadAsync(name, async (stream, ct) =>
+            Func<Stream, CancellationToken, Task> write;
+            if (RawImageHeader.IsRawFormat(inputName))
             {
-                await using var compressed = await input.OpenReadAsync(inputName, ct).ConfigureAwait(false);
-                await using var document = ImageLayout.OpenZstdDocument(compressed);
-                await document.CopyToAsync(stream, 1 << 20, ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+                var found = await RawHeaderAsync(inputName, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException($"{inputName} changed while it was planned");
+                var geometry = await RawGeometryAsync(inputName, found, cancellationToken).ConfigureAwait(false);
+                if (geometry is null || geometry.ByteLength != found.Raw.Bytes)
+                {
+                    throw new InvalidDataException($"{inputName}: its header declares {found.Raw.Bytes} bytes of pixels, but ITK reads an image of {geometry?.ByteLength} bytes");
+                }
+
+                var prefix = ImageLayout.ForCbor(geometry).Prefix;
+                write = async (stream, ct) =>
+                {
+                    await stream.WriteAsync(prefix, ct).ConfigureAwait(false);
+                    await using var data = await input.OpenReadAsync(found.Data, ct).ConfigureAwait(false);
+                    await data.ReadExactlyAsync(new byte[found.Offset], ct).ConfigureAwait(false); // the header: read in order, not by ranges
+                    await using Stream pixels = found.Raw.Compression == "zlib"
+                        ? new System.IO.Compression.ZLibStream(data, System.IO.Compression.CompressionMode.Decompress)
+                        : new System.IO.Compression.GZipStream(data, System.IO.Compression.CompressionMode.Decompress);
+                    var buffer = new byte[1 << 20];
+                    for (var left = found.Raw.Bytes; left > 0;)
+                    {
+                        var read = await pixels.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), ct).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            throw new InvalidDataException($"{inputName}: its compressed pixels end {left} bytes short of the {found.Raw.Bytes} its header declares");
+                        }
+
+                        await stream.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
+                        left -= read;
+                    }
+                };
+            }
+            else
+            {
+                write = async (stream, ct) =>
+                {
+                    await using var compressed = await input.OpenReadAsync(inputName, ct).ConfigureAwait(false);
+                    await using var document = ImageLayout.OpenZstdDocument(compressed);
+                    await document.CopyToAsync(stream, 1 << 20, ct).ConfigureAwait(false);
+                };
+            }
+
+            await output.UploadAsync(name, write, cancellationToken).ConfigureAwait(false);
         }
 
         return (name, ChunkSource.Of(await CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false), output, name));
@@ -145,6 +196,20 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
 
     private async Task<ImageLayout?> RawLayoutAsync(string name, CancellationToken cancellationToken)
     {
+        if (await RawHeaderAsync(name, cancellationToken).ConfigureAwait(false) is not { Raw.Compression: "none" } found)
+        {
+            return null;
+        }
+
+        var geometry = await RawGeometryAsync(name, found, cancellationToken).ConfigureAwait(false);
+        return geometry?.ByteLength == found.Raw.Bytes ? new ImageLayout(geometry, found.Offset, found.Raw.DataFile is null ? null : found.Data) : null;
+    }
+
+    // A MetaImage or NRRD header read by a range: where its pixels lie (the data blob, the offset of its first byte), its
+    // first bytes and its blob's properties. Null when it is not one buffer, when auto runs it whole without asking
+    // (small), or when its data file lies outside the dataset or is too short.
+    private async Task<RawFound?> RawHeaderAsync(string name, CancellationToken cancellationToken)
+    {
         var start = new byte[RawImageHeader.MaxHeaderBytes];
         int read;
         await using (var file = await input.OpenRangedReadAsync(name, cancellationToken).ConfigureAwait(false))
@@ -154,7 +219,7 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
 
         if (RawImageHeader.Parse(start.AsSpan(0, read)) is not { } raw || (spec.Chunking.Size is null && raw.Bytes <= ChunkingSpec.AutoThresholdBytes))
         {
-            return null; // not one raw buffer, or small enough that auto runs it whole: not worth the header read
+            return null; // not one buffer, or small enough that auto runs it whole: not worth the header read
         }
 
         // A data file is a name beside the header or below it: no '..', no absolute path (a remote store's URL would
@@ -178,14 +243,17 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
 
         var length = pixels?.Length ?? -1;
         var offset = raw.Offset == -1 ? length - raw.Bytes : raw.Offset;
-        if (headerBlob is null || length < 0 || offset < 0 || offset + raw.Bytes > length)
-        {
-            return null;
-        }
+        return headerBlob is null || length < 0 || offset < 0 || (raw.Compression == "none" && offset + raw.Bytes > length)
+            ? null
+            : new RawFound(raw, start[..read], headerBlob, data, length, offset);
+    }
 
-        // The header read runs a module: once per file version, not once per chunk.
-        var version = $"{input.Description}|{name}|{headerBlob.Version}|{read}|{length}";
-        if (rawLayouts.TryGetValue(version, out var known))
+    // The geometry and metadata of a raw-backed header, from image-io's header-only read: once per file version, as it
+    // runs a module. A remote header is read from its first bytes in a local sparse copy.
+    private async Task<Image?> RawGeometryAsync(string name, RawFound found, CancellationToken cancellationToken)
+    {
+        var version = $"{input.Description}|{name}|{found.Header.Version}|{found.Start.Length}|{found.Length}";
+        if (rawGeometries.TryGetValue(version, out var known))
         {
             return known;
         }
@@ -197,24 +265,24 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         }
         else
         {
-            // A remote header: its first bytes (all a header-only read looks at) in a local file of its name and length,
-            // its data file beside it at its length: sparse files, which take no room.
+            // Its first bytes (all a header-only read looks at) in a local file of its name and length, its data file
+            // beside it at its length: sparse files, which take no room.
             var folder = Directory.CreateTempSubdirectory("itkwasm-header-").FullName;
             try
             {
                 var local = Path.Combine(folder, Path.GetFileName(name));
                 await using (var file = File.Create(local))
                 {
-                    await file.WriteAsync(start.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    file.SetLength(headerBlob.Length);
+                    await file.WriteAsync(found.Start, cancellationToken).ConfigureAwait(false);
+                    file.SetLength(found.Header.Length);
                 }
 
-                if (raw.DataFile is { } dataFile)
+                if (found.Raw.DataFile is { } dataFile)
                 {
                     var placeholder = Path.Combine(folder, dataFile);
                     Directory.CreateDirectory(Path.GetDirectoryName(placeholder)!);
                     await using var file = File.Create(placeholder);
-                    file.SetLength(length);
+                    file.SetLength(found.Length);
                 }
 
                 information = await imageIo.ReadInformationAsync(local, cancellationToken).ConfigureAwait(false);
@@ -225,29 +293,28 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             }
         }
 
-        ImageLayout? layout;
+        Image geometry;
         using (information)
         {
-            var geometry = new Image(information.ImageType) { Name = information.Name, Origin = information.Origin, Spacing = information.Spacing, Direction = information.Direction, Size = information.Size };
+            geometry = new Image(information.ImageType) { Name = information.Name, Origin = information.Origin, Spacing = information.Spacing, Direction = information.Direction, Size = information.Size };
             foreach (var (key, value) in information.Metadata)
             {
                 geometry.Metadata[key] = value;
             }
-
-            layout = geometry.ByteLength == raw.Bytes ? new ImageLayout(geometry, offset, raw.DataFile is null ? null : data) : null;
         }
 
-        if (rawLayouts.Count >= 64)
+        if (rawGeometries.Count >= 64)
         {
-            rawLayouts.Clear();
+            rawGeometries.Clear();
         }
 
-        rawLayouts[version] = layout;
-        return layout;
+        return rawGeometries[version] = geometry;
     }
 
-    // Raw MetaImage and NRRD layouts by header file version; their headers are never changed once made.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ImageLayout?> rawLayouts = new(StringComparer.Ordinal);
+    // Raw MetaImage and NRRD geometries by header file version; their headers are never changed once made.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Image?> rawGeometries = new(StringComparer.Ordinal);
+
+    private sealed record RawFound(RawImageHeader Raw, byte[] Start, BlobItem Header, string Data, long Length, long Offset);
 
     /// <summary>Returns the chunk size (in result pixels per axis) the item runs by, or null when it runs whole: an
     /// input that is not read by regions (<see cref="SourceAsync"/>) always runs whole (it is refused when it is too

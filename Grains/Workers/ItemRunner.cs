@@ -259,7 +259,7 @@ internal sealed class ItemRunner
             ? "set a smaller chunking: { size: [X, Y, Z] }"
             : !chunking.Enabled
                 ? "set chunking: auto (or { size: [X, Y, Z] }) to run it by chunks"
-                : "it ran whole: only an .iwi.cbor, .iwi.cbor.zst or .iwi directory, an OME-Zarr image, or a raw MetaImage or NRRD file, in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
+                : "it ran whole: only an .iwi.cbor, .iwi.cbor.zst or .iwi directory, an OME-Zarr image, or a MetaImage or NRRD file of one buffer (raw, zlib or gzip), in a job of one stage whose pipeline has a known or declared halo, runs by chunks";
         return new PipelineRunException(e.Pipeline, PipelineFailureKind.OutOfMemory,
             $"it needed more than the 4 GiB a wasm32 module can address, on {(chunked ? "a chunk" : "an item")} of {bytes} bytes; chunking: {chunking}: {advice}; the module: {e.Detail}",
             e.Stdout, e.Stderr, e.ReturnCode);

@@ -7,8 +7,8 @@ namespace ItkWasm.Chunks;
 /// Where the pixels of a raw-backed MetaImage (<c>.mha</c>/<c>.mhd</c>) or NRRD (<c>.nrrd</c>/<c>.nhdr</c>) file lie,
 /// read from its text header, so that a region of it is read by ranges (<see cref="ImageLayout"/>): the data file
 /// (the header's own file, or the file it names beside it), the offset of the first pixel, and the pixel buffer's
-/// length. Only what ITK reads as one uncompressed little-endian buffer qualifies (MetaIO's <c>ElementDataFile</c> of
-/// one file or <c>LOCAL</c>, not compressed, <c>HeaderSize</c>; NRRD's <c>encoding: raw</c>, <c>data file</c>,
+/// length. Only what ITK reads as one little-endian buffer qualifies (MetaIO's <c>ElementDataFile</c> of one file or
+/// <c>LOCAL</c>, <c>CompressedData</c>, <c>HeaderSize</c>; NRRD's <c>encoding: raw</c> or <c>gzip</c>, <c>data file</c>,
 /// <c>byte skip</c>, <c>endian</c>; sources: MetaIO's <c>metaImage.cxx</c>, teem's NRRD format specification); the
 /// image's geometry and metadata come from ITK's own reader (<c>@itk-wasm/image-io</c> with
 /// <c>--information-only</c>), so they are what a whole read gives.
@@ -17,8 +17,11 @@ namespace ItkWasm.Chunks;
 /// own file.</param>
 /// <param name="Offset">Where the pixels start in the data file, in bytes; -1 when they end it (MetaIO's
 /// <c>HeaderSize = -1</c>, NRRD's <c>byte skip: -1</c>).</param>
-/// <param name="Bytes">The pixel buffer's length, in bytes, as the header declares it.</param>
-public sealed record RawImageHeader(string? DataFile, long Offset, long Bytes)
+/// <param name="Bytes">The pixel buffer's length, in bytes, as the header declares it (uncompressed).</param>
+/// <param name="Compression">How the pixels are compressed: <c>none</c>; <c>zlib</c> (MetaIO's
+/// <c>CompressedData = True</c>, a zlib stream from <see cref="Offset"/>); <c>gzip</c> (NRRD's <c>encoding: gzip</c>, a
+/// gzip stream from <see cref="Offset"/>). Compressed pixels are read once, in order, not by ranges.</param>
+public sealed record RawImageHeader(string? DataFile, long Offset, long Bytes, string Compression = "none")
 {
     /// <summary>The most of a file read to find its header: 64 KiB.</summary>
     public const int MaxHeaderBytes = 64 << 10;
@@ -29,7 +32,8 @@ public sealed record RawImageHeader(string? DataFile, long Offset, long Bytes)
         || name.EndsWith(".nrrd", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".nhdr", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads where the pixels of the file whose first bytes are <paramref name="start"/> lie; null when they
-    /// are not one uncompressed little-endian buffer, or the header is not whole within those bytes.</summary>
+    /// are not one little-endian buffer (raw, or compressed as one stream), or the header is not whole within those
+    /// bytes.</summary>
     public static RawImageHeader? Parse(ReadOnlySpan<byte> start) =>
         start.StartsWith("NRRD"u8) ? Nrrd(start) : Meta(start);
 
@@ -62,7 +66,7 @@ public sealed record RawImageHeader(string? DataFile, long Offset, long Bytes)
             }
         }
 
-        if (!fields.TryGetValue("ElementDataFile", out var file) || IsTrue(fields, "CompressedData")
+        if (!fields.TryGetValue("ElementDataFile", out var file)
             || IsTrue(fields, "BinaryDataByteOrderMSB") || IsTrue(fields, "ElementByteOrderMSB")
             || (fields.TryGetValue("BinaryData", out var binary) && !binary.Equals("True", StringComparison.OrdinalIgnoreCase))
             || file.Equals("LIST", StringComparison.OrdinalIgnoreCase) || file.Contains('%', StringComparison.Ordinal) || file.Contains(' ', StringComparison.Ordinal)
@@ -79,7 +83,10 @@ public sealed record RawImageHeader(string? DataFile, long Offset, long Bytes)
 
         var headerSize = fields.TryGetValue("HeaderSize", out var h) && long.TryParse(h, CultureInfo.InvariantCulture, out var size) ? size : 0;
         var local = file.Equals("LOCAL", StringComparison.OrdinalIgnoreCase);
-        return headerSize < -1 ? null : new RawImageHeader(local ? null : file, headerSize == -1 ? -1 : local ? at : headerSize, pixels * channels * element);
+        var compressed = IsTrue(fields, "CompressedData");
+        return headerSize < -1 || (compressed && headerSize == -1)
+            ? null
+            : new RawImageHeader(local ? null : file, headerSize == -1 ? -1 : local ? at : headerSize, pixels * channels * element, compressed ? "zlib" : "none");
     }
 
     // NRRD: "NRRD000N", then "field: value" lines (comments start with '#'), ended by a blank line (or the file, when
@@ -108,7 +115,8 @@ public sealed record RawImageHeader(string? DataFile, long Offset, long Bytes)
         }
 
         var file = fields.GetValueOrDefault("data file") ?? fields.GetValueOrDefault("datafile");
-        if ((!ended && file is null) || fields.GetValueOrDefault("encoding") != "raw" || !fields.TryGetValue("type", out var type) || NrrdTypeBytes(type) is not { } element
+        var compression = fields.GetValueOrDefault("encoding") switch { "raw" => "none", "gzip" or "gz" => "gzip", _ => null };
+        if ((!ended && file is null) || compression is null || !fields.TryGetValue("type", out var type) || NrrdTypeBytes(type) is not { } element
             || (element > 1 && fields.GetValueOrDefault("endian") is not (null or "little")) || fields.GetValueOrDefault("line skip") is not (null or "0")
             || file is not null && (file.StartsWith("LIST", StringComparison.Ordinal) || file.Contains(' ', StringComparison.Ordinal) || file.Contains('%', StringComparison.Ordinal))
             || !fields.TryGetValue("sizes", out var sizes) || Count(sizes) is not { } count)
@@ -117,7 +125,9 @@ public sealed record RawImageHeader(string? DataFile, long Offset, long Bytes)
         }
 
         var skip = fields.TryGetValue("byte skip", out var s) && long.TryParse(s, CultureInfo.InvariantCulture, out var bytes) ? bytes : 0;
-        return skip < -1 ? null : new RawImageHeader(file, skip == -1 ? -1 : (file is null ? at : 0) + skip, count * element);
+        return skip < -1 || (compression != "none" && skip == -1)
+            ? null
+            : new RawImageHeader(file, skip == -1 ? -1 : (file is null ? at : 0) + skip, count * element, compression);
     }
 
     private static bool IsTrue(Dictionary<string, string> fields, string key) =>

@@ -79,19 +79,22 @@ public class ImageLayoutTests
     [InlineData("NDims = 2\nDimSize = 4 3\nElementType = MET_UCHAR\nHeaderSize = 16\nElementDataFile = sub/x.raw\n", "sub/x.raw", 16, 12)]
     [InlineData("NRRD0004\n# a comment\ntype: uint16_t\ndimension: 2\nsizes: 5 4\nendian: little\nencoding: raw\n\n", null, 90, 40)]
     [InlineData("NRRD0005\ntype: float\ndimension: 3\nsizes: 2 2 2\nencoding: raw\ndata file: v.raw\nbyte skip: 8\n", "v.raw", 8, 32)]
-    public void RawHeaders_SayWhereThePixelsAre(string header, string? dataFile, long offset, long bytes)
+    [InlineData("NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\nCompressedData = True\nElementDataFile = LOCAL\n", null, 94, 24, "zlib")]
+    [InlineData("NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\nCompressedData = True\nElementDataFile = x.zraw\n", "x.zraw", 0, 24, "zlib")]
+    [InlineData("NRRD0004\ntype: short\nsizes: 4 3\nencoding: gzip\n\n", null, 48, 24, "gzip")]
+    public void RawHeaders_SayWhereThePixelsAre(string header, string? dataFile, long offset, long bytes, string compression = "none")
     {
         var raw = RawImageHeader.Parse(Encoding.ASCII.GetBytes(header + "pixels..."));
 
-        Assert.Equal(new RawImageHeader(dataFile, offset, bytes), raw);
+        Assert.Equal(new RawImageHeader(dataFile, offset, bytes, compression), raw);
     }
 
     [Theory]
-    [InlineData("NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\nCompressedData = True\nElementDataFile = LOCAL\n")]    // compressed
+    [InlineData("NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\nCompressedData = True\nHeaderSize = -1\nElementDataFile = x.zraw\n")] // compressed, at the end
     [InlineData("NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\nBinaryDataByteOrderMSB = True\nElementDataFile = x.raw\n")] // big-endian
     [InlineData("NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\nElementDataFile = LIST\n")]                              // one file per slice
     [InlineData("NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\n")]                                                       // no data file (cut short)
-    [InlineData("NRRD0004\ntype: short\nsizes: 4 3\nencoding: gzip\n\n")]
+    [InlineData("NRRD0004\ntype: short\nsizes: 4 3\nencoding: bzip2\n\n")]
     [InlineData("NRRD0004\ntype: short\nsizes: 4 3\nendian: big\nencoding: raw\n\n")]
     [InlineData("NRRD0004\ntype: short\nsizes: 4 3\nencoding: raw\nline skip: 2\ndata file: x.raw\n")]
     public void RawHeaders_ThatAreNotOneLittleEndianBuffer_AreRefused(string header) =>
