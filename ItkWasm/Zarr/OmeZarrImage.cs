@@ -10,7 +10,8 @@ namespace ItkWasm.Zarr;
 /// slowest first, <c>zyx</c>) are ITK's in reverse (<c>x</c> is ITK's axis 0); a <c>channel</c> axis of N &gt; 1 is
 /// N components per pixel (a <c>VariableLengthVector</c>; of 1, a scalar); a <c>time</c> axis must hold one point.
 /// Spacing and origin are the level's <c>scale</c> and <c>translation</c> (then the multiscale's own, if any), in the
-/// axes' units (recorded in the metadata as <c>ome.units</c>, ITK's order); the direction is the identity. A plain
+/// axes' units (recorded in the metadata as <c>ome.units</c>, ITK's order); the direction is the identity, or the
+/// one <see cref="OmeZarrWriter"/> keeps in the attributes as <c>itk.direction</c>. A plain
 /// array's last 2 or 3 axes are space, with spacing 1. Thread-safe.
 /// </summary>
 public sealed class OmeZarrImage
@@ -50,7 +51,7 @@ public sealed class OmeZarrImage
     public static async Task<OmeZarrImage> OpenAsync(IZarrStore store, int level = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var (key, attributes, version) = await ReadAttributesAsync(store, cancellationToken).ConfigureAwait(false);
+        var (key, attributes, version, direction) = await ReadAttributesAsync(store, cancellationToken).ConfigureAwait(false);
         using (attributes)
         {
             if (attributes?.RootElement is not { } root || !root.TryGetProperty("multiscales", out var multiscales))
@@ -90,7 +91,13 @@ public sealed class OmeZarrImage
                     throw new ZarrFormatException(store.Description, key, $"{axes.Length} axes, but the array {path} has {array.Shape.Count}");
                 }
 
-                return Build(store, key, array, axes, scale, translation, level, datasets.Length, version ?? (scales.TryGetProperty("version", out var v) ? v.GetString() : null) ?? "0.4");
+                var image = Build(store, key, array, axes, scale, translation, level, datasets.Length, version ?? (scales.TryGetProperty("version", out var v) ? v.GetString() : null) ?? "0.4");
+                if (direction is not null && direction.Length == image.Header.Direction.Length)
+                {
+                    image.Header.Direction = direction; // as OmeZarrWriter keeps it (OME has no direction)
+                }
+
+                return image;
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
             {
@@ -223,8 +230,9 @@ public sealed class OmeZarrImage
         }
     }
 
-    // The root's attributes: zarr.json's attributes.ome (0.5) or attributes (plain v3), else .zattrs (0.4).
-    private static async Task<(string Key, JsonDocument? Attributes, string? Version)> ReadAttributesAsync(IZarrStore store, CancellationToken cancellationToken)
+    // The root's attributes: zarr.json's attributes.ome (0.5) or attributes (plain v3), else .zattrs (0.4); and the
+    // direction OmeZarrWriter keeps in attributes.itk, if any.
+    private static async Task<(string Key, JsonDocument? Attributes, string? Version, double[]? Direction)> ReadAttributesAsync(IZarrStore store, CancellationToken cancellationToken)
     {
         if (await store.GetAsync("zarr.json", cancellationToken).ConfigureAwait(false) is { } v3)
         {
@@ -232,23 +240,30 @@ public sealed class OmeZarrImage
             var root = document.RootElement;
             if (!root.TryGetProperty("attributes", out var attributes) || root.TryGetProperty("node_type", out var node) && node.GetString() == "array")
             {
-                return ("zarr.json", null, null);
+                return ("zarr.json", null, null, null);
             }
 
             var ome = attributes.TryGetProperty("ome", out var o) ? o : attributes;
             var version = ome.TryGetProperty("version", out var v) ? v.GetString() : null;
-            return ("zarr.json", JsonDocument.Parse(ome.GetRawText()), version);
+            return ("zarr.json", JsonDocument.Parse(ome.GetRawText()), version, Direction(attributes));
         }
 
         if (await store.GetAsync(".zattrs", cancellationToken).ConfigureAwait(false) is { } v2)
         {
-            return (".zattrs", Parse(store, ".zattrs", v2), null);
+            var document = Parse(store, ".zattrs", v2);
+            return (".zattrs", document, null, Direction(document.RootElement));
         }
 
         return await store.GetAsync(".zarray", cancellationToken).ConfigureAwait(false) is not null
-            ? (".zarray", null, null)
+            ? (".zarray", null, null, null)
             : throw new ZarrFormatException(store.Description, "zarr.json", "no OME-Zarr image here (neither zarr.json, .zattrs nor .zarray)");
     }
+
+    private static double[]? Direction(JsonElement attributes) =>
+        attributes.ValueKind == JsonValueKind.Object && attributes.TryGetProperty("itk", out var itk) && itk.ValueKind == JsonValueKind.Object
+        && itk.TryGetProperty("direction", out var d) && d.ValueKind == JsonValueKind.Array && d.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number)
+            ? [.. d.EnumerateArray().Select(e => e.GetDouble())]
+            : null;
 
     private static JsonDocument Parse(IZarrStore store, string key, byte[] json)
     {

@@ -81,6 +81,10 @@ internal static partial class ZarrCodecs
         return Known.Contains(id) && id != "crc32c" ? id : throw new InvalidDataException($"the compressor '{id}' is not one this reader knows (blosc, zstd, gzip, zlib)");
     }
 
+    /// <summary>Compresses <paramref name="values"/> as one Blosc-1 frame with byte shuffle, the inner compressor
+    /// <paramref name="compressor"/> (<c>zstd</c>, <c>lz4</c>, ...) at <paramref name="level"/>.</summary>
+    public static byte[] BloscCompress(byte[] values, int typeSize, string compressor, int level) => Blosc.Compress(values, typeSize, compressor, level);
+
     private static byte[] ReadAll(Stream decoder, long expected)
     {
         using (decoder)
@@ -98,7 +102,8 @@ internal static partial class ZarrCodecs
         }
     }
 
-    /// <summary>libblosc 1.x (blosc.h): <c>blosc_cbuffer_sizes</c> and the thread-safe <c>blosc_decompress_ctx</c>.</summary>
+    /// <summary>libblosc 1.x (blosc.h): <c>blosc_cbuffer_sizes</c>, and the thread-safe <c>blosc_compress_ctx</c> and
+    /// <c>blosc_decompress_ctx</c>.</summary>
     private static unsafe partial class Blosc
     {
         private const string Library = "libblosc.so.1";
@@ -128,6 +133,20 @@ internal static partial class ZarrCodecs
                 }
             }
         }
+
+        public static byte[] Compress(byte[] values, int typeSize, string compressor, int level)
+        {
+            var frame = new byte[values.Length + HeaderBytes];
+            fixed (byte* source = values)
+            fixed (byte* destination = frame)
+            {
+                var written = blosc_compress_ctx(level, 1, (nuint)typeSize, (nuint)values.Length, source, destination, (nuint)frame.Length, compressor, 0, 1);
+                return written > 0 ? frame[..written] : throw new InvalidOperationException($"Blosc could not compress {values.Length} bytes (error {written}; is its {compressor} compressor built in?)");
+            }
+        }
+
+        [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+        private static partial int blosc_compress_ctx(int clevel, int doshuffle, nuint typesize, nuint nbytes, byte* src, byte* dest, nuint destsize, string compressor, nuint blocksize, int numinternalthreads);
 
         [LibraryImport(Library)]
         private static partial void blosc_cbuffer_sizes(byte* cbuffer, nuint* nbytes, nuint* cbytes, nuint* blocksize);

@@ -3,8 +3,8 @@ using System.Text.Json;
 
 namespace ItkWasmCluster.Testing;
 
-/// <summary>Writes test OME-Zarr images with independent code (tests/Zarr/write.mjs: zarrita and numcodecs in Node),
-/// checked by zarrita reading them back.</summary>
+/// <summary>Writes and reads test OME-Zarr images with independent code (tests/Zarr/write.mjs and read.mjs: zarrita
+/// and numcodecs in Node); what write.mjs writes is checked by zarrita reading it back.</summary>
 public static class ZarrWriter
 {
     /// <summary>Writes the image <paramref name="spec"/> describes (see write.mjs) at <paramref name="root"/>.</summary>
@@ -24,6 +24,25 @@ public static class ZarrWriter
         var values = File.ReadAllBytes(raw);
         File.Delete(raw);
         return values;
+    }
+
+    /// <summary>Reads the level-0 array of the OME-Zarr image at <paramref name="root"/> with zarrita
+    /// (tests/Zarr/read.mjs).</summary>
+    /// <returns>The array's shape and data type, the root group's attributes, and its values (C order, little-endian).</returns>
+    public static (JsonElement Array, byte[] Values) Read(string root)
+    {
+        var start = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "tests", "Zarr", "read.mjs"));
+        start.ArgumentList.Add(root);
+        using var node = Process.Start(start)!;
+        var stderr = node.StandardError.ReadToEndAsync();
+        var stdout = node.StandardOutput.ReadToEnd();
+        node.WaitForExit();
+        Assert.True(node.ExitCode == 0, $"read.mjs failed: {stderr.Result}");
+        var raw = root + ".read.raw";
+        var values = File.ReadAllBytes(raw);
+        File.Delete(raw);
+        return (JsonDocument.Parse(stdout).RootElement.Clone(), values);
     }
 
     private static string RepositoryRoot()
