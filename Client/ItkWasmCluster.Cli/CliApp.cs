@@ -110,7 +110,7 @@ public static class CliApp
         Storage.Blobs.BlobLocationException => e.Message,
         Azure.RequestFailedException { Status: 403 } => "the blob service refused access (403): check the SAS or AZURE_STORAGE_CONNECTION_STRING",
         Azure.RequestFailedException failed => $"the blob service failed the request: {failed.Status} {failed.ErrorCode}",
-        ItkWasmFormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
+        ItkWasmFormatException or ItkWasm.Zarr.ZarrFormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
             or UnsupportedFormatException or FormatException or Jobs.JobSpecException => e.Message,
         UnauthorizedAccessException or IOException => $"I/O error: {e.Message}",
         Client.ItkWasmClusterException => $"the cluster refused the request: {e.Message}",

@@ -18,6 +18,8 @@ namespace ItkWasmCluster.Grains.Workers;
 /// <param name="OutputDataOffset">Where the result's pixels start in its file, in bytes.</param>
 /// <param name="Spill">The name, in the output store, of the input decompressed (an <c>.iwi.cbor.zst</c> input's
 /// <c>.iwi.cbor</c>), which the chunks read in the input's place; null when they read the input.</param>
+/// <param name="ZarrMetadata">For an OME-Zarr result: its metadata objects (a JSON object of key to text), which its
+/// commit writes; null for an <c>.iwi.cbor</c> result.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ChunkPlan")]
@@ -29,7 +31,8 @@ public sealed record ChunkPlan(
     [property: Id(4)] int Count,
     [property: Id(5)] string OutputType,
     [property: Id(6)] long OutputDataOffset,
-    [property: Id(7)] string? Spill = null)
+    [property: Id(7)] string? Spill = null,
+    [property: Id(8)] string? ZarrMetadata = null)
 {
     /// <summary>Gets the id the result is assembled under.</summary>
     public string AssemblyId => ContentKey[..32];
@@ -53,6 +56,12 @@ public sealed record ChunkPlan(
         var type = new ImageType(OutputSize.Length, component, pixel, components);
         return new ImageLayout(new Image(type) { Size = OutputSize }, OutputDataOffset);
     }
+
+    /// <summary>Returns the metadata objects of an OME-Zarr result, in the order to write them.</summary>
+    public IReadOnlyList<(string Key, byte[] Bytes)> ZarrMetadataObjects() =>
+        ZarrMetadata is null
+            ? []
+            : [.. System.Text.Json.Nodes.JsonNode.Parse(ZarrMetadata)!.AsObject().Select(p => (p.Key, System.Text.Encoding.UTF8.GetBytes(p.Value!.GetValue<string>())))];
 
     /// <summary>Returns chunk <paramref name="n"/>, in result pixels.</summary>
     public ImageRegion Chunk(int n) => ChunkGrid.Split(OutputSize, ChunkSize)[n];

@@ -20,7 +20,7 @@ namespace ItkWasmCluster.Grains.Workers;
 /// into the assembly at their place), and the commit (the assembly made the result, at once). Which items run by chunks is the job's <see cref="ChunkingSpec"/>. Any
 /// silo runs any step; the partition keeps each chunk's record. Thread-safe.
 /// </summary>
-internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore output, StagePlan[] stages, ImageIo imageIo)
+internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore output, StagePlan[] stages, ImageIo imageIo, ZarrResults? zarr = null)
 {
     /// <summary>Returns whether the input <paramref name="name"/> of <paramref name="length"/> bytes (0: not known) may
     /// run by chunks, so that its layout is worth reading: an uncompressed <c>.iwi.cbor</c> or an <c>.iwi</c>
@@ -184,7 +184,8 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         return (name, ChunkSource.Of(await CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false), output, name));
     }
 
-    private bool CborResult => ItkWasmPath.TryParse("x" + spec.Output.Format) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor };
+    // Whether results can be assembled from chunks: an .iwi.cbor, or an OME-Zarr image (chunk by Zarr chunk).
+    private bool CborResult => zarr is not null || ItkWasmPath.TryParse("x" + spec.Output.Format) is { Kind: ItkWasmDataKind.Image, Form: ItkWasmFileForm.Cbor };
 
     /// <summary>Returns the layout of the uncompressed <c>.iwi.cbor</c> blob <paramref name="name"/> of
     /// <paramref name="store"/>, read by a range.</summary>
@@ -343,7 +344,7 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
 
         if (!CborResult)
         {
-            return must ? throw new StageException(0, $"{why}, and a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off to run the item whole") : null;
+            return must ? throw new StageException(0, $"{why}, and a result assembled from chunks is written as .iwi.cbor or .ome.zarr: set output.format: .iwi.cbor (or .ome.zarr), or chunking: off to run the item whole") : null;
         }
 
         var size = source.Header.Size;
@@ -360,7 +361,16 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
         var inputChunk = chunking.Size is { } given
             ? [.. size.Select((s, d) => d < given.Count ? Math.Min(s, given[d]) : s)]
             : AutoChunk(size, source.PixelBytes, rule.Factors, source.StoredChunk);
-        return rule.Fit([.. inputChunk.Select((c, d) => Math.Max(1, c / rule.Factors[d]))], rule.OutputSize(size));
+        var outputSize = rule.OutputSize(size);
+        var fitted = rule.Fit([.. inputChunk.Select((c, d) => Math.Max(1, c / rule.Factors[d]))], outputSize);
+        if (zarr is not null)
+        {
+            // Each Zarr chunk of the result is written by the one work chunk that holds it whole.
+            var stored = zarr.Format.ChunkShape(outputSize);
+            fitted = [.. fitted.Select((c, d) => Math.Min(outputSize[d], (c + stored[d] - 1) / stored[d] * stored[d]))];
+        }
+
+        return fitted;
     }
 
     // Slabs: the lowest axes whole while the chunk stays within AutoChunkBytes, the next axis cut to fit (at least one
@@ -422,6 +432,20 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
 
         using (header)
         {
+            if (zarr is not null)
+            {
+                // No assembly: each chunk writes its Zarr chunks at their keys; the metadata, kept in the plan, is the
+                // commit's. Until then the result is no image.
+                await zarr.PrepareAsync(outputName, cancellationToken).ConfigureAwait(false);
+                var metadata = new System.Text.Json.Nodes.JsonObject();
+                foreach (var (key, bytes) in OmeZarrWriter.Metadata(header, zarr.Format))
+                {
+                    metadata[key] = System.Text.Encoding.UTF8.GetString(bytes);
+                }
+
+                return new ChunkPlan(contentKey, size, header.Size, chunkSize, ChunkGrid.Split(header.Size, chunkSize).Count, ChunkPlan.TypeText(header.ImageType), 0, spill, metadata.ToJsonString());
+            }
+
             var (result, prefix) = ImageLayout.ForCbor(header);
             var plan = new ChunkPlan(contentKey, size, header.Size, chunkSize, ChunkGrid.Split(header.Size, chunkSize).Count, ChunkPlan.TypeText(header.ImageType), result.DataOffset, spill);
             var assembly = output.OpenAssembly(outputName, plan.AssemblyId);
@@ -466,6 +490,12 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
 
         using (pixels)
         {
+            if (zarr is not null)
+            {
+                await zarr.WriteRegionAsync(outputName, result.Header, pixels, chunk, cancellationToken).ConfigureAwait(false);
+                return implementation;
+            }
+
             var assembly = output.OpenAssembly(outputName, plan.AssemblyId);
             foreach (var (fileOffset, regionOffset, length) in result.Runs(chunk))
             {
@@ -481,13 +511,23 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
     /// <returns>The hash of the result's bytes, as <see cref="ItemResult.ResultHash"/> records it.</returns>
     public async Task<string> CommitAsync(string outputName, ChunkPlan plan, CancellationToken cancellationToken)
     {
-        var blob = await output.OpenAssembly(outputName, plan.AssemblyId).CommitAsync(plan.Parts(), plan.OutputLayout().Length, cancellationToken).ConfigureAwait(false);
+        string hash;
+        if (zarr is not null)
+        {
+            hash = await zarr.CommitAsync(outputName, plan.OutputLayout().Header, plan.ZarrMetadataObjects(), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var blob = await output.OpenAssembly(outputName, plan.AssemblyId).CommitAsync(plan.Parts(), plan.OutputLayout().Length, cancellationToken).ConfigureAwait(false);
+            hash = blob.ContentHash ?? await BlobContent.Sha256Async(output, outputName, cancellationToken).ConfigureAwait(false);
+        }
+
         if (plan.Spill is { } spill)
         {
             await output.DeleteAsync(spill, cancellationToken).ConfigureAwait(false);
         }
 
-        return blob.ContentHash ?? await BlobContent.Sha256Async(output, outputName, cancellationToken).ConfigureAwait(false);
+        return hash;
     }
 
     // Runs the stage once within the item's deadline, telling which implementation ran.

@@ -34,6 +34,7 @@ internal sealed class ItemRunner
     private readonly TagList jobTags;
     private readonly TimeProvider time;
     private readonly ItemChunks chunks;
+    private readonly ZarrResults? zarrResults;
 
     /// <summary>Gets the largest pixel buffer an item's image may declare, in bytes: less than 4 GiB (the most a wasm32
     /// module addresses, input and output together) and at most half this process's memory per core, so that
@@ -76,7 +77,8 @@ internal sealed class ItemRunner
         }
 
         stagesKey = key.Append(spec.Output.Format).ToString();
-        chunks = new ItemChunks(spec, input, output, stages, imageIo);
+        zarrResults = spec.Output.IsOmeZarr ? new ZarrResults(output, spec.Output) : null;
+        chunks = new ItemChunks(spec, input, output, stages, imageIo, zarrResults);
     }
 
     /// <summary>Runs one item and commits its result.</summary>
@@ -170,9 +172,9 @@ internal sealed class ItemRunner
                 key = ContentKey(serviceHash ?? await InputSha256Async(inputName, cancellationToken).ConfigureAwait(false));
             }
 
-            if (key == recordedKey && recorded.ResultHash is { } resultHash && await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false) == resultHash)
+            if (key == recordedKey && recorded.ResultHash is { } recordedHash && await ResultHashAsync(outputName, cancellationToken).ConfigureAwait(false) == recordedHash)
             {
-                return new ItemOutcome(time.GetElapsedTime(started), true, key, resultHash, null);
+                return new ItemOutcome(time.GetElapsedTime(started), true, key, recordedHash, null);
             }
 
             using var reading = BlobSpan("blob.read", input, inputName, attempt.Trace);
@@ -180,7 +182,7 @@ internal sealed class ItemRunner
         }
 
         var ran = new List<(string, TimeSpan)>(stages.Length);
-        (string Sha256, BlobItem Blob) written;
+        string resultHash;
         var deadline = time.GetTimestamp() + (long)(spec.ItemTimeout.TotalSeconds * time.TimestampFrequency);
         try
         {
@@ -210,16 +212,24 @@ internal sealed class ItemRunner
             }
 
             using var writing = BlobSpan("blob.write", output, outputName, attempt.Trace);
-            written = await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
+            if (zarrResults is not null)
+            {
+                resultHash = await zarrResults.WriteAsync(outputName, image, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Recorded in the form ResultHashAsync gives later: the store's own hash when it keeps one (as the
+                // write returned it), else the SHA-256 of the bytes written (a file is not read back).
+                var written = await CommitAsync(image, outputName, cancellationToken).ConfigureAwait(false);
+                resultHash = written.Blob.ContentHash ?? written.Sha256;
+            }
         }
         finally
         {
             image.Dispose();
         }
 
-        // Recorded in the form ResultHashAsync gives later: the store's own hash when it keeps one (as the write
-        // returned it), else the SHA-256 of the bytes written (a file is not read back).
-        return new ItemOutcome(time.GetElapsedTime(started), false, key, written.Blob.ContentHash ?? written.Sha256, ran);
+        return new ItemOutcome(time.GetElapsedTime(started), false, key, resultHash, ran);
     }
 
     /// <summary>Runs chunk <paramref name="n"/> of a planned item, or commits its result when <paramref name="n"/> is
@@ -275,7 +285,9 @@ internal sealed class ItemRunner
     // The hash of a result's bytes as its store keeps it (Azure's Content-MD5, md5:HEX: no download), or their SHA-256
     // read from the store (files); null when there is no result.
     private async Task<string?> ResultHashAsync(string name, CancellationToken cancellationToken) =>
-        await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is not { } result
+        zarrResults is not null
+            ? await zarrResults.HashAsync(name, cancellationToken).ConfigureAwait(false)
+            : await output.GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false) is not { } result
             ? null
             : result.ContentHash ?? await BlobContent.Sha256Async(output, name, cancellationToken).ConfigureAwait(false);
 
@@ -326,14 +338,15 @@ internal sealed class ItemRunner
     public async Task<Image> ReadPreviewAsync(string name, bool result, int maxRows, CancellationToken cancellationToken)
     {
         var source = result
-            ? NativeForm(name) == ItkWasmFileForm.Cbor ? ChunkSource.Of(await ItemChunks.CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false), output, name) : null
+            ? DirectoryItems.IsZarr(name) ? ChunkSource.Of(await OmeZarrImage.OpenAsync(new BlobZarrStore(output, name), 0, cancellationToken).ConfigureAwait(false))
+            : NativeForm(name) == ItkWasmFileForm.Cbor ? ChunkSource.Of(await ItemChunks.CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false), output, name) : null
             : await chunks.SourceAsync(name, cancellationToken).ConfigureAwait(false);
         if (source is null)
         {
             return result ? await ReadResultAsync(name, cancellationToken).ConfigureAwait(false) : await ReadInputAsync(name, counted: false, cancellationToken).ConfigureAwait(false);
         }
 
-        return await source.ReadSliceAsync(DirectoryItems.IsZarr(name) && !result ? new BlobZarrStore(input, name) : null, maxRows, cancellationToken).ConfigureAwait(false);
+        return await source.ReadSliceAsync(DirectoryItems.IsZarr(name) ? new BlobZarrStore(result ? output : input, name) : null, maxRows, cancellationToken).ConfigureAwait(false);
     }
 
     // Reads the result (in the job's output form); the caller disposes it.

@@ -6,7 +6,8 @@ namespace ItkWasm.Zarr;
 /// compressor (<c>zstd</c>, level 3; <c>blosc-zstd</c>, Blosc with zstd level 5 and byte shuffle; <c>none</c>).
 /// </summary>
 /// <param name="Ngff">The OME-NGFF version: <c>0.4</c> or <c>0.5</c>.</param>
-/// <param name="Chunks">The chunk shape per ITK axis; null: 128 per axis for 3D images, 256 for 2D.</param>
+/// <param name="Chunks">The chunk shape per ITK axis (one value: every axis); null: 128 per axis for 3D images, 256
+/// for 2D.</param>
 /// <param name="Compressor">The compressor: <c>zstd</c>, <c>blosc-zstd</c> or <c>none</c>.</param>
 public sealed record OmeZarrFormat(string Ngff = "0.4", IReadOnlyList<long>? Chunks = null, string Compressor = "zstd")
 {
@@ -20,6 +21,6 @@ public sealed record OmeZarrFormat(string Ngff = "0.4", IReadOnlyList<long>? Chu
     public long[] ChunkShape(IReadOnlyList<long> size)
     {
         ArgumentNullException.ThrowIfNull(size);
-        return [.. size.Select((s, d) => Math.Max(1, Math.Min(s, Chunks is { } given && d < given.Count ? given[d] : size.Count == 2 ? 256 : 128)))];
+        return [.. size.Select((s, d) => Math.Max(1, Math.Min(s, Chunks is { Count: 1 } one ? one[0] : Chunks is { } given && d < given.Count ? given[d] : size.Count == 2 ? 256 : 128)))];
     }
 }

@@ -92,6 +92,11 @@ public sealed class OmeZarrImage
                 }
 
                 var image = Build(store, key, array, axes, scale, translation, level, datasets.Length, version ?? (scales.TryGetProperty("version", out var v) ? v.GetString() : null) ?? "0.4");
+                if (scales.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+                {
+                    image.Header.Name = name.GetString()!;
+                }
+
                 if (direction is not null && direction.Length == image.Header.Direction.Length)
                 {
                     image.Header.Direction = direction; // as OmeZarrWriter keeps it (OME has no direction)

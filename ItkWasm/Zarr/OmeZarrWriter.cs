@@ -185,8 +185,16 @@ public static class OmeZarrWriter
         }
         while (GridIndex.Next(position, rows, 1));
 
-        var key = $"{ArrayPath}/{(format.Ngff == "0.4" ? string.Empty : "c/")}{string.Join('/', chunk)}";
-        return (key, Encode(format.Compressor, values, item));
+        return (ChunkKey(format, chunk), Encode(format.Compressor, values, item));
+    }
+
+    /// <summary>Returns the key of chunk <paramref name="chunk"/> (array axes) in an image written in
+    /// <paramref name="format"/>: <c>0/i/j/k</c> (Zarr v2, <c>/</c>-separated) or <c>0/c/i/j/k</c> (Zarr v3).</summary>
+    public static string ChunkKey(OmeZarrFormat format, IReadOnlyList<long> chunk)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        ArgumentNullException.ThrowIfNull(chunk);
+        return $"{ArrayPath}/{(format.Ngff == "0.4" ? string.Empty : "c/")}{string.Join('/', chunk)}";
     }
 
     /// <summary>Writes <paramref name="image"/> whole into <paramref name="put"/>: every chunk, then the metadata.</summary>

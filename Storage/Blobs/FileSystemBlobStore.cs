@@ -151,7 +151,11 @@ public sealed class FileSystemBlobStore : IBlobStore
     {
         var path = PathOf(name);
         var existed = File.Exists(path);
-        File.Delete(path);
+        if (existed)
+        {
+            File.Delete(path);
+        }
+
         return Task.FromResult(existed);
     }
 

@@ -23,6 +23,31 @@ public class ConvertCommandTests
     }
 
     [Fact]
+    public void Convert_ToOmeZarrAndBack_GivesTheOriginalBytes_AndRefusesAnExistingFolder()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Combine("volume.iwi.cbor");
+        using (var image = new ItkWasm.Image(new ItkWasm.ImageType(3, ItkWasm.ComponentType.Int16)) { Size = [9, 7, 5], Spacing = [0.5, 0.5, 2], Origin = [1, 2, 3], Direction = [0, 1, 0, -1, 0, 0, 0, 0, 1] })
+        {
+            image.Data.Dispose();
+            image.Data = ItkWasm.DataBuffer.Allocate(image.ByteLength);
+            new Random(5).NextBytes(image.Data.AsSpan());
+            ItkWasm.IO.ImageFile.Write(image, source);
+        }
+
+        var there = CliRun.InProcess("convert", source, temp.Combine("volume.ome.zarr"));
+        var back = CliRun.InProcess("convert", temp.Combine("volume.ome.zarr"), temp.Combine("back.iwi.cbor"));
+        var again = CliRun.InProcess("convert", source, temp.Combine("volume.ome.zarr"));
+
+        Assert.True(there.ExitCode == 0, there.Stderr);
+        Assert.True(back.ExitCode == 0, back.Stderr);
+        Assert.True(File.Exists(temp.Combine("volume.ome.zarr/.zattrs")));
+        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(temp.Combine("back.iwi.cbor")));
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("exists", again.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Convert_BetweenKinds_FailsAndWritesNothing()
     {
         using var temp = new TempDirectory();

@@ -30,6 +30,32 @@ public class InfoCommandTests
     }
 
     [Fact]
+    public void Info_OmeZarr_PrintsItsLevelsGridChunksAndCodecs_AndACorruptOneInOneLine()
+    {
+        using var temp = new TempDirectory();
+        var root = temp.Combine("image.ome.zarr");
+        ZarrWriter.Write(root, new { zarr = 3, dtype = "uint16", codec = "zstd", shape = new[] { 5, 13, 11 }, chunks = new[] { 2, 5, 4 }, shard = new[] { 4, 10, 8 }, axes = new[] { "z", "y", "x" }, scale = new[] { 2.5, 1.0, 0.5 }, translation = new[] { 3.0, -1.0, 0.25 } });
+
+        var run = CliRun.InProcess("info", root);
+        File.WriteAllText(Path.Combine(root, "0", "zarr.json"), "{");
+        var corrupt = CliRun.InProcess("info", root);
+
+        Assert.Equal(0, run.ExitCode);
+        var json = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("OME-Zarr", json.GetProperty("form").GetString());
+        Assert.Equal("0.5", json.GetProperty("ngff").GetString());
+        Assert.Equal("uint16", json.GetProperty("imageType").GetProperty("componentType").GetString());
+        var level = Assert.Single(json.GetProperty("levels").EnumerateArray());
+        Assert.Equal("[11,13,5]", Compact(level.GetProperty("size")));
+        Assert.Equal("[0.5,1,2.5]", Compact(level.GetProperty("spacing")));
+        Assert.Equal("[4,5,2]", Compact(level.GetProperty("chunks")));
+        Assert.Equal("sharding_indexed 4×10×8 (zstd)", level.GetProperty("codecs").GetString());
+        Assert.Equal(1, corrupt.ExitCode);
+        Assert.StartsWith($"itkwasm-cluster: {root}: 0/zarr.json: ", corrupt.Stderr, StringComparison.Ordinal);
+        Assert.Single(corrupt.Stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
     public void Info_MeshDirectory_PrintsCounts()
     {
         var run = CliRun.InProcess("info", SharedData.Path("itk-wasm/cow.iwm"));

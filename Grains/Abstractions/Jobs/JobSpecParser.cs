@@ -26,7 +26,7 @@ public static class JobSpecParser
 {
     private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", ItemTimeoutKey, LegacyTimeoutKey, "chunking"];
     private static readonly string[] InputKeys = ["location", "include", "exclude", "items", "level"];
-    private static readonly string[] OutputKeys = ["location", "format"];
+    private static readonly string[] OutputKeys = ["location", "format", "ngff", "chunks", "compressor"];
     private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator", "halo"];
 
     /// <summary>The spec key of an item's deadline, in seconds.</summary>
@@ -198,7 +198,7 @@ public static class JobSpecParser
             ["name"] = spec.Name,
             ["input"] = input,
             ["stages"] = new JsonArray(spec.Stages.Select(s => (JsonNode)StageJson(s)).ToArray()),
-            ["output"] = new JsonObject { ["location"] = spec.Output.Location, ["format"] = spec.Output.Format },
+            ["output"] = OutputJson(spec.Output),
             ["retries"] = spec.Retries,
             [ItemTimeoutKey] = (long)spec.ItemTimeout.TotalSeconds,
         };
@@ -265,7 +265,7 @@ public static class JobSpecParser
             return new OutputSpec { Location = Resolve(SpecFields.Text(node, "output"), baseDirectory) };
         }
 
-        var o = node as JsonObject ?? throw new JobSpecException("output", "must be a location or an object with location and format");
+        var o = node as JsonObject ?? throw new JobSpecException("output", "must be a location or an object with location and format (and, for .ome.zarr, ngff, chunks and compressor)");
         SpecFields.KnownFields(o, OutputKeys, "output.");
         var format = o["format"] is { } f ? SpecFields.Text(f, "output.format") : ".iwi.cbor";
         if (!format.StartsWith('.') || format.Contains('/', StringComparison.Ordinal))
@@ -273,7 +273,40 @@ public static class JobSpecParser
             throw new JobSpecException("output.format", $"must be an extension such as .iwi.cbor or .nii.gz, not '{format}'");
         }
 
-        return new OutputSpec { Location = Resolve(SpecFields.Text(SpecFields.Required(o, "location", "output."), "output.location"), baseDirectory), Format = format };
+        var output = new OutputSpec { Location = Resolve(SpecFields.Text(SpecFields.Required(o, "location", "output."), "output.location"), baseDirectory), Format = format };
+        foreach (var key in new[] { "ngff", "chunks", "compressor" })
+        {
+            if (o[key] is not null && !output.IsOmeZarr)
+            {
+                throw new JobSpecException($"output.{key}", $"applies to OME-Zarr results (format: {OutputSpec.OmeZarr}), not {format}");
+            }
+        }
+
+        var ngff = o["ngff"] is { } n ? SpecFields.Text(n, "output.ngff") : "0.4";
+        var compressor = o["compressor"] is { } c ? SpecFields.Text(c, "output.compressor") : "zstd";
+        return output with
+        {
+            Ngff = ngff is "0.4" or "0.5" ? ngff : throw new JobSpecException("output.ngff", $"\"{ngff}\" is not written; use \"0.4\" (Zarr v2) or \"0.5\" (Zarr v3)"),
+            Chunks = o["chunks"] is { } chunks ? SpecFields.PerAxis(chunks, "output.chunks", 1, single: true) : null,
+            Compressor = compressor is "zstd" or "blosc-zstd" or "none" ? compressor : throw new JobSpecException("output.compressor", $"\"{compressor}\" is not written; use zstd, blosc-zstd or none"),
+        };
+    }
+
+    // The output as JSON: OME-Zarr's settings only for OME-Zarr results (the job ids of other specs do not change).
+    private static JsonObject OutputJson(OutputSpec output)
+    {
+        var json = new JsonObject { ["location"] = output.Location, ["format"] = output.Format };
+        if (output.IsOmeZarr)
+        {
+            json["ngff"] = output.Ngff;
+            json["compressor"] = output.Compressor;
+            if (output.Chunks is { } chunks)
+            {
+                json["chunks"] = new JsonArray([.. chunks.Select(c => (JsonNode)c)]);
+            }
+        }
+
+        return json;
     }
 
     private static StageSpec Stage(JsonNode? node, string field)
