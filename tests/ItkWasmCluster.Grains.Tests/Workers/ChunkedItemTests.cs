@@ -180,7 +180,7 @@ public class ChunkedItemTests
         var compressed = await ClusterFixture.RunAsync(twoStages with { Stages = [downsample.Stages[0]], Output = new OutputSpec { Location = temp.Combine("zst"), Format = ".iwi.cbor.zst" } });
 
         Assert.Contains("only a job of one stage runs by chunks", Assert.Single(twice.Items).Error, StringComparison.Ordinal);
-        Assert.Contains("a result assembled from chunks is written as .iwi.cbor: set output.format: .iwi.cbor, or chunking: off", Assert.Single(compressed.Items).Error, StringComparison.Ordinal);
+        Assert.Contains("a result assembled from chunks is written as .iwi.cbor or .ome.zarr: set output.format: .iwi.cbor (or .ome.zarr), or chunking: off", Assert.Single(compressed.Items).Error, StringComparison.Ordinal);
         Assert.All(twice.Items.Concat(compressed.Items), i => Assert.Equal(ItemStatus.Failed, i.Status));
     }
 
