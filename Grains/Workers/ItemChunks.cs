@@ -347,6 +347,11 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
             return must ? throw new StageException(0, $"{why}, and a result assembled from chunks is written as .iwi.cbor or .ome.zarr: set output.format: .iwi.cbor (or .ome.zarr), or chunking: off to run the item whole") : null;
         }
 
+        if (stages[0].Spec.Multiscales is not null)
+        {
+            return must ? throw new StageException(0, $"{why}, and a pyramid (multiscales) is made whole: set chunking: off (items up to {ChunkingSpec.MustChunkBytes} bytes), or make level 1 by chunks with a downsample job first") : null;
+        }
+
         var size = source.Header.Size;
         if (stages[0].RuleFor(size.Length) is not { } rule)
         {

@@ -76,7 +76,13 @@ internal sealed class ItemRunner
             }
         }
 
-        stagesKey = key.Append(spec.Output.Format).ToString();
+        key.Append(spec.Output.Format);
+        if (spec.Output.IsOmeZarr)
+        {
+            key.Append($" ngff {spec.Output.Ngff} {spec.Output.Compressor} chunks {string.Join(' ', spec.Output.Chunks ?? [])}");
+        }
+
+        stagesKey = key.ToString();
         zarrResults = spec.Output.IsOmeZarr ? new ZarrResults(output, spec.Output) : null;
         chunks = new ItemChunks(spec, input, output, stages, imageIo, zarrResults);
     }
@@ -182,39 +188,58 @@ internal sealed class ItemRunner
         }
 
         var ran = new List<(string, TimeSpan)>(stages.Length);
+        var pyramid = new List<Image>(); // the levels above the last one, of a multiscales stage
         string resultHash;
         var deadline = time.GetTimestamp() + (long)(spec.ItemTimeout.TotalSeconds * time.TimestampFrequency);
         try
         {
-            foreach (var stage in stages)
+            for (var s = 0; s < stages.Length; s++)
             {
-                var remaining = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
-                if (remaining <= TimeSpan.Zero)
+                var stage = stages[s];
+                var multiscales = stage.Spec.Multiscales;
+                if (multiscales is not null && image.Size.Min() >> multiscales.Levels < 1)
                 {
-                    throw new TimeoutException($"the item's stages did not finish within {spec.ItemTimeout}");
+                    throw new StageException(s, $"the image's smallest axis has {image.Size.Min()} pixels, too few for {multiscales.Levels} levels each half the one above (they need {1L << multiscales.Levels}): ask for fewer levels");
                 }
 
-                var stageStarted = time.GetTimestamp();
-                Image next;
-                string implementation;
-                try
+                for (var run = 0; run < (multiscales?.Levels ?? 1); run++)
                 {
-                    (next, implementation) = await stage.RunWholeAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
-                }
-                catch (PipelineRunException e) when (OutOfMemory(e, image.ByteLength, spec.Chunking, chunked: false) is { } explained)
-                {
-                    throw explained;
-                }
+                    var remaining = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        throw new TimeoutException($"the item's stages did not finish within {spec.ItemTimeout}");
+                    }
 
-                image.Dispose();
-                image = next;
-                ran.Add((implementation, time.GetElapsedTime(stageStarted)));
+                    var stageStarted = time.GetTimestamp();
+                    Image next;
+                    string implementation;
+                    try
+                    {
+                        (next, implementation) = await stage.RunWholeAsync(image, new PipelineRunOptions { Timeout = remaining }, attempt, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PipelineRunException e) when (OutOfMemory(e, image.ByteLength, spec.Chunking, chunked: false) is { } explained)
+                    {
+                        throw explained;
+                    }
+
+                    if (multiscales is null)
+                    {
+                        image.Dispose();
+                    }
+                    else
+                    {
+                        pyramid.Add(image); // a level of the result
+                    }
+
+                    image = next;
+                    ran.Add((implementation, time.GetElapsedTime(stageStarted)));
+                }
             }
 
             using var writing = BlobSpan("blob.write", output, outputName, attempt.Trace);
             if (zarrResults is not null)
             {
-                resultHash = await zarrResults.WriteAsync(outputName, image, cancellationToken).ConfigureAwait(false);
+                resultHash = await zarrResults.WriteAsync(outputName, [.. pyramid, image], stages[^1].Spec.Multiscales?.Method, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -227,6 +252,7 @@ internal sealed class ItemRunner
         finally
         {
             image.Dispose();
+            pyramid.ForEach(level => level.Dispose());
         }
 
         return new ItemOutcome(time.GetElapsedTime(started), false, key, resultHash, ran);

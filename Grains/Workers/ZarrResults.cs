@@ -21,19 +21,18 @@ internal sealed class ZarrResults(IBlobStore output, OutputSpec spec)
     /// <summary>Gets how results are written.</summary>
     public OmeZarrFormat Format { get; } = new(spec.Ngff, spec.Chunks, spec.Compressor);
 
-    /// <summary>Writes <paramref name="image"/> as the result <paramref name="name"/>.</summary>
+    /// <summary>Writes the image whose levels are <paramref name="levels"/> (one, or a pyramid made by
+    /// <paramref name="method"/>) as the result <paramref name="name"/>.</summary>
     /// <returns>The result's hash.</returns>
-    public async Task<string> WriteAsync(string name, Image image, CancellationToken cancellationToken)
+    public async Task<string> WriteAsync(string name, IReadOnlyList<Image> levels, string? method, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(levels);
         var existing = await ObjectsAsync(name, cancellationToken).ConfigureAwait(false);
-        var metadata = OmeZarrWriter.Metadata(image, Format);
+        var metadata = OmeZarrWriter.Metadata(levels, Format, method);
         var manifest = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var hidden = false;
-        var origin = new long[image.Size.Length];
-        foreach (var chunk in OmeZarrWriter.ChunksIn(image, Format, ImageRegion.Whole(image.Size)))
+        foreach (var (key, bytes) in OmeZarrWriter.Chunks(levels, Format))
         {
-            var (key, bytes) = OmeZarrWriter.EncodeChunk(image, Format, image, origin, chunk);
             manifest[key] = Md5(bytes);
             if (await existing.Md5Async(key, cancellationToken).ConfigureAwait(false) != manifest[key])
             {
@@ -76,7 +75,7 @@ internal sealed class ZarrResults(IBlobStore output, OutputSpec spec)
     /// removes objects it does not have, then writes its <paramref name="metadata"/>.</summary>
     /// <param name="name">The result.</param>
     /// <param name="header">The result's type and size.</param>
-    /// <param name="metadata">Its metadata objects (<see cref="OmeZarrWriter.Metadata"/>), as planned.</param>
+    /// <param name="metadata">Its metadata objects (<see cref="OmeZarrWriter.Metadata(IReadOnlyList{Image}, OmeZarrFormat, string?)"/>), as planned.</param>
     /// <param name="cancellationToken">Stops the commit between objects.</param>
     /// <returns>The result's hash.</returns>
     public async Task<string> CommitAsync(string name, Image header, IReadOnlyList<(string Key, byte[] Bytes)> metadata, CancellationToken cancellationToken)

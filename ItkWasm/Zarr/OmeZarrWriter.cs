@@ -13,7 +13,7 @@ namespace ItkWasm.Zarr;
 /// units from the <c>ome.units</c> metadata, and a direction other than the identity kept in the image's attributes as
 /// <c>itk.direction</c> (OME has none; <see cref="OmeZarrImage"/> reads it back). Chunks are C order, little-endian,
 /// padded with 0 past the image's edge; a chunk's object is made from the pixels that cover it
-/// (<see cref="EncodeChunk"/>), so chunks are written independently, and the metadata (<see cref="Metadata"/>) is
+/// (<see cref="EncodeChunk"/>), so chunks are written independently, and the metadata (<see cref="Metadata(IReadOnlyList{Image}, OmeZarrFormat, string?)"/>) is
 /// written last.
 /// </summary>
 public static class OmeZarrWriter
@@ -24,25 +24,40 @@ public static class OmeZarrWriter
     /// <summary>Returns the metadata objects of the image <paramref name="header"/> describes, in the order to write
     /// them: the array's, then the group's (whose multiscales make the image visible to readers).</summary>
     /// <exception cref="ArgumentException">The format names an unknown version or compressor.</exception>
-    public static IReadOnlyList<(string Key, byte[] Bytes)> Metadata(Image header, OmeZarrFormat format)
+    public static IReadOnlyList<(string Key, byte[] Bytes)> Metadata(Image header, OmeZarrFormat format) => Metadata([header], format);
+
+    /// <summary>Returns the metadata objects of a multiscale image whose levels <paramref name="levels"/> describe
+    /// (level k's array at path <c>k</c>), in the order to write them: the arrays', then the group's.</summary>
+    /// <param name="levels">The levels, level 0 (the highest resolution) first.</param>
+    /// <param name="format">How the image is written.</param>
+    /// <param name="method">The method that made the lower levels (ngff-zarr's names: <c>itkwasm_gaussian</c>,
+    /// <c>itkwasm_bin_shrink</c>), recorded as the multiscale's <c>type</c>; null for one level.</param>
+    /// <exception cref="ArgumentException">The format names an unknown version or compressor.</exception>
+    public static IReadOnlyList<(string Key, byte[] Bytes)> Metadata(IReadOnlyList<Image> levels, OmeZarrFormat format, string? method = null)
     {
-        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(levels);
         ArgumentNullException.ThrowIfNull(format);
         Check(format);
-        var (shape, chunks) = Shapes(header, format);
+        var header = levels[0];
         var names = AxisNames(header);
         var multiscale = new JsonObject
         {
             ["name"] = header.Name,
             ["axes"] = new JsonArray([.. names.Select(n => (JsonNode)Axis(n, header))]),
-            ["datasets"] = new JsonArray(new JsonObject
+            ["datasets"] = new JsonArray([.. levels.Select((level, k) => (JsonNode)new JsonObject
             {
-                ["path"] = ArrayPath,
+                ["path"] = LevelPath(k),
                 ["coordinateTransformations"] = new JsonArray(
-                    new JsonObject { ["type"] = "scale", ["scale"] = Numbers(PerAxis(header, header.Spacing, 1)) },
-                    new JsonObject { ["type"] = "translation", ["translation"] = Numbers(PerAxis(header, header.Origin, 0)) }),
-            }),
+                    new JsonObject { ["type"] = "scale", ["scale"] = Numbers(PerAxis(level, level.Spacing, 1)) },
+                    new JsonObject { ["type"] = "translation", ["translation"] = Numbers(PerAxis(level, level.Origin, 0)) }),
+            })]),
         };
+        if (method is not null)
+        {
+            multiscale["type"] = method;
+            multiscale["metadata"] = new JsonObject { ["method"] = method == "itkwasm_bin_shrink" ? "itkwasm_downsample.downsample_bin_shrink" : "itkwasm_downsample.downsample" };
+        }
+
         JsonObject? itk = header.Direction.SequenceEqual(Image.IdentityDirection(header.Size.Length)) ? null : new JsonObject { ["direction"] = Numbers(header.Direction) };
         var type = header.ImageType.ComponentType;
         if (format.Ngff == "0.4")
@@ -54,11 +69,11 @@ public static class OmeZarrWriter
                 attributes["itk"] = itk;
             }
 
-            var array = new JsonObject
+            var arrays = levels.Select((level, k) => ($"{LevelPath(k)}/.zarray", Json(new JsonObject
             {
                 ["zarr_format"] = 2,
-                ["shape"] = Numbers(shape),
-                ["chunks"] = Numbers(chunks),
+                ["shape"] = Numbers(Shapes(level, format).Shape),
+                ["chunks"] = Numbers(Shapes(level, format).Chunks),
                 ["dtype"] = DataTypeV2(type),
                 ["compressor"] = format.Compressor switch
                 {
@@ -70,8 +85,8 @@ public static class OmeZarrWriter
                 ["order"] = "C",
                 ["filters"] = null,
                 ["dimension_separator"] = "/",
-            };
-            return [($"{ArrayPath}/.zarray", Json(array)), (".zgroup", Json(new JsonObject { ["zarr_format"] = 2 })), (".zattrs", Json(attributes))];
+            })));
+            return [.. arrays, (".zgroup", Json(new JsonObject { ["zarr_format"] = 2 })), (".zattrs", Json(attributes))];
         }
 
         var codecs = new JsonArray(new JsonObject { ["name"] = "bytes", ["configuration"] = new JsonObject { ["endian"] = "little" } });
@@ -85,22 +100,22 @@ public static class OmeZarrWriter
                 break;
         }
 
-        var arrayV3 = new JsonObject
+        var arraysV3 = levels.Select((level, k) => ($"{LevelPath(k)}/zarr.json", Json(new JsonObject
         {
             ["zarr_format"] = 3,
             ["node_type"] = "array",
-            ["shape"] = Numbers(shape),
+            ["shape"] = Numbers(Shapes(level, format).Shape),
             ["data_type"] = type.ToItkWasmString(),
-            ["chunk_grid"] = new JsonObject { ["name"] = "regular", ["configuration"] = new JsonObject { ["chunk_shape"] = Numbers(chunks) } },
+            ["chunk_grid"] = new JsonObject { ["name"] = "regular", ["configuration"] = new JsonObject { ["chunk_shape"] = Numbers(Shapes(level, format).Chunks) } },
             ["chunk_key_encoding"] = new JsonObject { ["name"] = "default", ["configuration"] = new JsonObject { ["separator"] = "/" } },
-            ["codecs"] = codecs,
+            ["codecs"] = codecs.DeepClone(),
             ["fill_value"] = 0,
             ["dimension_names"] = new JsonArray([.. names.Select(n => (JsonNode)n)]),
             ["attributes"] = new JsonObject(),
-        };
+        })));
         var ome = new JsonObject { ["version"] = "0.5", ["multiscales"] = new JsonArray(multiscale) };
         var group = new JsonObject { ["zarr_format"] = 3, ["node_type"] = "group", ["attributes"] = itk is null ? new JsonObject { ["ome"] = ome } : new JsonObject { ["ome"] = ome, ["itk"] = itk } };
-        return [($"{ArrayPath}/zarr.json", Json(arrayV3)), ("zarr.json", Json(group))];
+        return [.. arraysV3, ("zarr.json", Json(group))];
     }
 
     /// <summary>Returns the index of every chunk of the image <paramref name="header"/> describes (array axes, C
@@ -138,7 +153,7 @@ public static class OmeZarrWriter
     /// <paramref name="pixels"/>, which holds the pixels of the region at <paramref name="at"/> (ITK's index space) of
     /// the image <paramref name="header"/> describes, the chunk inside it.</summary>
     /// <returns>The chunk's key and its bytes.</returns>
-    public static (string Key, byte[] Bytes) EncodeChunk(Image header, OmeZarrFormat format, Image pixels, IReadOnlyList<long> at, long[] chunk)
+    public static (string Key, byte[] Bytes) EncodeChunk(Image header, OmeZarrFormat format, Image pixels, IReadOnlyList<long> at, long[] chunk, int level = 0)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(format);
@@ -185,17 +200,21 @@ public static class OmeZarrWriter
         }
         while (GridIndex.Next(position, rows, 1));
 
-        return (ChunkKey(format, chunk), Encode(format.Compressor, values, item));
+        return (ChunkKey(format, chunk, level), Encode(format.Compressor, values, item));
     }
 
-    /// <summary>Returns the key of chunk <paramref name="chunk"/> (array axes) in an image written in
-    /// <paramref name="format"/>: <c>0/i/j/k</c> (Zarr v2, <c>/</c>-separated) or <c>0/c/i/j/k</c> (Zarr v3).</summary>
-    public static string ChunkKey(OmeZarrFormat format, IReadOnlyList<long> chunk)
+    /// <summary>Returns the key of chunk <paramref name="chunk"/> (array axes) of level <paramref name="level"/> in an
+    /// image written in <paramref name="format"/>: <c>0/i/j/k</c> (Zarr v2, <c>/</c>-separated) or <c>0/c/i/j/k</c>
+    /// (Zarr v3).</summary>
+    public static string ChunkKey(OmeZarrFormat format, IReadOnlyList<long> chunk, int level = 0)
     {
         ArgumentNullException.ThrowIfNull(format);
         ArgumentNullException.ThrowIfNull(chunk);
-        return $"{ArrayPath}/{(format.Ngff == "0.4" ? string.Empty : "c/")}{string.Join('/', chunk)}";
+        return $"{LevelPath(level)}/{(format.Ngff == "0.4" ? string.Empty : "c/")}{string.Join('/', chunk)}";
     }
+
+    /// <summary>Returns the path of level <paramref name="level"/>'s array: <c>0</c>, <c>1</c>, ...</summary>
+    public static string LevelPath(int level) => level.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Writes <paramref name="image"/> whole into <paramref name="put"/>: every chunk, then the metadata.</summary>
     /// <param name="image">The image, with its pixels; the caller keeps owning it.</param>
@@ -206,16 +225,29 @@ public static class OmeZarrWriter
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(put);
-        var origin = new long[image.Size.Length];
-        foreach (var chunk in ChunksIn(image, format, ImageRegion.Whole(image.Size)))
+        foreach (var (key, bytes) in Chunks([image], format))
         {
-            var (key, bytes) = EncodeChunk(image, format, image, origin, chunk);
             await put(key, bytes, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var (key, bytes) in Metadata(image, format))
         {
             await put(key, bytes, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Returns every chunk object of the image whose levels (with their pixels) are <paramref name="levels"/>,
+    /// level by level, each encoded as it is enumerated.</summary>
+    public static IEnumerable<(string Key, byte[] Bytes)> Chunks(IReadOnlyList<Image> levels, OmeZarrFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        for (var k = 0; k < levels.Count; k++)
+        {
+            var origin = new long[levels[k].Size.Length];
+            foreach (var chunk in ChunksIn(levels[k], format, ImageRegion.Whole(levels[k].Size)))
+            {
+                yield return EncodeChunk(levels[k], format, levels[k], origin, chunk, k);
+            }
         }
     }
 

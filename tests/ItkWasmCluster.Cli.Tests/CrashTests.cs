@@ -43,14 +43,7 @@ public class CrashTests
         using var temp = new TempDirectory();
         var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
         var random = new Random(20261207);
-        for (var i = 0; i < 3; i++)
-        {
-            using var volume = new ItkWasm.Image(new ItkWasm.ImageType(3, ItkWasm.ComponentType.UInt8)) { Size = [192, 160, 64], Spacing = [0.8, 0.8, 1.5] };
-            volume.Data.Dispose();
-            volume.Data = ItkWasm.DataBuffer.Allocate(volume.ByteLength);
-            random.NextBytes(volume.Data.AsSpan());
-            ItkWasm.IO.ImageFile.Write(volume, Path.Combine(input, $"volume{i}.iwi.cbor"));
-        }
+        WriteVolumes(input, 3, ItkWasm.ComponentType.UInt8, [192, 160, 64], random);
 
         var whole = ClusterFixture.Downsample(input, temp.Combine("reference")) with { Chunking = ItkWasmCluster.Jobs.ChunkingSpec.Off };
         var reference = await ClusterFixture.RunAsync(whole);
@@ -72,6 +65,76 @@ public class CrashTests
         Assert.All(report["items"]!.AsArray(), i => Assert.Equal(8, i!["chunks"]!["total"]!.GetValue<int>()));
         // No result's assembly is left (a kill mid-write may leave the cluster state's own temporaries under .itkwasm-cluster/).
         Assert.Empty(Directory.GetFiles(temp.Combine("out"), ".volume*.tmp"));
+    }
+
+    [Fact]
+    public async Task KillNine_WhileAPyramidIsWritten_ThenRerun_LeavesACompleteStore_AndNeverAHalfWrittenOne()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        var random = new Random(20261208);
+        WriteVolumes(input, 4, ItkWasm.ComponentType.UInt16, [160, 128, 48], random);
+
+        string Job(string output) => $$"""
+            name: crash-pyramid
+            input: { location: {{input}} }
+            stages:
+              - multiscales: { levels: 3, method: itkwasm_gaussian }
+            output: { location: {{output}}, format: .ome.zarr, ngff: "0.5", chunks: [32, 32, 16], compressor: blosc-zstd }
+            """;
+        var reference = ClusterFixture.RunAsync(ItkWasmCluster.Jobs.JobSpecParser.Parse(Job(temp.Combine("reference")), yaml: true));
+        Assert.Equal(ItkWasmCluster.Jobs.JobState.Succeeded, (await reference).State);
+        var jobFile = temp.Combine("job.yaml");
+        await File.WriteAllTextAsync(jobFile, Job(temp.Combine("out")));
+
+        for (var round = 0; round < 5; round++)
+        {
+            using var cli = Start(jobFile);
+            await Task.Delay(random.Next(500, 5000));
+            cli.Kill();
+            await cli.WaitForExitAsync();
+            await AssertPyramidsAsync(temp, complete: false); // what a reader sees as an image is the whole one
+        }
+
+        using var final = Start(jobFile);
+        var stdout = await final.StandardOutput.ReadToEndAsync();
+        await final.WaitForExitAsync();
+        Assert.True(final.ExitCode == 0, stdout + await final.StandardError.ReadToEndAsync());
+        await AssertPyramidsAsync(temp, complete: true);
+    }
+
+    // volume0.iwi.cbor ... of random pixels, spacing 0.8 × 0.8 × 1.5.
+    private static void WriteVolumes(string folder, int count, ItkWasm.ComponentType type, long[] size, Random random)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            using var volume = new ItkWasm.Image(new ItkWasm.ImageType(3, type)) { Size = size, Spacing = [0.8, 0.8, 1.5] };
+            volume.Data.Dispose();
+            volume.Data = ItkWasm.DataBuffer.Allocate(volume.ByteLength);
+            random.NextBytes(volume.Data.AsSpan());
+            ItkWasm.IO.ImageFile.Write(volume, Path.Combine(folder, $"volume{i}.iwi.cbor"));
+        }
+    }
+
+    // Every pyramid in out/ that has its metadata (all of them when complete) reads as the reference's, level by level.
+    private static async Task AssertPyramidsAsync(TempDirectory temp, bool complete)
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            var root = temp.Combine($"out/volume{i}.ome.zarr");
+            if (!complete && !File.Exists(Path.Combine(root, "zarr.json")))
+            {
+                continue; // no image there (yet)
+            }
+
+            for (var level = 0; level < 4; level++)
+            {
+                using var expected = await (await ItkWasm.Zarr.OmeZarrImage.OpenAsync(new ItkWasm.Zarr.ZarrFolderStore(temp.Combine($"reference/volume{i}.ome.zarr")), level)).ReadAsync();
+                using var read = await (await ItkWasm.Zarr.OmeZarrImage.OpenAsync(new ItkWasm.Zarr.ZarrFolderStore(root), level)).ReadAsync();
+                Assert.Equal(expected.Size, read.Size);
+                Assert.True(expected.Data.ContentEquals(read.Data), $"volume{i} level {level} differs from the reference");
+            }
+        }
     }
 
     // Five runs killed (SIGKILL) after minMs to maxMs, each leaving only whole, correct outputs; then a run to the end,

@@ -50,6 +50,32 @@ public class JobSpecParserTests
     }
 
     [Fact]
+    public void MultiscalesAndOmeZarrOutput_AreParsed_RoundTrip_AndMisuseIsRefusedNamingTheField()
+    {
+        const string Pyramid = "name: p\ninput: in\nstages:\n  - multiscales: { levels: 3, method: itkwasm_bin_shrink }\n    accelerator: wasm\noutput: { location: out, format: .ome.zarr, ngff: \"0.5\", chunks: [64, 64, 32], compressor: blosc-zstd }\n";
+        JobSpecException Refused(string yaml) => Assert.Throws<JobSpecException>(() => JobSpecParser.Parse(yaml, yaml: true, "/data"));
+
+        var spec = JobSpecParser.Parse(Pyramid, yaml: true, "/data");
+        var again = JobSpecParser.FromJson(JobSpecParser.ToJson(spec));
+
+        var stage = Assert.Single(spec.Stages);
+        Assert.Equal(new MultiscalesSpec(3, MultiscalesSpec.BinShrink), stage.Multiscales);
+        Assert.Equal("@itk-wasm/downsample:downsample-bin-shrink", stage.Pipeline);
+        Assert.Equal(["--shrink-factors", "2", "2", "2"], stage.ArgsFor(3));
+        Assert.Equal(StageAccelerator.Wasm, stage.Accelerator);
+        Assert.Equal(("0.5", "blosc-zstd"), (spec.Output.Ngff, spec.Output.Compressor));
+        Assert.Equal([64L, 64, 32], spec.Output.Chunks!);
+        Assert.Equal(JobSpecParser.ToJson(spec).ToJsonString(), JobSpecParser.ToJson(again).ToJsonString());
+        Assert.Equal(stage.Multiscales, again.Stages[0].Multiscales);
+        Assert.Equal("stages[0].multiscales", Refused(Pyramid.Replace(".ome.zarr", ".iwi.cbor", StringComparison.Ordinal).Replace(", ngff: \"0.5\", chunks: [64, 64, 32], compressor: blosc-zstd", string.Empty, StringComparison.Ordinal)).Field);
+        Assert.Equal("stages[0].multiscales.levels", Refused(Pyramid.Replace("levels: 3", "levels: 0", StringComparison.Ordinal)).Field);
+        Assert.Equal("stages[0].multiscales.method", Refused(Pyramid.Replace("itkwasm_bin_shrink", "itkwasm_label_image", StringComparison.Ordinal)).Field);
+        Assert.Equal("output.ngff", Refused(Pyramid.Replace("\"0.5\"", "\"0.3\"", StringComparison.Ordinal)).Field);
+        Assert.Equal("output.compressor", Refused(Pyramid.Replace("blosc-zstd", "lz4", StringComparison.Ordinal)).Field);
+        Assert.Equal("output.ngff", Refused("name: p\ninput: in\nstages: [{ pipeline: m.wasm }]\noutput: { location: out, format: .iwi.cbor, ngff: \"0.4\" }\n").Field);
+    }
+
+    [Fact]
     public void Parse_LeavesBlobLocationsAsWritten()
     {
         var spec = JobSpecParser.Parse(Yaml.Replace("location: images", "location: az://data/images/").Replace("location: out", "location: 'https://acct.blob.core.windows.net/results/run1?sv=x'"), yaml: true, "/data/jobs");

@@ -26,14 +26,15 @@ public static class ZarrWriter
         return values;
     }
 
-    /// <summary>Reads the level-0 array of the OME-Zarr image at <paramref name="root"/> with zarrita
-    /// (tests/Zarr/read.mjs).</summary>
+    /// <summary>Reads the array <paramref name="path"/> (level 0 by default) of the OME-Zarr image at
+    /// <paramref name="root"/> with zarrita (tests/Zarr/read.mjs).</summary>
     /// <returns>The array's shape and data type, the root group's attributes, and its values (C order, little-endian).</returns>
-    public static (JsonElement Array, byte[] Values) Read(string root)
+    public static (JsonElement Array, byte[] Values) Read(string root, string path = "0")
     {
         var start = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "tests", "Zarr", "read.mjs"));
         start.ArgumentList.Add(root);
+        start.ArgumentList.Add(path);
         using var node = Process.Start(start)!;
         var stderr = node.StandardError.ReadToEndAsync();
         var stdout = node.StandardOutput.ReadToEnd();

@@ -27,7 +27,7 @@ public static class JobSpecParser
     private static readonly string[] TopLevelKeys = ["name", "input", "stages", "output", "retries", ItemTimeoutKey, LegacyTimeoutKey, "chunking"];
     private static readonly string[] InputKeys = ["location", "include", "exclude", "items", "level"];
     private static readonly string[] OutputKeys = ["location", "format", "ngff", "chunks", "compressor"];
-    private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator", "halo"];
+    private static readonly string[] StageKeys = ["pipeline", "args", "argsByDimension", "accelerator", "halo", "multiscales"];
 
     /// <summary>The spec key of an item's deadline, in seconds.</summary>
     public const string ItemTimeoutKey = "itemTimeoutSeconds";
@@ -144,7 +144,7 @@ public static class JobSpecParser
             throw new JobSpecException(timeoutKey, $"must be at least 1, not {timeout}");
         }
 
-        return new JobSpec
+        var spec = new JobSpec
         {
             Name = name,
             Input = Dataset(SpecFields.Required(o, "input"), baseDirectory),
@@ -154,6 +154,15 @@ public static class JobSpecParser
             ItemTimeout = TimeSpan.FromSeconds(timeout),
             Chunking = o["chunking"] is { } chunking ? Chunking(chunking) : ChunkingSpec.Auto,
         };
+        for (var i = 0; i < spec.Stages.Count; i++)
+        {
+            if (spec.Stages[i].Multiscales is not null && (i != spec.Stages.Count - 1 || !spec.Output.IsOmeZarr))
+            {
+                throw new JobSpecException($"stages[{i}].multiscales", $"a pyramid is the job's last stage, and its result an OME-Zarr image (output.format: {OutputSpec.OmeZarr})");
+            }
+        }
+
+        return spec;
     }
 
     private static ChunkingSpec Chunking(JsonNode node)
@@ -233,8 +242,55 @@ public static class JobSpecParser
             json["halo"] = new JsonArray(halo.Select(v => (JsonNode)v).ToArray());
         }
 
+        if (s.Multiscales is { } multiscales)
+        {
+            // Its pipeline and arguments are the method's: the parser makes them again.
+            json.Remove("args");
+            json.Remove("argsByDimension");
+            json["multiscales"] = new JsonObject { ["levels"] = multiscales.Levels, ["method"] = multiscales.Method };
+        }
+
         return json;
     }
+
+    // A pyramid stage: multiscales: { levels, method } and at most an accelerator (its pipeline and arguments are the
+    // method's).
+    private static StageSpec Multiscales(JsonObject o, JsonNode node, string field)
+    {
+        var m = node as JsonObject ?? throw new JobSpecException($"{field}.multiscales", "must be an object with levels and method");
+        SpecFields.KnownFields(m, ["levels", "method"], $"{field}.multiscales.");
+        foreach (var key in new[] { "args", "argsByDimension", "halo" })
+        {
+            if (o[key] is not null)
+            {
+                throw new JobSpecException($"{field}.{key}", "a multiscales stage takes no " + key + ": its method's pipeline shrinks by 2 along every axis");
+            }
+        }
+
+        var levels = SpecFields.Integer(SpecFields.Required(m, "levels", $"{field}.multiscales."), $"{field}.multiscales.levels");
+        var method = m["method"] is { } named ? SpecFields.Text(named, $"{field}.multiscales.method") : MultiscalesSpec.Gaussian;
+        var spec = new MultiscalesSpec(
+            levels is >= 1 and <= 16 ? levels : throw new JobSpecException($"{field}.multiscales.levels", $"{levels} is not 1 to 16"),
+            method is MultiscalesSpec.Gaussian or MultiscalesSpec.BinShrink ? method : throw new JobSpecException($"{field}.multiscales.method", $"'{method}' is not {MultiscalesSpec.Gaussian} or {MultiscalesSpec.BinShrink}"));
+        if (o["pipeline"] is { } pipeline && SpecFields.Text(pipeline, $"{field}.pipeline") != spec.Pipeline)
+        {
+            throw new JobSpecException($"{field}.pipeline", $"a multiscales stage runs {spec.Pipeline} (its method's); leave pipeline out");
+        }
+
+        return spec.Stage(Accelerator(o, field));
+    }
+
+    private static StageAccelerator Accelerator(JsonObject stage, string field) =>
+        stage["accelerator"] is { } named
+            ? SpecFields.Text(named, $"{field}.accelerator") switch
+            {
+                "auto" => StageAccelerator.Auto,
+                "wasm" => StageAccelerator.Wasm,
+                "simd" => StageAccelerator.Simd,
+                "gpu" => StageAccelerator.Gpu,
+                var other => throw new JobSpecException($"{field}.accelerator", $"'{other}' is not one of auto, wasm, simd, gpu"),
+            }
+            : StageAccelerator.Auto;
 
     private static DatasetSpec Dataset(JsonNode node, string? baseDirectory)
     {
@@ -327,22 +383,18 @@ public static class JobSpecParser
             }
         }
 
+        if (o["multiscales"] is { } multiscales)
+        {
+            return Multiscales(o, multiscales, field);
+        }
+
         var pipeline = SpecFields.Text(SpecFields.Required(o, "pipeline", field + "."), $"{field}.pipeline");
         if (pipeline.Length == 0)
         {
             throw new JobSpecException($"{field}.pipeline", "must not be empty");
         }
 
-        var accelerator = o["accelerator"] is { } named
-            ? SpecFields.Text(named, $"{field}.accelerator") switch
-            {
-                "auto" => StageAccelerator.Auto,
-                "wasm" => StageAccelerator.Wasm,
-                "simd" => StageAccelerator.Simd,
-                "gpu" => StageAccelerator.Gpu,
-                var other => throw new JobSpecException($"{field}.accelerator", $"'{other}' is not one of auto, wasm, simd, gpu"),
-            }
-            : StageAccelerator.Auto;
+        var accelerator = Accelerator(o, field);
 
         return new StageSpec
         {

@@ -37,6 +37,12 @@ public sealed record StageSpec
     [Id(4)]
     public IReadOnlyList<long>? Halo { get; init => field = value is null ? null : JobSpec.Copy(value); }
 
+    /// <summary>Gets the pyramid the stage makes (the spec's <c>multiscales:</c>), or null for a stage of one result.
+    /// Such a stage runs <see cref="MultiscalesSpec.Pipeline"/> once per level, is a job's last, and writes an
+    /// OME-Zarr result.</summary>
+    [Id(5)]
+    public MultiscalesSpec? Multiscales { get; init; }
+
     private static Dictionary<int, IReadOnlyList<string>> Copy(IReadOnlyDictionary<int, IReadOnlyList<string>> values) =>
         (values ?? throw new ArgumentNullException(nameof(values))).ToDictionary(p => p.Key, p => (IReadOnlyList<string>)JobSpec.Copy(p.Value));
 

@@ -223,6 +223,45 @@ public sealed class BlobJobTests(AzuriteFixture azurite, Xunit.Abstractions.ITes
         Assert.StartsWith("md5:", item.ResultHash, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OmeZarr_ReadFromAndWrittenToBlobs_ByChunks_IsTheFolderJobsResult()
+    {
+        var container = azurite.NewContainer();
+        var stores = new BlobStores(azurite.Options());
+        var folder = Directory.CreateDirectory(temp.Combine("zarr-in")).FullName;
+        ZarrWriter.Write(Path.Combine(folder, "image.ome.zarr"), new { zarr = 2, dtype = "uint16", codec = "blosc-lz4", shape = new[] { 8, 40, 50 }, chunks = new[] { 4, 16, 16 }, axes = new[] { "z", "y", "x" }, scale = new[] { 2.0, 1.0, 1.0 }, translation = new[] { 0.0, 5.0, -5.0 } });
+        var blobs = stores.Open($"az://{container}/in/");
+        foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            await blobs.UploadAsync(Path.GetRelativePath(folder, file), async (stream, ct) =>
+            {
+                await using var source = File.OpenRead(file);
+                await source.CopyToAsync(stream, ct);
+            });
+        }
+
+        var spec = ClusterFixture.Downsample(folder, temp.Combine("zarr-out")) with
+        {
+            Output = new OutputSpec { Location = temp.Combine("zarr-out"), Format = OutputSpec.OmeZarr, Chunks = [8, 8, 2], Compressor = "blosc-zstd" },
+            Chunking = new ChunkingSpec { Size = [50, 16, 8] },
+        };
+        using var cluster = new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = 2, Storage = azurite.Options() });
+        var onFolders = await RunAsync(cluster, spec);
+        var onBlobs = await RunAsync(cluster, spec with { Input = new DatasetSpec { Location = $"az://{container}/in/" }, Output = spec.Output with { Location = $"az://{container}/out/" } });
+
+        var item = Assert.Single(onBlobs.Items);
+        Assert.Equal(("image.ome.zarr", "image.ome.zarr"), (item.Input, item.Output));
+        Assert.True(item.ChunksTotal > 1, $"{item.ChunksTotal} chunks");
+        Assert.Equal(Assert.Single(onFolders.Items).ResultHash, item.ResultHash); // the same objects, by key and MD5
+        var written = azurite.Service.GetBlobContainerClient(container).GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "out/image.ome.zarr/", CancellationToken.None).Select(b => b.Name["out/".Length..]).Order(StringComparer.Ordinal).ToList();
+        var files = Directory.GetFiles(Path.Combine(temp.Combine("zarr-out"), "image.ome.zarr"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(temp.Combine("zarr-out"), f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(files, written);
+        foreach (var name in written)
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(temp.Combine("zarr-out"), name)), await ReadAsync(stores.Open($"az://{container}/out/"), name));
+        }
+    }
+
     private async Task<(JobSpec Folder, JobSpec Blob)> PrepareAsync(string container, BlobStores stores)
     {
         var folder = Directory.CreateDirectory(temp.Combine($"in-{container}")).FullName;

@@ -75,4 +75,57 @@ public class OmeZarrResultTests
         Assert.Equal(stamp, File.GetLastWriteTimeUtc( // its objects were not rewritten
             Path.Combine(temp.Combine("whole"), "volume.ome.zarr", ngff == "0.4" ? "0/0/0/0" : "0/c/0/0/0")));
     }
+
+    [Fact]
+    public async Task Multiscales_WritesEachLevelAsTheDownsampleOfTheLevelAbove()
+    {
+        using var temp = new TempDirectory();
+        var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
+        foreach (var (name, size) in new[] { ("volume.iwi.cbor", new long[] { 64, 40, 20 }), ("slice.iwi.cbor", new long[] { 90, 61 }) })
+        {
+            using var image = new Image(new ImageType(size.Length, ComponentType.UInt16)) { Size = size, Spacing = [.. size.Select((_, d) => 0.3 + d)], Origin = [.. size.Select((_, d) => 2.0 * d)] };
+            image.Data.Dispose();
+            image.Data = DataBuffer.Allocate(image.ByteLength);
+            new Random(size.Length).NextBytes(image.Data.AsSpan());
+            ImageFile.Write(image, Path.Combine(input, name));
+        }
+
+        var pyramid = JobSpecParser.Parse(
+            $"{{\"name\": \"pyramid\", \"input\": \"{input}\", \"stages\": [{{\"multiscales\": {{\"levels\": 2, \"method\": \"itkwasm_gaussian\"}}}}], \"output\": {{\"location\": \"{temp.Combine("pyramid")}\", \"format\": \".ome.zarr\", \"chunks\": [16, 16, 8]}}}}",
+            yaml: false);
+        var level1 = ClusterFixture.Downsample(input, temp.Combine("level1"));
+        var level2 = ClusterFixture.Downsample(temp.Combine("level1"), temp.Combine("level2"), "*.iwi.cbor");
+
+        var made = await ClusterFixture.RunAsync(pyramid);
+        Assert.All((await ClusterFixture.RunAsync(level1)).Items, i => Assert.Equal(ItemStatus.Succeeded, i.Status));
+        Assert.All((await ClusterFixture.RunAsync(level2)).Items, i => Assert.Equal(ItemStatus.Succeeded, i.Status));
+        var tooMany = await ClusterFixture.RunAsync(JobSpecParser.Parse(JobSpecParser.ToJson(pyramid).ToJsonString().Replace("\"levels\":2", "\"levels\":6", StringComparison.Ordinal).Replace("/pyramid", "/too-many", StringComparison.Ordinal), yaml: false));
+
+        foreach (var item in made.Items)
+        {
+            Assert.True(item.Status == ItemStatus.Succeeded, $"{item.Input}: {item.Error}");
+            var root = Path.Combine(temp.Combine("pyramid"), item.Output);
+            var store = new ZarrFolderStore(root);
+            var levels = new[] { Path.Combine(input, item.Input), Path.Combine(temp.Combine("level1"), item.Input), Path.Combine(temp.Combine("level2"), item.Input) };
+            for (var k = 0; k < levels.Length; k++)
+            {
+                using var expected = ImageFile.Read(levels[k]);
+                var level = await OmeZarrImage.OpenAsync(store, k);
+                using var read = await level.ReadAsync();
+                var (array, values) = ZarrWriter.Read(root, k.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+                Assert.Equal(3, level.Levels);
+                Assert.Equal(expected.Data.AsSpan().ToArray(), read.Data.AsSpan().ToArray()); // level k = downsample(level k - 1)
+                Assert.Equal(expected.Data.AsSpan().ToArray(), values);
+                Assert.Equal(expected.Spacing, read.Spacing);
+                Assert.Equal(expected.Origin, read.Origin);
+                var multiscale = array.GetProperty("attributes").GetProperty("multiscales")[0];
+                Assert.Equal("itkwasm_gaussian", multiscale.GetProperty("type").GetString());
+                Assert.Equal(3, multiscale.GetProperty("datasets").GetArrayLength());
+            }
+        }
+
+        Assert.All(tooMany.Items, i => Assert.Contains("too few for 6 levels", i.Error, StringComparison.Ordinal));
+        Assert.Equal(2, tooMany.Items.Count);
+    }
 }
