@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ItkWasm.Benchmarks;
 
-// bench/run [files|pipelines|wasmtime|jobs|cluster|spread|blobs|accelerated|telemetry|dashboard|all|volumes|volumes-16g] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
+// bench/run [files|pipelines|wasmtime|jobs|cluster|spread|blobs|accelerated|telemetry|dashboard|zarr|all|volumes|volumes-16g] ROOT: runs the benchmarks and rewrites their sections of ROOT/BENCHMARKS.md.
 var which = args.Length > 0 ? args[0] : "all";
 var root = args.Length > 1 ? args[1] : Directory.GetCurrentDirectory();
 var markdown = Path.Combine(root, "BENCHMARKS.md");
@@ -64,6 +64,11 @@ if (which is "telemetry" or "all")
 if (which is "dashboard" or "all")
 {
     await OrleansDashboardBenchmarks.RunAsync(markdown);
+}
+
+if (which is "zarr" or "all")
+{
+    await ZarrBenchmarks.RunAsync(root, markdown);
 }
 
 // Not in "all": volumes writes 2.5 GiB of test volumes, volumes-16g 16 GiB more, and runs for an hour or more.

@@ -29,6 +29,38 @@ public class ExitCodeTests
         Assert.Contains("convert", run.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("1000")]
+    public void Run_WithAConcurrencyOutOfRange_ExitsWith2NamingIt(string concurrency)
+    {
+        var run = CliRun.InProcess("run", "--input", "in", "--output", "out", "--pipeline", "m.wasm", "--concurrency", concurrency);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--concurrency must be 1 to 256 (items at once), not {concurrency}", run.Stderr, StringComparison.Ordinal);
+        var retries = CliRun.InProcess("run", "--input", "in", "--output", "out", "--pipeline", "m.wasm", "--retries", "-1");
+        var timeout = CliRun.InProcess("run", "--input", "in", "--output", "out", "--pipeline", "m.wasm", "--timeout", "0");
+        Assert.Equal((2, 2), (retries.ExitCode, timeout.ExitCode));
+        Assert.Contains("--retries must be at least 0 (retries per failed item), not -1", retries.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--timeout must be at least 1 (seconds per item), not 0", timeout.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("submit")]
+    [InlineData("status")]
+    [InlineData("watch")]
+    [InlineData("cancel")]
+    public void Help_NeverShowsTheToken(string command)
+    {
+        const string Secret = "s3cret-token-0123456789";
+        var run = CliRun.Process(new Dictionary<string, string> { ["ITKWASM_CLUSTER_TOKEN"] = Secret }, command, "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("--token", run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, run.Stdout + run.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MissingFile_ExitsWith1AndOneLine()
     {

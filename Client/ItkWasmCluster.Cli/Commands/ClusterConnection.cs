@@ -13,10 +13,10 @@ internal sealed class ClusterConnection
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ITKWASM_CLUSTER_URL"),
     };
 
+    // No default value: --help prints defaults, and a token is a secret (ITKWASM_CLUSTER_TOKEN is read when used).
     private readonly Option<string?> token = new("--token")
     {
         Description = "The cluster's bearer token (default: ITKWASM_CLUSTER_TOKEN).",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ITKWASM_CLUSTER_TOKEN"),
     };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
@@ -41,6 +41,6 @@ internal sealed class ClusterConnection
             throw new CliUsageException($"--cluster must be an http(s) URL, not '{url}'");
         }
 
-        return new ItkWasmClusterClient(new ItkWasmClusterClientOptions { Endpoint = endpoint, Token = parse.GetValue(token) });
+        return new ItkWasmClusterClient(new ItkWasmClusterClientOptions { Endpoint = endpoint, Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ITKWASM_CLUSTER_TOKEN") });
     }
 }

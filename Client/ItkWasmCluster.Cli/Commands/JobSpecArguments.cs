@@ -22,12 +22,23 @@ internal sealed class JobSpecArguments
     /// <summary>Adds the argument and options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
+        AtLeast(retries, 0, "retries per failed item");
+        AtLeast(timeout, 1, "seconds per item");
         command.Arguments.Add(jobFile);
         foreach (var option in new Option[] { input, output, pipeline, include, format, retries, timeout })
         {
             command.Options.Add(option);
         }
     }
+
+    private static void AtLeast(Option<int> option, int least, string what) =>
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var n && n < least)
+            {
+                result.AddError($"{option.Name} must be at least {least} ({what}), not {n}");
+            }
+        });
 
     /// <summary>Reads the job: the spec file, or the short form with <paramref name="pipelineArgs"/> (the tokens after
     /// <c>--</c>). Relative paths resolve against the spec's folder, or the current one for the short form.</summary>

@@ -18,7 +18,14 @@ internal static class RunCommand
     public static Command Create(IReadOnlyList<string> pipelineArgs, TextWriter stdout, bool interactive)
     {
         var job = new JobSpecArguments();
-        var concurrency = new Option<int>("--concurrency") { Description = "Items at once (default: processor count).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var concurrency = new Option<int>("--concurrency") { Description = "Items at once, 1 to 256 (default: processor count).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        concurrency.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var n && n is < 1 or > 256)
+            {
+                result.AddError($"--concurrency must be 1 to 256 (items at once), not {n}");
+            }
+        });
         var command = new Command("run", "Runs a job: pipeline stages over every item of a dataset, on this machine. Run it again to resume an interrupted job; a finished one does no work.")
         {
             concurrency,
@@ -27,7 +34,7 @@ internal static class RunCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var spec = job.Read(parse, pipelineArgs);
-            using var client = new ItkWasmClusterClient(new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = Math.Max(1, parse.GetValue(concurrency)) }));
+            using var client = new ItkWasmClusterClient(new EmbeddedCluster(new EmbeddedClusterOptions { Concurrency = parse.GetValue(concurrency) }));
             var operation = await client.SubmitJobAsync(spec, cancellationToken).ConfigureAwait(false);
             using var stop = cancellationToken.Register(() => operation.CancelAsync(CancellationToken.None));
             var console = AnsiConsole.Create(new AnsiConsoleSettings
