@@ -397,7 +397,7 @@ internal sealed partial class PartitionDispatcher(
             Report(record, ItemStatus.Running, record.Attempts, result.Duration, null, false, result.Silo);
             _ = partition.Writes.PersistAsync();
         }
-        else if (attempt > retries)
+        else if (attempt > retries || result.Permanent)
         {
             await EndedAsync(i, record, result, attempt, retries, tags, span); // the item fails with its chunk
         }

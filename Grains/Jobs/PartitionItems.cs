@@ -132,7 +132,7 @@ internal static class PartitionItems
         }
         : record with
         {
-            Status = attempt > retries ? ItemStatus.Failed : ItemStatus.Pending,
+            Status = attempt > retries || result.Permanent ? ItemStatus.Failed : ItemStatus.Pending,
             Attempts = attempt,
             Error = result.Error,
             Stderr = result.Stderr,

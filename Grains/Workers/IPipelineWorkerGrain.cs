@@ -96,6 +96,8 @@ public sealed record ItemRequest(
 /// when nothing ran.</param>
 /// <param name="Planned">The item is too large to run whole and runs by chunks, as planned here (its result's assembly
 /// is prepared); nothing is committed yet.</param>
+/// <param name="Permanent">The failure would recur on a retry (the pipeline exited with an error, the input has no
+/// reader or is malformed, the item cannot be chunked as the job asks), so the item fails at once.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("itkwasm.ItemResult")]
@@ -110,4 +112,5 @@ public sealed record ItemResult(
     [property: Id(7)] string? Implementations = null,
     [property: Id(8)] string? StageSeconds = null,
     [property: Id(9)] string? ResultHash = null,
-    [property: Id(10)] ChunkPlan? Planned = null);
+    [property: Id(10)] ChunkPlan? Planned = null,
+    [property: Id(11)] bool Permanent = false);

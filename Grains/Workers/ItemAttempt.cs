@@ -35,7 +35,18 @@ internal static class ItemAttempt
                 message = $"{ItemChunks.Describe(plan, request.Chunk)}: {message}";
             }
 
-            return new ItemResult(false, time.GetElapsedTime(started), message, stderr, false, null, silo);
+            return new ItemResult(false, time.GetElapsedTime(started), message, stderr, false, null, silo, Permanent: Permanent(e));
         }
     }
+
+    /// <summary>Returns whether the failure <paramref name="e"/> would recur on a retry: a pipeline that exited with an
+    /// error or is no usable module (the same input and arguments give the same exit), an input no reader accepts or
+    /// one that is malformed, an item that cannot be chunked as the job asks. Traps, timeouts, out-of-memory and I/O
+    /// failures may be transient (a busy silo, a lost connection) and are retried.</summary>
+    internal static bool Permanent(Exception e) => e switch
+    {
+        PipelineRunException failed => failed.Kind is PipelineFailureKind.NonZeroExit or PipelineFailureKind.InvalidModule or PipelineFailureKind.UnsupportedModule or PipelineFailureKind.InvalidRequest,
+        StageException or ItkWasm.IO.ItkWasmFormatException or ItkWasm.Zarr.ZarrFormatException or NotSupportedException => true,
+        _ => false,
+    };
 }

@@ -79,8 +79,11 @@ internal sealed class IoPipelines<T>(
             failures.Add($"{io}: cannot read it");
         }
 
-        throw new NotSupportedException(
-            $"{path}: {package} could not read this file ({string.Join("; ", failures)})");
+        // One line: every reader declining is "none accepts it"; only readers that failed otherwise are named.
+        var failed = failures.Where(f => !f.EndsWith(": cannot read it", StringComparison.Ordinal)).ToList();
+        throw new NotSupportedException(failed.Count == 0
+            ? $"{path}: no reader of {package} accepts this file"
+            : $"{path}: {package} could not read this file ({string.Join("; ", failed)})");
     }
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically, in the format its extension names.</summary>

@@ -12,7 +12,7 @@ public sealed class PipelineRunException : Exception
         PipelineReference pipeline, PipelineFailureKind kind, string detail, string stdout, string stderr, int? returnCode = null)
         : base(Compose(pipeline, kind, detail, stderr, returnCode))
     {
-        Summary = Compose(pipeline, kind, detail, string.Empty, returnCode);
+        Summary = Compose(pipeline, kind, detail, string.Empty, returnCode) + (Cause(stderr) is { } cause ? $": {cause}" : string.Empty);
         Pipeline = pipeline;
         Kind = kind;
         Detail = detail;
@@ -21,7 +21,9 @@ public sealed class PipelineRunException : Exception
         ReturnCode = returnCode;
     }
 
-    /// <summary>Gets the message without the pipeline's stderr, for callers that show the stderr separately.</summary>
+    /// <summary>Gets the message without the pipeline's whole stderr, for callers that show the stderr separately: what
+    /// failed, and the cause the stderr gives (an ITK exception's <c>Description:</c>, else its last line; at most 300
+    /// characters).</summary>
     public string Summary { get; }
 
     /// <summary>Gets the pipeline that failed.</summary>
@@ -41,6 +43,15 @@ public sealed class PipelineRunException : Exception
 
     /// <summary>Gets the pipeline's return code, when it returned one.</summary>
     public int? ReturnCode { get; }
+
+    // The line of stderr that says why: an itk::ExceptionObject's "Description: ...", else the last non-empty line.
+    private static string? Cause(string stderr)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var description = lines.LastOrDefault(l => l.StartsWith("Description:", StringComparison.Ordinal));
+        var cause = description is not null ? description["Description:".Length..].Trim() : lines.LastOrDefault();
+        return string.IsNullOrEmpty(cause) ? null : cause.Length <= 300 ? cause : cause[..297] + "...";
+    }
 
     private static string Compose(PipelineReference pipeline, PipelineFailureKind kind, string detail, string stderr, int? returnCode)
     {

@@ -105,7 +105,7 @@ public class ExecCommandTests
 
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("bad input: too dark\n", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("exited with code 3", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("exited with code 3: bad input: too dark", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

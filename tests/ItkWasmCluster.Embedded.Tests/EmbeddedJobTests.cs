@@ -70,7 +70,7 @@ public class EmbeddedJobTests
     }
 
     [Fact]
-    public async Task FailingItem_IsRetriedThenRecordedWithItsError_AndTheOthersComplete()
+    public async Task FailingItem_WithAnErrorExit_IsRecordedAtOnceWithItsCause_AndTheOthersComplete()
     {
         using var temp = new TempDirectory();
         var input = Directory.CreateDirectory(temp.Combine("in")).FullName;
@@ -83,14 +83,15 @@ public class EmbeddedJobTests
         var summary = await ClusterFixture.RunAsync(spec);
 
         var rgb = summary.Items.Single(t => t.Input == "rgb.png");
-        Assert.Equal((ItemStatus.Failed, 3), (rgb.Status, rgb.Attempts));
-        Assert.Contains("exited with code 1", rgb.Error, StringComparison.Ordinal);
+        Assert.Equal((ItemStatus.Failed, 1), (rgb.Status, rgb.Attempts)); // a deterministic failure: one attempt, not the budget
+        Assert.Contains("exited with code 1: ", rgb.Error, StringComparison.Ordinal);
+        Assert.Contains("Unsupported image type", rgb.Error, StringComparison.Ordinal); // the cause, with the failure
         Assert.Contains("Unsupported image type", rgb.Stderr, StringComparison.Ordinal);
         Assert.All(summary.Items.Where(t => t.Input != "rgb.png"), t => Assert.Equal(ItemStatus.Succeeded, t.Status));
         Assert.Equal(["good.iwi.cbor", "job.json", "lung.iwi.cbor"], ClusterFixture.VisibleFiles(temp.Combine("out")));
         var report = JsonNode.Parse(await File.ReadAllTextAsync(temp.Combine("out/job.json")))!;
         var item = report["items"]!.AsArray().Single(i => i!["input"]!.GetValue<string>() == "rgb.png")!;
-        Assert.Equal(("failed", 3), (item["status"]!.GetValue<string>(), item["attempts"]!.GetValue<int>()));
+        Assert.Equal(("failed", 1), (item["status"]!.GetValue<string>(), item["attempts"]!.GetValue<int>()));
         Assert.Contains("Unsupported image type", item["stderr"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("failed", report["state"]!.GetValue<string>());
     }

@@ -76,6 +76,21 @@ public class JobSpecParserTests
     }
 
     [Fact]
+    public void MalformedYamlAndJson_SayWhere_WithoutAdviceTheAuthorCannotFollow()
+    {
+        var yaml = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse("name: a\ninput: in\nstages:\n  - pipeline: x\n   args: [1]\n  bad\noutput: out\n", yaml: true));
+        var unclosed = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse("name: a\ninput: in\nstages:\n  - pipeline: [unclosed\noutput: out\n", yaml: true));
+        var json = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse("{\n  \"name\": \"a\",\n  \"input\": \"in\",,\n}", yaml: false));
+
+        Assert.Matches(@"^\(document\): not valid YAML at line [4-7], column \d+: ", yaml.Message);
+        Assert.DoesNotContain("Idx:", yaml.Message, StringComparison.Ordinal);
+        Assert.Matches(@"^\(document\): not valid YAML after line [3-5]: it cannot be read past there \(is a \[ or \{ left open\?\)$", unclosed.Message);
+        Assert.StartsWith("(document): not valid JSON at line 3, column ", json.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("reader options", json.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("BytePositionInLine", json.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_LeavesBlobLocationsAsWritten()
     {
         var spec = JobSpecParser.Parse(Yaml.Replace("location: images", "location: az://data/images/").Replace("location: out", "location: 'https://acct.blob.core.windows.net/results/run1?sv=x'"), yaml: true, "/data/jobs");

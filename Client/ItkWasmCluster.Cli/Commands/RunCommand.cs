@@ -142,7 +142,7 @@ internal static class RunCommand
         console.Write(table);
         foreach (var failed in summary.Items.Where(t => t.Status == ItemStatus.Failed))
         {
-            console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Input)} after {failed.Attempts} attempts: {Markup.Escape(failed.Error ?? string.Empty)}");
+            console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Input)} after {failed.Attempts} attempt{(failed.Attempts == 1 ? string.Empty : "s")}: {Markup.Escape(failed.Error ?? string.Empty)}");
         }
 
         // What ran the stages (the module, or an override such as simd or gpu:cuda), by item.

@@ -90,9 +90,18 @@ public static class JobSpecParser
         {
             root = yaml ? SafeYaml.ToJson(text, MaxDepth) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
-        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
+        catch (YamlDotNet.Core.YamlException e)
         {
-            throw new JobSpecException("(document)", $"not valid {(yaml ? "YAML" : "JSON")}: {e.Message}", e);
+            // YamlDotNet's message starts with the positions it also gives as Start: say them once, 1-based.
+            var message = System.Text.RegularExpressions.Regex.Replace(e.Message, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", string.Empty);
+            throw new JobSpecException("(document)", $"not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {message}", e);
+        }
+        catch (JsonException e)
+        {
+            // System.Text.Json's message ends with its path and 0-based positions, and may advise changing reader
+            // options, which a job file's author cannot: keep what is wrong, and say where, 1-based.
+            var message = e.Message.Split(" Path: ", 2)[0].Split(" LineNumber: ", 2)[0].Replace(" Change the reader options.", string.Empty, StringComparison.Ordinal).TrimEnd();
+            throw new JobSpecException("(document)", $"not valid JSON at line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {message}", e);
         }
 
         return FromJson(root, baseDirectory, warn);

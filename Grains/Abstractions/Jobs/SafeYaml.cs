@@ -13,8 +13,10 @@ internal static class SafeYaml
     {
         var parser = new YamlDotNet.Core.Parser(new StringReader(text));
         var depth = 0;
-        while (parser.MoveNext())
+        var line = 1L;
+        while (Next(parser, line))
         {
+            line = parser.Current!.End.Line;
             switch (parser.Current)
             {
                 case YamlDotNet.Core.Events.AnchorAlias alias:
@@ -30,5 +32,18 @@ internal static class SafeYaml
         var graph = new DeserializerBuilder().Build().Deserialize<object?>(text);
         var json = new SerializerBuilder().JsonCompatible().Build().Serialize(graph);
         return JsonNode.Parse(json);
+    }
+
+    // YamlDotNet's scanner throws InvalidOperationException, with no position, on some unclosed flow collections.
+    private static bool Next(YamlDotNet.Core.Parser parser, long line)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JobSpecException("(document)", $"not valid YAML after line {line}: it cannot be read past there (is a [ or {{ left open?)", e);
+        }
     }
 }
