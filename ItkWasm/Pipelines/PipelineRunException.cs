@@ -44,10 +44,13 @@ public sealed class PipelineRunException : Exception
     /// <summary>Gets the pipeline's return code, when it returned one.</summary>
     public int? ReturnCode { get; }
 
-    // The line of stderr that says why: an itk::ExceptionObject's "Description: ...", else the last non-empty line.
+    // The line of stderr that says why: an itk::ExceptionObject's "Description: ...", else the last non-empty line
+    // that is not CLI11's "Run with --help for more information.".
     private static string? Cause(string stderr)
     {
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // CLI11, which ITK-Wasm's pipelines parse their arguments with, ends an error with a hint that says nothing.
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("Run with --help", StringComparison.Ordinal)).ToArray();
         var description = lines.LastOrDefault(l => l.StartsWith("Description:", StringComparison.Ordinal));
         var cause = description is not null ? description["Description:".Length..].Trim() : lines.LastOrDefault();
         return string.IsNullOrEmpty(cause) ? null : cause.Length <= 300 ? cause : cause[..297] + "...";
