@@ -15,9 +15,10 @@ internal sealed class ChunkSource
     private readonly IBlobStore? store;
     private readonly string? blob;
     private readonly OmeZarrImage? zarr;
+    private readonly IZarrStore? zarrStore;
 
-    private ChunkSource(Image header, ImageLayout? layout, IBlobStore? store, string? blob, OmeZarrImage? zarr) =>
-        (Header, this.layout, this.store, this.blob, this.zarr) = (header, layout, store, blob, zarr);
+    private ChunkSource(Image header, ImageLayout? layout, IBlobStore? store, string? blob, OmeZarrImage? zarr, IZarrStore? zarrStore) =>
+        (Header, this.layout, this.store, this.blob, this.zarr, this.zarrStore) = (header, layout, store, blob, zarr, zarrStore);
 
     /// <summary>Gets the image's type, geometry and metadata (no pixels; nothing to dispose).</summary>
     public Image Header { get; }
@@ -32,10 +33,15 @@ internal sealed class ChunkSource
     /// <summary>The input stored as <paramref name="layout"/> describes, in <paramref name="blob"/> of
     /// <paramref name="store"/> (the pixels in <see cref="ImageLayout.DataFile"/> when it names one).</summary>
     public static ChunkSource Of(ImageLayout layout, IBlobStore store, string blob) =>
-        new(layout.Header, layout, store, layout.DataFile ?? blob, null);
+        new(layout.Header, layout, store, layout.DataFile ?? blob, null, null);
 
-    /// <summary>The input stored as an OME-Zarr image, at the level opened.</summary>
-    public static ChunkSource Of(OmeZarrImage zarr) => new(zarr.Header, null, null, null, zarr);
+    /// <summary>The input stored as the OME-Zarr image in <paramref name="store"/>, read at <paramref name="level"/>.</summary>
+    /// <exception cref="ZarrFormatException">The image's metadata is missing or malformed, or it has no such level.</exception>
+    public static async Task<ChunkSource> OpenZarrAsync(IZarrStore store, int level, CancellationToken cancellationToken)
+    {
+        var zarr = await OmeZarrImage.OpenAsync(store, level, cancellationToken).ConfigureAwait(false);
+        return new(zarr.Header, null, null, null, zarr, store);
+    }
 
     /// <summary>Reads <paramref name="region"/> (nearest-edge padding outside the image); the caller disposes it.</summary>
     public async Task<Image> ReadRegionAsync(ImageRegion region, CancellationToken cancellationToken)
@@ -52,7 +58,7 @@ internal sealed class ChunkSource
     /// <summary>Reads the middle slice for a preview, of at most about <paramref name="maxRows"/> rows: a blob's by
     /// every n-th row (<see cref="ImageLayout.ReadSlice"/>); an OME-Zarr image's from its finest level of at most
     /// that many rows (its coarsest, when none has so few). The caller disposes it.</summary>
-    public async Task<Image> ReadSliceAsync(IZarrStore? zarrStore, int maxRows, CancellationToken cancellationToken)
+    public async Task<Image> ReadSliceAsync(int maxRows, CancellationToken cancellationToken)
     {
         if (zarr is null)
         {
@@ -61,9 +67,9 @@ internal sealed class ChunkSource
         }
 
         var level = zarr;
-        for (var l = zarr.Level + 1; level.Header.Size[1] > maxRows && l < zarr.Levels && zarrStore is not null; l++)
+        for (var l = zarr.Level + 1; level.Header.Size[1] > maxRows && l < zarr.Levels; l++)
         {
-            level = await OmeZarrImage.OpenAsync(zarrStore, l, cancellationToken).ConfigureAwait(false);
+            level = await OmeZarrImage.OpenAsync(zarrStore!, l, cancellationToken).ConfigureAwait(false);
         }
 
         var size = level.Header.Size;

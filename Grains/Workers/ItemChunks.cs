@@ -40,7 +40,7 @@ internal sealed class ItemChunks(JobSpec spec, IBlobStore input, IBlobStore outp
     {
         if (DirectoryItems.IsZarr(name))
         {
-            return ChunkSource.Of(await OmeZarrImage.OpenAsync(new BlobZarrStore(input, name), spec.Input.Level, cancellationToken).ConfigureAwait(false));
+            return await ChunkSource.OpenZarrAsync(new BlobZarrStore(input, name), spec.Input.Level, cancellationToken).ConfigureAwait(false);
         }
 
         var layout = ItkWasmPath.TryParse(name) switch

@@ -364,7 +364,7 @@ internal sealed class ItemRunner
     public async Task<Image> ReadPreviewAsync(string name, bool result, int maxRows, CancellationToken cancellationToken)
     {
         var source = result
-            ? DirectoryItems.IsZarr(name) ? ChunkSource.Of(await OmeZarrImage.OpenAsync(new BlobZarrStore(output, name), 0, cancellationToken).ConfigureAwait(false))
+            ? DirectoryItems.IsZarr(name) ? await ChunkSource.OpenZarrAsync(new BlobZarrStore(output, name), 0, cancellationToken).ConfigureAwait(false)
             : NativeForm(name) == ItkWasmFileForm.Cbor ? ChunkSource.Of(await ItemChunks.CborLayoutAsync(output, name, cancellationToken).ConfigureAwait(false), output, name) : null
             : await chunks.SourceAsync(name, cancellationToken).ConfigureAwait(false);
         if (source is null)
@@ -372,7 +372,7 @@ internal sealed class ItemRunner
             return result ? await ReadResultAsync(name, cancellationToken).ConfigureAwait(false) : await ReadInputAsync(name, counted: false, cancellationToken).ConfigureAwait(false);
         }
 
-        return await source.ReadSliceAsync(DirectoryItems.IsZarr(name) ? new BlobZarrStore(result ? output : input, name) : null, maxRows, cancellationToken).ConfigureAwait(false);
+        return await source.ReadSliceAsync(maxRows, cancellationToken).ConfigureAwait(false);
     }
 
     // Reads the result (in the job's output form); the caller disposes it.

@@ -30,21 +30,7 @@ public static class RegionCopy
             throw new ArgumentException("the image has no pixels to copy", nameof(source));
         }
 
-        var target = new Image(source.ImageType)
-        {
-            Name = source.Name,
-            Origin = PointOf(source, region.Index),
-            Spacing = [.. source.Spacing],
-            Direction = [.. source.Direction],
-            Size = [.. region.Size],
-        };
-        foreach (var (key, value) in source.Metadata)
-        {
-            target.Metadata[key] = value;
-        }
-
-        target.Data.Dispose();
-        target.Data = DataBuffer.Allocate(target.ByteLength);
+        var target = Allocate(source, region);
         if (target.PixelCount == 0)
         {
             return target;
